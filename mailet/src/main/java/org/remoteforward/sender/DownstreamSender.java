@@ -1,0 +1,100 @@
+package org.remoteforward.sender;
+
+import java.io.IOException;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers messages to a fixed list of SMTP or LMTP endpoints and reports one outcome per
+ * recipient. It knows nothing of James: callers give it an {@link Envelope} and a
+ * {@link MessageSource} and act on the {@link DeliveryResult}.
+ *
+ * <p>Safe for concurrent use: each delivery opens its own session. Create one per configuration
+ * and {@link #close()} it when done; that stops its timeout thread.
+ */
+public final class DownstreamSender implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(DownstreamSender.class);
+
+    private final SenderSettings settings;
+    private final Watchdog watchdog;
+    private final SessionOpener opener;
+
+    private DownstreamSender(SenderSettings settings, TlsClient tls) {
+        this.settings = settings;
+        this.watchdog = new Watchdog("remote-forward-timeouts");
+        this.opener = new SessionOpener(settings, tls, watchdog);
+    }
+
+    /**
+     * Checks the settings that need loading (PEM files, TLS names) and returns a ready sender.
+     *
+     * @throws InvalidTlsSettingException naming the TLS setting at fault
+     */
+    public static DownstreamSender create(SenderSettings settings) throws InvalidTlsSettingException {
+        return new DownstreamSender(settings, TlsClient.create(settings.tls()));
+    }
+
+    public SenderSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Delivers one message. Never throws for anything the servers, the network or the message
+     * can cause: every recipient comes back delivered, or failed with the reason.
+     */
+    public DeliveryResult deliver(Envelope envelope, MessageSource message) {
+        ResultLedger ledger = new ResultLedger(envelope.recipients());
+        if (!precheck(envelope, ledger)) {
+            return ledger.result();
+        }
+        SmtpSession session;
+        try {
+            session = opener.open();
+        } catch (NoEndpointAvailableException e) {
+            ledger.failAllPending(Outcome.TEMPORARY_FAILURE, e.getMessage());
+            return ledger.result();
+        }
+        ledger.endpoint(session.endpoint());
+        try {
+            new MailTransaction(session, settings, envelope, message, ledger).run();
+        } catch (IOException | RuntimeException e) {
+            // whatever was not answered may or may not have arrived: only a retry is safe
+            LOGGER.debug("delivery to {} broke off", session.endpoint(), e);
+            session.close();
+            ledger.failAllPending(Outcome.TEMPORARY_FAILURE, session.endpoint() + ": " + SessionOpener.describe(e));
+        } finally {
+            session.finish();
+        }
+        return ledger.result();
+    }
+
+    /** Decides what can be decided without a server; false when nothing is left to send. */
+    private boolean precheck(Envelope envelope, ResultLedger ledger) {
+        Optional<String> badSender = AddressCheck.unsendable(envelope.sender());
+        if (badSender.isPresent()) {
+            ledger.failAllPending(Outcome.PERMANENT_FAILURE, "sender '" + printable(envelope.sender()) + "' refused: " + badSender.get());
+            return false;
+        }
+        for (String recipient : ledger.pending()) {
+            AddressCheck.unsendable(recipient).ifPresent(reason ->
+                ledger.failed(recipient, Outcome.PERMANENT_FAILURE, "recipient '" + printable(recipient) + "' refused: " + reason));
+        }
+        if (settings.auth() == AuthMode.FORWARD && envelope.credentials().isEmpty()) {
+            ledger.failAllPending(Outcome.PERMANENT_FAILURE,
+                "auth forward needs the original client's credentials, and this message carries none (was it submitted with SMTP AUTH?)");
+        }
+        return !ledger.pending().isEmpty();
+    }
+
+    private static String printable(String address) {
+        String cut = address.length() > 100 ? address.substring(0, 100) + "..." : address;
+        return cut.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    @Override
+    public void close() {
+        watchdog.close();
+    }
+}

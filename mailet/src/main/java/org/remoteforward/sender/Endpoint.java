@@ -1,0 +1,99 @@
+package org.remoteforward.sender;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * One downstream server address: {@code tcp://host:port}, {@code tls://host:port} (implicit TLS)
+ * or {@code unix:///path/to/socket}.
+ *
+ * @param scheme how to reach it
+ * @param host host name or IP literal; empty for unix sockets
+ * @param port TCP port; 0 for unix sockets
+ * @param socketPath the socket file for unix sockets; null otherwise
+ */
+public record Endpoint(Scheme scheme, String host, int port, Path socketPath) {
+
+    /** How an endpoint is reached. */
+    public enum Scheme {
+        /** Plain TCP; STARTTLS may upgrade it. */
+        TCP,
+        /** TLS from the first byte (SMTPS / LMTPS). */
+        TLS,
+        /** A Unix domain socket; never encrypted, protected by file permissions. */
+        UNIX
+    }
+
+    public Endpoint {
+        Objects.requireNonNull(scheme, "scheme");
+        Objects.requireNonNull(host, "host");
+    }
+
+    /**
+     * Parses an endpoint written as a URI.
+     *
+     * @throws IllegalArgumentException with a message that quotes the input and says what is wrong
+     */
+    public static Endpoint parse(String text) {
+        String value = text.trim();
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an endpoint URI: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "tcp":
+                return network(Scheme.TCP, uri, text);
+            case "tls":
+                return network(Scheme.TLS, uri, text);
+            case "unix":
+                String path = uri.getPath();
+                if (path == null || path.isEmpty() || uri.getHost() != null || uri.getRawAuthority() != null && !uri.getRawAuthority().isEmpty()) {
+                    throw new IllegalArgumentException("'" + text + "' must name an absolute socket path, as unix:///run/dovecot/lmtp");
+                }
+                return new Endpoint(Scheme.UNIX, "", 0, Path.of(path));
+            default:
+                throw new IllegalArgumentException("'" + text + "' has no supported scheme: use tcp://HOST:PORT, tls://HOST:PORT or unix:///PATH");
+        }
+    }
+
+    private static Endpoint network(Scheme scheme, URI uri, String text) {
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) {
+            throw new IllegalArgumentException("'" + text + "' has no host: write " + scheme.name().toLowerCase(Locale.ROOT) + "://HOST:PORT");
+        }
+        if (uri.getPort() < 1 || uri.getPort() > 65535) {
+            throw new IllegalArgumentException("'" + text + "' needs a port from 1 to 65535");
+        }
+        if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() || uri.getRawQuery() != null || uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("'" + text + "' must be only " + scheme.name().toLowerCase(Locale.ROOT) + "://HOST:PORT");
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new Endpoint(scheme, host, uri.getPort(), null);
+    }
+
+    /** The host name that TLS certificates are checked against and SNI names. */
+    public String tlsHost() {
+        return host;
+    }
+
+    @Override
+    public String toString() {
+        return switch (scheme) {
+            case UNIX -> "unix://" + socketPath;
+            case TCP -> "tcp://" + hostPort();
+            case TLS -> "tls://" + hostPort();
+        };
+    }
+
+    private String hostPort() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+}

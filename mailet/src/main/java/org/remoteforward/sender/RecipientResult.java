@@ -1,0 +1,28 @@
+package org.remoteforward.sender;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What happened to one recipient.
+ *
+ * @param recipient the address as given in the envelope
+ * @param outcome delivered, temporary or permanent failure
+ * @param reply the downstream reply that decided it, when a server gave one
+ * @param detail a sentence for logs and bounces: the reply in context, or the local cause
+ * @param endpoint the endpoint that answered, when a connection was made
+ */
+public record RecipientResult(String recipient, Outcome outcome, Optional<Reply> reply, String detail,
+                              Optional<Endpoint> endpoint) {
+    public RecipientResult {
+        Objects.requireNonNull(recipient, "recipient");
+        Objects.requireNonNull(outcome, "outcome");
+        Objects.requireNonNull(reply, "reply");
+        Objects.requireNonNull(detail, "detail");
+        Objects.requireNonNull(endpoint, "endpoint");
+    }
+
+    public boolean delivered() {
+        return outcome == Outcome.DELIVERED;
+    }
+}

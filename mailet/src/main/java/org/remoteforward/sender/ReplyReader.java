@@ -1,0 +1,85 @@
+package org.remoteforward.sender;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads replies off the wire, bounded so that a hostile or broken server cannot make us hold an
+ * unbounded line or an endless multi-line reply.
+ */
+final class ReplyReader {
+    /** RFC 5321 allows 512 octets a reply line; real servers exceed it, so allow eight times that. */
+    static final int MAX_LINE_BYTES = 4096;
+    static final int MAX_LINES = 1000;
+
+    private final InputStream in;
+    private final byte[] line = new byte[MAX_LINE_BYTES];
+
+    ReplyReader(InputStream in) {
+        this.in = in;
+    }
+
+    Reply read() throws IOException {
+        List<String> texts = new ArrayList<>();
+        int code = -1;
+        while (true) {
+            String raw = readLine();
+            if (raw.length() < 3 || !isCode(raw)) {
+                throw new ProtocolException("malformed reply line '" + printable(raw) + "'");
+            }
+            int lineCode = Integer.parseInt(raw.substring(0, 3));
+            if (lineCode < 200 || lineCode > 599) {
+                throw new ProtocolException("reply code out of range in '" + printable(raw) + "'");
+            }
+            if (code == -1) {
+                code = lineCode;
+            } else if (lineCode != code) {
+                throw new ProtocolException("multi-line reply changed code from " + code + " to " + lineCode);
+            }
+            char separator = raw.length() > 3 ? raw.charAt(3) : ' ';
+            if (separator != ' ' && separator != '-') {
+                throw new ProtocolException("malformed reply line '" + printable(raw) + "'");
+            }
+            texts.add(raw.length() > 4 ? raw.substring(4) : "");
+            if (separator == ' ') {
+                return new Reply(code, texts);
+            }
+            if (texts.size() >= MAX_LINES) {
+                throw new ProtocolException("multi-line reply longer than " + MAX_LINES + " lines");
+            }
+        }
+    }
+
+    private String readLine() throws IOException {
+        int length = 0;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new ProtocolException(length == 0 ? "connection closed by server" : "connection closed in the middle of a reply");
+            }
+            if (b == '\n') {
+                if (length > 0 && line[length - 1] == '\r') {
+                    length--;
+                }
+                // servers send ASCII; UTF-8 covers the SMTPUTF8 ones without mangling
+                return new String(line, 0, length, StandardCharsets.UTF_8);
+            }
+            if (length == MAX_LINE_BYTES) {
+                throw new ProtocolException("reply line longer than " + MAX_LINE_BYTES + " bytes");
+            }
+            line[length++] = (byte) b;
+        }
+    }
+
+    private static boolean isCode(String raw) {
+        return Character.isDigit(raw.charAt(0)) && Character.isDigit(raw.charAt(1)) && Character.isDigit(raw.charAt(2));
+    }
+
+    private static String printable(String raw) {
+        String cut = raw.length() > 80 ? raw.substring(0, 80) + "..." : raw;
+        return cut.replaceAll("\\p{Cntrl}", "?");
+    }
+}

@@ -1,0 +1,41 @@
+package org.remoteforward.sender;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a {@link DownstreamSender} needs, parsed and checked by its caller.
+ *
+ * @param protocol SMTP or LMTP
+ * @param endpoints tried in this order, at least one
+ * @param starttls whether {@code tcp://} endpoints must be upgraded with STARTTLS
+ * @param tls client TLS settings for STARTTLS and {@code tls://}
+ * @param auth mode, and the credentials of {@link AuthMode#PLAIN}
+ * @param configuredCredentials present exactly when auth is {@link AuthMode#PLAIN}
+ * @param timeouts connect, command and submission bounds
+ * @param heloName the name this host gives in EHLO/LHLO once the channel is secure
+ * @param dialogue whether to log the protocol dialogue
+ */
+public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolean starttls, TlsSettings tls,
+                             AuthMode auth, Optional<Credentials> configuredCredentials, Timeouts timeouts,
+                             String heloName, DialogueLogging dialogue) {
+
+    public SenderSettings {
+        Objects.requireNonNull(protocol, "protocol");
+        endpoints = List.copyOf(endpoints);
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("at least one endpoint is needed");
+        }
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(dialogue, "dialogue");
+        if (heloName == null || heloName.isBlank() || heloName.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
+            throw new IllegalArgumentException("the HELO name must be a host name, not '" + heloName + "'");
+        }
+        if ((auth == AuthMode.PLAIN) != configuredCredentials.isPresent()) {
+            throw new IllegalArgumentException("configured credentials go with auth plain and only with it");
+        }
+    }
+}

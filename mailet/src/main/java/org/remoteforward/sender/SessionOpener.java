@@ -1,0 +1,150 @@
+package org.remoteforward.sender;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * Walks the endpoint list in order and returns the first session that is ready for a
+ * transaction: connected, greeted, upgraded with STARTTLS when required, and advertising the
+ * AUTH mechanism the configuration needs. A failure at any of those steps moves on to the next
+ * endpoint; when none is left, the reason of each is reported.
+ */
+final class SessionOpener {
+    private final SenderSettings settings;
+    private final TlsClient tls;
+    private final Watchdog watchdog;
+
+    SessionOpener(SenderSettings settings, TlsClient tls, Watchdog watchdog) {
+        this.settings = settings;
+        this.tls = tls;
+        this.watchdog = watchdog;
+    }
+
+    SmtpSession open() throws NoEndpointAvailableException {
+        List<String> reasons = new ArrayList<>();
+        for (Endpoint endpoint : settings.endpoints()) {
+            try {
+                return openOne(endpoint);
+            } catch (IOException | RuntimeException e) {
+                reasons.add(endpoint + ": " + describe(e));
+            }
+        }
+        throw new NoEndpointAvailableException("no endpoint could be used: " + String.join("; ", reasons));
+    }
+
+    private SmtpSession openOne(Endpoint endpoint) throws IOException {
+        SmtpSession session = new SmtpSession(endpoint, dial(endpoint), settings.timeouts(), watchdog,
+            new DialogueLog(settings.dialogue(), endpoint));
+        try {
+            Reply greeting = session.greeting();
+            if (!greeting.isPositive()) {
+                throw new SessionSetupException("greeted with " + greeting);
+            }
+            if (endpoint.scheme() == Endpoint.Scheme.TCP && settings.starttls()) {
+                // the real name is only given once the channel is private
+                session.hello(settings.protocol(), "localhost");
+                if (!session.capabilities().has("STARTTLS")) {
+                    throw new SessionSetupException("does not advertise STARTTLS, which is required (starttls)");
+                }
+                session.startTls(tls);
+            }
+            session.hello(settings.protocol(), settings.heloName());
+            String mechanism = mechanism(settings.auth());
+            if (mechanism != null && !session.capabilities().supportsAuth(mechanism)) {
+                throw new SessionSetupException(session.capabilities().has("AUTH")
+                    ? "does not offer AUTH " + mechanism + " (offers " + String.join(" ", session.capabilities().authMechanisms()) + ")"
+                    : "does not advertise AUTH, which auth " + settings.auth().name().toLowerCase(Locale.ROOT) + " needs");
+            }
+            return session;
+        } catch (IOException | RuntimeException e) {
+            session.finish();
+            throw e;
+        }
+    }
+
+    static String mechanism(AuthMode mode) {
+        return switch (mode) {
+            case OFF -> null;
+            case PLAIN, FORWARD -> "PLAIN";
+            case EXTERNAL -> "EXTERNAL";
+        };
+    }
+
+    private Transport dial(Endpoint endpoint) throws IOException {
+        if (endpoint.scheme() == Endpoint.Scheme.UNIX) {
+            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                channel.connect(UnixDomainSocketAddress.of(endpoint.socketPath()));
+                return new UnixSocketTransport(channel);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+        Socket socket = new Socket();
+        try {
+            int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.timeouts().connect().toMillis());
+            try {
+                socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), connectMillis);
+            } catch (SocketTimeoutException e) {
+                throw new StepTimeoutException("connect timeout", settings.timeouts().connect(), "while connecting");
+            }
+            socket.setTcpNoDelay(true);
+            if (endpoint.scheme() == Endpoint.Scheme.TCP) {
+                return new SocketTransport(socket, socket);
+            }
+            SSLSocket tlsSocket = tls.wrap(socket, endpoint);
+            Watchdog.Deadline deadline = watchdog.arm(settings.timeouts().connect(), () -> closeQuietly(socket));
+            try {
+                tlsSocket.startHandshake();
+            } catch (IOException e) {
+                if (deadline.expired()) {
+                    throw new StepTimeoutException("connect timeout", settings.timeouts().connect(), "during the TLS handshake");
+                }
+                throw e;
+            } finally {
+                deadline.close();
+            }
+            return new SocketTransport(socket, tlsSocket);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(socket);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing more can be done with a socket that will not close
+        }
+    }
+
+    /** A reason fit for an operator: the message, and for TLS failures the root cause that says why. */
+    static String describe(Throwable failure) {
+        String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        if (failure instanceof SSLException) {
+            Throwable root = failure;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String rootMessage = root.getMessage();
+            message = "TLS failed: " + message + (root != failure && rootMessage != null && !message.contains(rootMessage) ? " (" + rootMessage + ")" : "");
+        } else if (failure instanceof java.net.ConnectException) {
+            message = "cannot connect: " + message;
+        } else if (failure instanceof java.net.UnknownHostException) {
+            message = "unknown host " + message;
+        }
+        return message;
+    }
+}

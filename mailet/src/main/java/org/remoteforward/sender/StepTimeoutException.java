@@ -1,0 +1,11 @@
+package org.remoteforward.sender;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/** A step did not finish within its configured timeout; the connection was cut. */
+final class StepTimeoutException extends IOException {
+    StepTimeoutException(String timeoutName, Duration limit, String step) {
+        super(timeoutName + " of " + Durations.describe(limit) + " expired " + step);
+    }
+}

@@ -1,0 +1,543 @@
+package org.remoteforward.testing;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * A fake SMTP/LMTP server that follows a script: it sends the replies it is told to, expects
+ * the commands it is told to, and can stall, drop the connection or start TLS at any step.
+ * Every connection runs the same script; what each one received is recorded, and a command that
+ * does not match the script is recorded as a violation (and answered with 500).
+ *
+ * <p>Listens on 127.0.0.1 on a free port, on implicit TLS, or on a Unix domain socket.
+ */
+public final class ScriptedServer implements Closeable {
+    private final Script script;
+    private final Closeable listener;
+    private final Thread acceptor;
+    private final List<Conversation> conversations = new CopyOnWriteArrayList<>();
+    private final List<Closeable> connections = new CopyOnWriteArrayList<>();
+    private final List<Thread> handlers = new CopyOnWriteArrayList<>();
+    private final int port;
+    private final Path socketPath;
+    private final TlsOptions tls;
+    private volatile boolean closed;
+
+    private ScriptedServer(Script script, ServerSocket tcp, ServerSocketChannel unix, Path socketPath, TlsOptions tls) {
+        this.script = script;
+        this.tls = tls;
+        this.listener = tcp != null ? tcp : unix;
+        this.port = tcp != null ? tcp.getLocalPort() : 0;
+        this.socketPath = socketPath;
+        this.acceptor = new Thread(() -> acceptLoop(tcp, unix), "scripted-server-accept");
+        this.acceptor.setDaemon(true);
+        this.acceptor.start();
+    }
+
+    /** A plain TCP server on 127.0.0.1; STARTTLS steps use {@code tls} when given. */
+    public static ScriptedServer tcp(Script script, TlsOptions tls) throws IOException {
+        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        return new ScriptedServer(script, socket, null, null, tls);
+    }
+
+    public static ScriptedServer tcp(Script script) throws IOException {
+        return tcp(script, null);
+    }
+
+    /** A server that speaks TLS from the first byte. */
+    public static ScriptedServer implicitTls(Script script, TlsOptions tls) throws IOException {
+        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        return new ScriptedServer(script.withImplicitTls(), socket, null, null, tls);
+    }
+
+    public static ScriptedServer unix(Script script, Path socketPath) throws IOException {
+        Files.deleteIfExists(socketPath);
+        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.bind(UnixDomainSocketAddress.of(socketPath));
+        return new ScriptedServer(script, null, channel, socketPath, null);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String tcpUri() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    public String tlsUri(String host) {
+        return "tls://" + host + ":" + port;
+    }
+
+    public String unixUri() {
+        return "unix://" + socketPath;
+    }
+
+    /** Waits until {@code count} connections have run their script to the end (or broke off). */
+    public List<Conversation> awaitConversations(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            long done = conversations.stream().filter(c -> c.finished.getCount() == 0).count();
+            if (done >= count) {
+                return List.copyOf(conversations);
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("expected " + count + " finished conversations, have " + conversations);
+    }
+
+    public List<Conversation> conversations() {
+        return List.copyOf(conversations);
+    }
+
+    /** The single conversation the test expects, once it is over. */
+    public Conversation onlyConversation() throws InterruptedException {
+        List<Conversation> all = awaitConversations(1);
+        if (all.size() != 1) {
+            throw new AssertionError("expected one conversation, have " + all.size());
+        }
+        return all.get(0);
+    }
+
+    private void acceptLoop(ServerSocket tcp, ServerSocketChannel unix) {
+        while (!closed) {
+            try {
+                Wire wire;
+                if (tcp != null) {
+                    Socket socket = tcp.accept();
+                    wire = Wire.of(socket);
+                } else {
+                    SocketChannel channel = unix.accept();
+                    wire = Wire.of(channel);
+                }
+                connections.add(wire);
+                Conversation conversation = new Conversation();
+                conversations.add(conversation);
+                Thread handler = new Thread(() -> run(wire, conversation), "scripted-server-conversation");
+                handler.setDaemon(true);
+                handlers.add(handler);
+                handler.start();
+            } catch (IOException e) {
+                if (!closed) {
+                    conversations.add(Conversation.failed("accept failed: " + e));
+                }
+                return;
+            }
+        }
+    }
+
+    private void run(Wire wire, Conversation conversation) {
+        try {
+            Session session = new Session(wire, conversation);
+            for (Step step : script.steps) {
+                step.perform(session);
+            }
+        } catch (IOException | InterruptedException e) {
+            conversation.brokenOff = e.toString();
+        } finally {
+            try {
+                wire.close();
+            } catch (IOException ignored) {
+                // the test is over with this connection either way
+            }
+            conversation.finished.countDown();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        listener.close();
+        for (Closeable connection : connections) {
+            connection.close();
+        }
+        for (Thread thread : handlers) {
+            thread.interrupt();
+        }
+        try {
+            acceptor.join(5000);
+            for (Thread thread : handlers) {
+                thread.join(5000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (socketPath != null) {
+            Files.deleteIfExists(socketPath);
+        }
+    }
+
+    /** What one connection sent and how it went. */
+    public static final class Conversation {
+        public final List<String> commands = new CopyOnWriteArrayList<>();
+        public final List<String> violations = new CopyOnWriteArrayList<>();
+        /** Each message exactly as it came over the wire, dot-stuffing and terminator removed. */
+        public final List<byte[]> messages = new CopyOnWriteArrayList<>();
+        public volatile String tlsPeer;
+        public volatile String tlsProtocol;
+        public volatile String brokenOff;
+        final CountDownLatch finished = new CountDownLatch(1);
+
+        static Conversation failed(String why) {
+            Conversation conversation = new Conversation();
+            conversation.violations.add(why);
+            conversation.finished.countDown();
+            return conversation;
+        }
+
+        public byte[] onlyMessage() {
+            if (messages.size() != 1) {
+                throw new AssertionError("expected one message, got " + messages.size());
+            }
+            return messages.get(0);
+        }
+
+        @Override
+        public String toString() {
+            return "Conversation" + commands + (violations.isEmpty() ? "" : " violations=" + violations)
+                + (brokenOff == null ? "" : " brokenOff=" + brokenOff);
+        }
+    }
+
+    /** Server-side TLS: the context, and whether a client certificate is required. */
+    public record TlsOptions(SSLContext context, boolean needClientAuth, String[] protocols) {
+        public static TlsOptions of(SSLContext context) {
+            return new TlsOptions(context, false, null);
+        }
+
+        public TlsOptions requiringClientCertificate() {
+            return new TlsOptions(context, true, protocols);
+        }
+
+        public TlsOptions withProtocols(String... versions) {
+            return new TlsOptions(context, needClientAuth, versions);
+        }
+    }
+
+    /** A script of steps, built fluently: {@code Script.of().send("220 hi").expect("EHLO localhost")...}. */
+    public static final class Script {
+        private final List<Step> steps;
+
+        private Script(List<Step> steps) {
+            this.steps = steps;
+        }
+
+        public static Script of() {
+            return new Script(new ArrayList<>());
+        }
+
+        private Script withImplicitTls() {
+            List<Step> all = new ArrayList<>();
+            all.add(Session::startTls);
+            all.addAll(steps);
+            return new Script(all);
+        }
+
+        /** Sends a reply; several lines make a multi-line reply (give them with their codes and separators). */
+        public Script send(String... lines) {
+            steps.add(session -> session.writeLines(lines));
+            return this;
+        }
+
+        /** Reads one command; it must equal {@code command} exactly. */
+        public Script expect(String command) {
+            steps.add(session -> session.expect(line -> line.equals(command), command));
+            return this;
+        }
+
+        /** Reads one command; it must match {@code regex}. */
+        public Script expectMatching(String regex) {
+            Pattern pattern = Pattern.compile(regex);
+            steps.add(session -> session.expect(line -> pattern.matcher(line).matches(), "/" + regex + "/"));
+            return this;
+        }
+
+        /** Reads one command and replies with {@code reply}, whatever the command: for dialogue the test does not care about. */
+        public Script any(String... reply) {
+            steps.add(session -> {
+                session.readCommand();
+                session.writeLines(reply);
+            });
+            return this;
+        }
+
+        /** Reads a message after 354, up to and including the lone dot. */
+        public Script receiveMessage() {
+            steps.add(Session::receiveMessage);
+            return this;
+        }
+
+        /** Reads the message bytes without keeping them, counting them into {@code sink}. */
+        public Script receiveMessageCounting(Consumer<Long> received) {
+            steps.add(session -> received.accept(session.drainMessage()));
+            return this;
+        }
+
+        public Script startTls() {
+            steps.add(Session::startTls);
+            return this;
+        }
+
+        /** Stops answering; the connection stays open until the client closes it or the server stops. */
+        public Script stall() {
+            steps.add(Session::stall);
+            return this;
+        }
+
+        /** Closes the connection at this point. */
+        public Script drop() {
+            steps.add(session -> session.wire.close());
+            return this;
+        }
+
+        /** Reads commands until the client closes, answering each with {@code reply}. */
+        public Script answerRest(String reply) {
+            steps.add(session -> {
+                while (true) {
+                    session.readCommand();
+                    session.writeLines(reply);
+                }
+            });
+            return this;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void perform(Session session) throws IOException, InterruptedException;
+    }
+
+    @FunctionalInterface
+    private interface LineTest {
+        boolean test(String line);
+    }
+
+    /** The per-connection state the steps act on. */
+    private final class Session {
+        private Wire wire;
+        private InputStream in;
+        private final Conversation conversation;
+
+        Session(Wire wire, Conversation conversation) throws IOException {
+            this.wire = wire;
+            this.in = new BufferedInputStream(wire.input());
+            this.conversation = conversation;
+        }
+
+        void writeLines(String... lines) throws IOException {
+            OutputStream out = wire.output();
+            for (String line : lines) {
+                out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+            }
+            out.flush();
+        }
+
+        String readCommand() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (true) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("client closed the connection");
+                }
+                if (b == '\n') {
+                    byte[] bytes = line.toByteArray();
+                    int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                    String command = new String(bytes, 0, length, StandardCharsets.UTF_8);
+                    conversation.commands.add(command);
+                    return command;
+                }
+                line.write(b);
+            }
+        }
+
+        void expect(LineTest test, String expected) throws IOException {
+            String command = readCommand();
+            if (!test.test(command)) {
+                conversation.violations.add("expected " + expected + " but got " + command);
+                writeLines("500 5.5.1 unexpected command");
+                throw new IOException("script violated");
+            }
+        }
+
+        void receiveMessage() throws IOException {
+            ByteArrayOutputStream message = new ByteArrayOutputStream();
+            readMessage(message);
+            conversation.messages.add(message.toByteArray());
+        }
+
+        long drainMessage() throws IOException {
+            long[] count = {0};
+            readMessage(new OutputStream() {
+                @Override
+                public void write(int b) {
+                    count[0]++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    count[0] += len;
+                }
+            });
+            return count[0];
+        }
+
+        /** Reads CRLF lines until "." alone, undoing dot-stuffing; every line end must be CRLF. */
+        private void readMessage(OutputStream target) throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (true) {
+                line.reset();
+                int previous = -1;
+                while (true) {
+                    int b = in.read();
+                    if (b < 0) {
+                        throw new IOException("client closed the connection during DATA");
+                    }
+                    line.write(b);
+                    if (b == '\n') {
+                        if (previous != '\r') {
+                            conversation.violations.add("bare LF in DATA");
+                        }
+                        break;
+                    }
+                    previous = b;
+                }
+                byte[] bytes = line.toByteArray();
+                if (bytes.length == 3 && bytes[0] == '.') {
+                    return;
+                }
+                int start = bytes.length > 0 && bytes[0] == '.' ? 1 : 0;
+                target.write(bytes, start, bytes.length - start);
+            }
+        }
+
+        void startTls() throws IOException {
+            if (tls == null) {
+                throw new IllegalStateException("the script starts TLS but the server has no TLS options");
+            }
+            Socket raw = wire.socket();
+            SSLSocket socket = (SSLSocket) tls.context().getSocketFactory().createSocket(raw, null, raw.getPort(), true);
+            socket.setUseClientMode(false);
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setNeedClientAuth(tls.needClientAuth());
+            if (tls.protocols() != null) {
+                parameters.setProtocols(tls.protocols());
+            }
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            conversation.tlsProtocol = socket.getSession().getProtocol();
+            if (tls.needClientAuth()) {
+                conversation.tlsPeer = socket.getSession().getPeerPrincipal().getName();
+            }
+            wire = Wire.of(socket);
+            connections.add(wire);
+            in = new BufferedInputStream(wire.input());
+        }
+
+        void stall() throws InterruptedException {
+            // until the client gives up (our socket then reads EOF in the next step) or the server closes
+            try {
+                while (in.read() >= 0) {
+                    // swallow whatever the client still sends, answer nothing
+                }
+            } catch (IOException ignored) {
+                // closed under us: the stall is over
+            }
+            throw new InterruptedException("stalled until the connection closed");
+        }
+    }
+
+    /** A connection, TCP or Unix. */
+    private interface Wire extends Closeable {
+        InputStream input() throws IOException;
+
+        OutputStream output() throws IOException;
+
+        Socket socket();
+
+        static Wire of(Socket socket) {
+            return new Wire() {
+                @Override
+                public InputStream input() throws IOException {
+                    return socket.getInputStream();
+                }
+
+                @Override
+                public OutputStream output() throws IOException {
+                    return socket.getOutputStream();
+                }
+
+                @Override
+                public Socket socket() {
+                    return socket;
+                }
+
+                @Override
+                public void close() throws IOException {
+                    socket.close();
+                }
+            };
+        }
+
+        static Wire of(SocketChannel channel) {
+            InputStream input = Channels.newInputStream(channel);
+            OutputStream output = Channels.newOutputStream(channel);
+            return new Wire() {
+                @Override
+                public InputStream input() {
+                    return input;
+                }
+
+                @Override
+                public OutputStream output() {
+                    return output;
+                }
+
+                @Override
+                public Socket socket() {
+                    throw new IllegalStateException("no TLS over a Unix socket");
+                }
+
+                @Override
+                public void close() throws IOException {
+                    channel.close();
+                }
+            };
+        }
+    }
+
+    /** All finished conversations must be free of violations; the list of all violations otherwise. */
+    public List<String> violations() {
+        List<String> all = new ArrayList<>();
+        for (Conversation conversation : conversations) {
+            all.addAll(conversation.violations);
+        }
+        return Collections.unmodifiableList(all);
+    }
+}

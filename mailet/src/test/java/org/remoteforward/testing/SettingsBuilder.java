@@ -1,0 +1,73 @@
+package org.remoteforward.testing;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import org.remoteforward.sender.AuthMode;
+import org.remoteforward.sender.Credentials;
+import org.remoteforward.sender.DialogueLogging;
+import org.remoteforward.sender.Endpoint;
+import org.remoteforward.sender.Protocol;
+import org.remoteforward.sender.SenderSettings;
+import org.remoteforward.sender.Timeouts;
+import org.remoteforward.sender.TlsSettings;
+
+/** Sender settings for tests: short timeouts, no STARTTLS unless asked, HELO name client.test. */
+public final class SettingsBuilder {
+    private Protocol protocol = Protocol.SMTP;
+    private List<Endpoint> endpoints;
+    private boolean starttls;
+    private TlsSettings tls = TlsSettings.DEFAULTS;
+    private AuthMode auth = AuthMode.OFF;
+    private Optional<Credentials> credentials = Optional.empty();
+    private Timeouts timeouts = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10));
+    private DialogueLogging dialogue = DialogueLogging.LOGGER_LEVEL;
+
+    public static SettingsBuilder to(String... endpoints) {
+        SettingsBuilder builder = new SettingsBuilder();
+        builder.endpoints = Arrays.stream(endpoints).map(Endpoint::parse).toList();
+        return builder;
+    }
+
+    public SettingsBuilder lmtp() {
+        protocol = Protocol.LMTP;
+        return this;
+    }
+
+    public SettingsBuilder starttls() {
+        starttls = true;
+        return this;
+    }
+
+    public SettingsBuilder tls(TlsSettings tls) {
+        this.tls = tls;
+        return this;
+    }
+
+    public SettingsBuilder auth(AuthMode mode) {
+        auth = mode;
+        return this;
+    }
+
+    public SettingsBuilder plain(String username, String password) {
+        auth = AuthMode.PLAIN;
+        credentials = Optional.of(new Credentials(username, password));
+        return this;
+    }
+
+    public SettingsBuilder timeouts(Duration connect, Duration command, Duration submission) {
+        timeouts = new Timeouts(connect, command, submission);
+        return this;
+    }
+
+    public SettingsBuilder dialogue(DialogueLogging dialogue) {
+        this.dialogue = dialogue;
+        return this;
+    }
+
+    public SenderSettings build() {
+        return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue);
+    }
+}
