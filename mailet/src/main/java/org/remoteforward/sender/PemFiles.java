@@ -52,7 +52,8 @@ final class PemFiles {
                     return converter.getPrivateKey(info);
                 }
                 if (item instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    // the private key alone: SEC1 makes the public key optional, and many files leave it out
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
                 if (item instanceof PKCS8EncryptedPrivateKeyInfo) {
                     throw new InvalidTlsSettingException(setting, file + " holds an encrypted key: give an unencrypted one, readable by James only");

@@ -1,6 +1,8 @@
 package org.remoteforward.sender;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -13,11 +15,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Watchdog implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     Watchdog(String threadName) {
         scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, threadName);
             thread.setDaemon(true);
+            threads.add(thread);
             return thread;
         });
         scheduler.setRemoveOnCancelPolicy(true);
@@ -33,9 +37,21 @@ final class Watchdog implements AutoCloseable {
         return deadline;
     }
 
+    /** Stops the thread and waits for it: once closed, nothing of the sender runs any more. */
     @Override
     public void close() {
         scheduler.shutdownNow();
+        try {
+            // the executor counts as terminated a moment before its thread has exited: join the thread itself
+            for (Thread thread : threads) {
+                thread.join(TimeUnit.SECONDS.toMillis(10));
+                if (thread.isAlive()) {
+                    throw new IllegalStateException("the timeout thread did not stop within 10s");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** One armed deadline. */

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
@@ -24,7 +23,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -294,9 +293,9 @@ public final class ScriptedServer implements Closeable {
             return this;
         }
 
-        /** Reads the message bytes without keeping them, counting them into {@code sink}. */
-        public Script receiveMessageCounting(Consumer<Long> received) {
-            steps.add(session -> received.accept(session.drainMessage()));
+        /** Reads a message without keeping it, adding each byte's arrival to {@code received} as it comes. */
+        public Script receiveMessageCounting(AtomicLong received) {
+            steps.add(session -> session.drainMessage(received));
             return this;
         }
 
@@ -308,6 +307,12 @@ public final class ScriptedServer implements Closeable {
         /** Stops answering; the connection stays open until the client closes it or the server stops. */
         public Script stall() {
             steps.add(Session::stall);
+            return this;
+        }
+
+        /** Stops reading and writing altogether, so the client's writes back up; lasts until the server stops. */
+        public Script freeze() {
+            steps.add(session -> Thread.sleep(Long.MAX_VALUE));
             return this;
         }
 
@@ -352,10 +357,13 @@ public final class ScriptedServer implements Closeable {
         }
 
         void writeLines(String... lines) throws IOException {
-            OutputStream out = wire.output();
+            // one write, so a multi-line reply arrives as a real server's would: in one segment
+            StringBuilder reply = new StringBuilder();
             for (String line : lines) {
-                out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+                reply.append(line).append("\r\n");
             }
+            OutputStream out = wire.output();
+            out.write(reply.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
 
@@ -392,20 +400,18 @@ public final class ScriptedServer implements Closeable {
             conversation.messages.add(message.toByteArray());
         }
 
-        long drainMessage() throws IOException {
-            long[] count = {0};
+        void drainMessage(AtomicLong received) throws IOException {
             readMessage(new OutputStream() {
                 @Override
                 public void write(int b) {
-                    count[0]++;
+                    received.incrementAndGet();
                 }
 
                 @Override
                 public void write(byte[] b, int off, int len) {
-                    count[0] += len;
+                    received.addAndGet(len);
                 }
             });
-            return count[0];
         }
 
         /** Reads CRLF lines until "." alone, undoing dot-stuffing; every line end must be CRLF. */

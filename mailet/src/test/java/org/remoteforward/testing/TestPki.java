@@ -21,7 +21,11 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -154,10 +158,25 @@ public final class TestPki {
             return file;
         }
 
-        /** "BEGIN RSA PRIVATE KEY" or "BEGIN EC PRIVATE KEY": what openssl's traditional forms write. */
+        /**
+         * "BEGIN RSA PRIVATE KEY" (PKCS#1) or "BEGIN EC PRIVATE KEY" (SEC1 with the curve named,
+         * as openssl writes it): the traditional forms.
+         */
         public Path traditionalKeyFile() throws IOException {
             Path file = dir.resolve(name + ".traditional.key.pem");
-            Files.writeString(file, pem(key));
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+            PemObject pem;
+            if (key.getAlgorithm().equals("EC")) {
+                ECPrivateKey inner = ECPrivateKey.getInstance(info.parsePrivateKey());
+                ASN1Primitive curve = info.getPrivateKeyAlgorithm().getParameters().toASN1Primitive();
+                ECPrivateKey sec1 = new ECPrivateKey(256, inner.getKey(), SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded()).getPublicKeyData(), curve);
+                pem = new PemObject("EC PRIVATE KEY", sec1.getEncoded());
+            } else {
+                pem = new PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded());
+            }
+            try (PemWriter writer = new PemWriter(Files.newBufferedWriter(file))) {
+                writer.writeObject(pem);
+            }
             return file;
         }
 

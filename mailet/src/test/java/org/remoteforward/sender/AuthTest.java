@@ -1,0 +1,144 @@
+package org.remoteforward.sender;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.remoteforward.testing.Messages;
+import org.remoteforward.testing.ScriptedServer;
+import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.SettingsBuilder;
+
+class AuthTest {
+    private ScriptedServer server;
+    private DownstreamSender sender;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (sender != null) {
+            sender.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static String plain(String user, String password) {
+        return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Script authenticatedDelivery(String authLine) {
+        return Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH LOGIN PLAIN")
+            .expect(authLine).send("235 2.7.0 authenticated")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go")
+            .receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye");
+    }
+
+    private DeliveryResult deliver(SettingsBuilder settings, Envelope envelope) throws Exception {
+        sender = DownstreamSender.create(settings.build());
+        return sender.deliver(envelope, Messages.of(Messages.SIMPLE));
+    }
+
+    @Test
+    void plainWithConfiguredCredentials() throws Exception {
+        server = ScriptedServer.tcp(authenticatedDelivery("AUTH PLAIN " + plain("relay", "s3cret")));
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret"),
+            new Envelope("a@example.com", List.of("b@example.com")));
+
+        assertThat(result.failed()).isEmpty();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void plainAnswersAnEmptyChallengeWhenTheServerWantsNoInitialResponse() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH PLAIN")
+            .expect("AUTH PLAIN " + plain("relay", "s3cret")).send("334 ")
+            .expect(plain("relay", "s3cret")).send("235 ok")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go")
+            .receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret"),
+            new Envelope("a@example.com", List.of("b@example.com")));
+
+        assertThat(result.failed()).isEmpty();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void forwardUsesTheEnvelopeCredentials() throws Exception {
+        server = ScriptedServer.tcp(authenticatedDelivery("AUTH PLAIN " + plain("alice@example.com", "alice-pw")));
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).auth(AuthMode.FORWARD),
+            new Envelope("a@example.com", List.of("b@example.com"), Optional.of(new Credentials("alice@example.com", "alice-pw"))));
+
+        assertThat(result.failed()).isEmpty();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void forwardWithoutCredentialsFailsPermanentlyWithoutConnecting() throws Exception {
+        server = ScriptedServer.tcp(Script.of());
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).auth(AuthMode.FORWARD),
+            new Envelope("a@example.com", List.of("b@example.com")));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(result.of("b@example.com").detail()).contains("auth forward").contains("credentials");
+        assertThat(server.conversations()).isEmpty();
+    }
+
+    @Test
+    void authConfiguredButNotAdvertisedIsAnError() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 8BITMIME")
+            .expect("QUIT").send("221 bye"));
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret"),
+            new Envelope("a@example.com", List.of("b@example.com")));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(result.of("b@example.com").detail()).contains("does not advertise AUTH");
+        assertThat(server.onlyConversation().commands).doesNotContain("MAIL FROM:<a@example.com>");
+    }
+
+    @Test
+    void theConfiguredMechanismMustBeOffered() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH CRAM-MD5")
+            .expect("QUIT").send("221 bye"));
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret"),
+            new Envelope("a@example.com", List.of("b@example.com")));
+
+        assertThat(result.of("b@example.com").detail()).contains("does not offer AUTH PLAIN (offers CRAM-MD5)");
+    }
+
+    @Test
+    void rejectedCredentialsFailPermanentlyWithTheReply() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH PLAIN")
+            .expectMatching("AUTH PLAIN .*").send("535 5.7.8 authentication failed")
+            .expect("QUIT").send("221 bye"));
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "wrong"),
+            new Envelope("a@example.com", List.of("b@example.com")));
+
+        RecipientResult b = result.of("b@example.com");
+        assertThat(b.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(b.reply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 7, 8));
+        assertThat(b.detail()).contains("AUTH");
+    }
+
+    @Test
+    void temporaryAuthFailureIsTemporary() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH=PLAIN")
+            .expectMatching("AUTH PLAIN .*").send("454 4.7.0 temporary authentication failure")
+            .expect("QUIT").send("221 bye"));
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "pw"),
+            new Envelope("a@example.com", List.of("b@example.com")));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+    }
+}

@@ -1,0 +1,99 @@
+package org.remoteforward.sender;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.remoteforward.testing.Messages;
+import org.remoteforward.testing.ScriptedServer;
+import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.SettingsBuilder;
+
+class FailoverTest {
+    private static final Envelope ENVELOPE = new Envelope("a@example.com", List.of("b@example.com"));
+
+    private ScriptedServer first;
+    private ScriptedServer second;
+    private DownstreamSender sender;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (sender != null) {
+            sender.close();
+        }
+        for (ScriptedServer server : new ScriptedServer[] {first, second}) {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    private static Script delivering() {
+        return Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go")
+            .receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye");
+    }
+
+    static String deadEndpoint() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "tcp://127.0.0.1:" + socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void aRefusedConnectionMovesOnToTheNextEndpoint() throws Exception {
+        second = ScriptedServer.tcp(delivering());
+        sender = DownstreamSender.create(SettingsBuilder.to(deadEndpoint(), second.tcpUri()).build());
+        DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
+        assertThat(result.of("b@example.com").endpoint().orElseThrow().toString()).isEqualTo(second.tcpUri());
+    }
+
+    @Test
+    void aRefusingGreetingMovesOnToTheNextEndpoint() throws Exception {
+        first = ScriptedServer.tcp(Script.of().send("554 5.3.2 not accepting mail").expect("QUIT").send("221 bye"));
+        second = ScriptedServer.tcp(delivering());
+        sender = DownstreamSender.create(SettingsBuilder.to(first.tcpUri(), second.tcpUri()).build());
+        DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
+        assertThat(second.violations()).isEmpty();
+    }
+
+    @Test
+    void aMissingStarttlsMovesOnToTheNextEndpoint() throws Exception {
+        first = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250 mx.test").expect("QUIT").send("221 bye"));
+        second = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250 mx.test").expect("QUIT").send("221 bye"));
+        sender = DownstreamSender.create(SettingsBuilder.to(first.tcpUri(), second.tcpUri()).starttls().build());
+        DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
+
+        assertThat(first.onlyConversation().commands).containsExactly("EHLO localhost", "QUIT");
+        assertThat(second.onlyConversation().commands).containsExactly("EHLO localhost", "QUIT");
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+    }
+
+    @Test
+    void whenAllFailTheFailureIsTemporaryAndNamesEachEndpointWithItsReason() throws Exception {
+        String dead = deadEndpoint();
+        first = ScriptedServer.tcp(Script.of().send("421 4.3.2 busy").expect("QUIT").send("221 bye"));
+        String deadToo = deadEndpoint();
+        sender = DownstreamSender.create(SettingsBuilder.to(dead, first.tcpUri(), deadToo).build());
+        DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
+
+        RecipientResult b = result.of("b@example.com");
+        assertThat(b.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(b.detail())
+            .contains(dead + ": cannot connect")
+            .contains(first.tcpUri() + ": greeted with 421 4.3.2 busy")
+            .contains(deadToo + ": cannot connect");
+        assertThat(b.endpoint()).isEmpty();
+    }
+}

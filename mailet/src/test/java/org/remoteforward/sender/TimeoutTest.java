@@ -1,0 +1,144 @@
+package org.remoteforward.sender;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.remoteforward.testing.Messages;
+import org.remoteforward.testing.ScriptedServer;
+import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.SettingsBuilder;
+
+/** Each of the three timeouts, against a server that stalls at that step. */
+class TimeoutTest {
+    private static final Duration SHORT = Duration.ofMillis(400);
+    private static final Duration LONG = Duration.ofSeconds(30);
+    private static final Envelope ENVELOPE = new Envelope("a@example.com", List.of("b@example.com"));
+
+    private ScriptedServer server;
+    private DownstreamSender sender;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (sender != null) {
+            sender.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void connectTimeoutBoundsAConnectionThatIsNeverAccepted() throws Exception {
+        // a listener whose accept queue is full drops further SYNs, so connecting hangs
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    Socket filler = new Socket();
+                    fillers.add(filler);
+                    try {
+                        filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort()), 200);
+                    } catch (IOException full) {
+                        break;
+                    }
+                }
+                sender = DownstreamSender.create(SettingsBuilder.to("tcp://127.0.0.1:" + listener.getLocalPort())
+                    .timeouts(SHORT, LONG, LONG).build());
+                DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
+
+                assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+                assertThat(result.of("b@example.com").detail()).contains("connect timeout of 400ms expired while connecting");
+            } finally {
+                for (Socket filler : fillers) {
+                    filler.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void commandTimeoutBoundsTheGreeting() throws Exception {
+        server = ScriptedServer.tcp(Script.of().stall());
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, SHORT, LONG));
+
+        assertThat(result.of("b@example.com").detail()).contains("command timeout of 400ms expired waiting for the greeting");
+    }
+
+    @Test
+    void commandTimeoutBoundsEachReply() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").stall());
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, SHORT, LONG));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(result.of("b@example.com").detail()).contains("command timeout of 400ms expired waiting for the reply to RCPT");
+        assertThat(server.onlyConversation().commands).doesNotContain("QUIT");
+    }
+
+    @Test
+    void submissionTimeoutBoundsTheFinalReply() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go")
+            .receiveMessage().stall());
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, LONG, SHORT));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(result.of("b@example.com").detail()).contains("submission timeout of 400ms expired");
+    }
+
+    @Test
+    void submissionTimeoutBoundsABodyTheServerStopsReading() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go")
+            .freeze());
+        sender = DownstreamSender.create(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, LONG, SHORT).build());
+        // far more than the socket buffers hold, so the write itself blocks
+        DeliveryResult result = sender.deliver(ENVELOPE, new MessageSource() {
+            @Override
+            public long size() {
+                return -1;
+            }
+
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                byte[] line = "0123456789012345678901234567890123456789012345678901234567890123456789\r\n".getBytes();
+                for (int i = 0; i < 2_000_000; i++) {
+                    out.write(line);
+                }
+            }
+        });
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(result.of("b@example.com").detail()).contains("submission timeout of 400ms expired while sending the message");
+    }
+
+    @Test
+    void commandTimeoutBoundsTheStarttlsHandshake() throws Exception {
+        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 STARTTLS")
+            .expect("STARTTLS").send("220 go ahead").freeze());
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().timeouts(LONG, SHORT, LONG));
+
+        assertThat(result.of("b@example.com").detail()).contains("command timeout of 400ms expired during the STARTTLS handshake");
+    }
+
+    private DeliveryResult deliver(SettingsBuilder settings) throws Exception {
+        sender = DownstreamSender.create(settings.build());
+        return sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
+    }
+}
