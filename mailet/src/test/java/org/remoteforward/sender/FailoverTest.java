@@ -2,12 +2,11 @@ package org.remoteforward.sender;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.remoteforward.testing.LoopbackPorts;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
@@ -41,16 +40,10 @@ class FailoverTest {
             .expect("QUIT").send("221 bye");
     }
 
-    static String deadEndpoint() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return "tcp://127.0.0.1:" + socket.getLocalPort();
-        }
-    }
-
     @Test
     void aRefusedConnectionMovesOnToTheNextEndpoint() throws Exception {
         second = ScriptedServer.tcp(delivering());
-        sender = DownstreamSender.create(SettingsBuilder.to(deadEndpoint(), second.tcpUri()).build());
+        sender = DownstreamSender.create(SettingsBuilder.to(LoopbackPorts.deadEndpoint(), second.tcpUri()).build());
         DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
@@ -82,9 +75,9 @@ class FailoverTest {
 
     @Test
     void whenAllFailTheFailureIsTemporaryAndNamesEachEndpointWithItsReason() throws Exception {
-        String dead = deadEndpoint();
+        String dead = LoopbackPorts.deadEndpoint();
         first = ScriptedServer.tcp(Script.of().send("421 4.3.2 busy").expect("QUIT").send("221 bye"));
-        String deadToo = deadEndpoint();
+        String deadToo = LoopbackPorts.deadEndpoint();
         sender = DownstreamSender.create(SettingsBuilder.to(dead, first.tcpUri(), deadToo).build());
         DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.remoteforward.testing.LoopbackPorts;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
@@ -51,7 +52,7 @@ class ResourceLeakTest {
              DownstreamSender stallSender = DownstreamSender.create(SettingsBuilder.to(stalling.tcpUri())
                  .timeouts(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(5)).build());
              DownstreamSender goodSender = DownstreamSender.create(
-                 SettingsBuilder.to(FailoverTest.deadEndpoint(), dropper.tcpUri(), good.tcpUri()).build())) {
+                 SettingsBuilder.to(LoopbackPorts.deadEndpoint(), dropper.tcpUri(), good.tcpUri()).build())) {
             for (int i = 0; i < rounds; i++) {
                 DeliveryResult stalled = stallSender.deliver(new Envelope("a@example.com", List.of("ok@example.com", "stall@example.com")),
                     Messages.of(Messages.SIMPLE));

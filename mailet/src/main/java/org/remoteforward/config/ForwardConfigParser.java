@@ -1,0 +1,264 @@
+package org.remoteforward.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import org.remoteforward.sender.AuthMode;
+import org.remoteforward.sender.Credentials;
+import org.remoteforward.sender.DialogueLogging;
+import org.remoteforward.sender.Endpoint;
+import org.remoteforward.sender.Protocol;
+import org.remoteforward.sender.SenderSettings;
+import org.remoteforward.sender.Timeouts;
+import org.remoteforward.sender.TlsSettings;
+
+/**
+ * Turns the mailet's init parameters into a {@link ForwardConfig}, refusing anything it cannot
+ * use with a message that names the parameter as the operator wrote it, and the value.
+ */
+public final class ForwardConfigParser {
+    public static final String DEFAULT_ERROR_PROCESSOR = "error";
+
+    private final Map<Parameter, Written> values;
+    private final List<String> warnings = new ArrayList<>();
+
+    /** A parameter's value with the name it was given under (its own or an alias). */
+    private record Written(String name, String value) {
+    }
+
+    private ForwardConfigParser(Map<Parameter, Written> values) {
+        this.values = values;
+    }
+
+    /**
+     * @param parameters the init parameters as written: name to value
+     * @param defaultHeloName the host name to give in EHLO when {@code heloName} is not set
+     */
+    public static ForwardConfig parse(Map<String, String> parameters, String defaultHeloName) throws InvalidConfigurationException {
+        Map<Parameter, Written> values = new EnumMap<>(Parameter.class);
+        for (Map.Entry<String, String> entry : parameters.entrySet()) {
+            Parameter parameter = Parameter.named(entry.getKey());
+            if (parameter == null) {
+                throw new InvalidConfigurationException(entry.getKey(), "unknown parameter; known parameters are "
+                    + Arrays.stream(Parameter.values()).map(Parameter::parameterName).collect(Collectors.joining(", ")));
+            }
+            Written previous = values.put(parameter, new Written(entry.getKey(), entry.getValue() == null ? "" : entry.getValue().trim()));
+            if (previous != null) {
+                throw new InvalidConfigurationException(entry.getKey(), "given twice, also as " + previous.name());
+            }
+        }
+        return new ForwardConfigParser(values).build(defaultHeloName);
+    }
+
+    /** The parameter an operator sets to change a TLS setting, for messages about it. */
+    public static String parameterFor(TlsSettings.Setting setting) {
+        return switch (setting) {
+            case ROOT_CA -> Parameter.TLS_ROOT_CA.parameterName();
+            case CERTIFICATE -> Parameter.TLS_CERT.parameterName();
+            case KEY -> Parameter.TLS_KEY.parameterName();
+            case PROTOCOLS -> Parameter.TLS_PROTOCOLS.parameterName();
+            case CIPHERS -> Parameter.TLS_CIPHERS.parameterName();
+            case CURVES -> Parameter.TLS_CURVES.parameterName();
+        };
+    }
+
+    private ForwardConfig build(String defaultHeloName) throws InvalidConfigurationException {
+        Protocol protocol = protocol();
+        List<Endpoint> endpoints = targets();
+        boolean starttls = starttls(protocol);
+        if (values.containsKey(Parameter.REQUIRE_TLS)) {
+            warnings.add(nameOf(Parameter.REQUIRE_TLS) + " is deprecated and ignored: TLS is required with starttls (tcp://) or tls:// endpoints");
+        }
+        TlsSettings tls = new TlsSettings(path(Parameter.TLS_ROOT_CA), path(Parameter.TLS_CERT), path(Parameter.TLS_KEY),
+            list(Parameter.TLS_PROTOCOLS), list(Parameter.TLS_CIPHERS), list(Parameter.TLS_CURVES));
+        AuthMode auth = authMode();
+        Optional<Credentials> credentials = credentials(auth);
+        checkAuthTransport(auth, tls, endpoints, starttls);
+        Timeouts timeouts = new Timeouts(
+            duration(Parameter.CONNECT_TIMEOUT, Timeouts.DEFAULTS.connect()),
+            duration(Parameter.COMMAND_TIMEOUT, Timeouts.DEFAULTS.command()),
+            duration(Parameter.SUBMISSION_TIMEOUT, Timeouts.DEFAULTS.submission()));
+        DialogueLogging dialogue = values.containsKey(Parameter.DEBUG)
+            ? (bool(Parameter.DEBUG) ? DialogueLogging.ON : DialogueLogging.OFF)
+            : DialogueLogging.LOGGER_LEVEL;
+        String heloName = heloName(defaultHeloName);
+        String errorProcessor = text(Parameter.ERROR_PROCESSOR).orElse(DEFAULT_ERROR_PROCESSOR);
+        if (errorProcessor.isEmpty()) {
+            throw new InvalidConfigurationException(nameOf(Parameter.ERROR_PROCESSOR), "must name a processor");
+        }
+        SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue);
+        return new ForwardConfig(sender, errorProcessor, warnings);
+    }
+
+    private Protocol protocol() throws InvalidConfigurationException {
+        String value = text(Parameter.PROTOCOL).orElse("smtp").toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "smtp" -> Protocol.SMTP;
+            case "lmtp" -> Protocol.LMTP;
+            default -> throw new InvalidConfigurationException(nameOf(Parameter.PROTOCOL), "'" + value + "' is neither smtp nor lmtp");
+        };
+    }
+
+    private List<Endpoint> targets() throws InvalidConfigurationException {
+        List<String> written = list(Parameter.TARGETS);
+        if (written.isEmpty()) {
+            throw new InvalidConfigurationException(Parameter.TARGETS.parameterName(),
+                "required: give one or more endpoints, as tcp://HOST:PORT, tls://HOST:PORT or unix:///PATH");
+        }
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (String target : written) {
+            try {
+                endpoints.add(Endpoint.parse(target));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigurationException(nameOf(Parameter.TARGETS), e.getMessage());
+            }
+        }
+        return endpoints;
+    }
+
+    private boolean starttls(Protocol protocol) throws InvalidConfigurationException {
+        if (values.containsKey(Parameter.ATTEMPT_STARTTLS)) {
+            if (values.containsKey(Parameter.STARTTLS)) {
+                throw new InvalidConfigurationException(nameOf(Parameter.ATTEMPT_STARTTLS),
+                    "is a deprecated alias of starttls, and starttls is given too: keep only starttls");
+            }
+            warnings.add(nameOf(Parameter.ATTEMPT_STARTTLS) + " is deprecated: write starttls instead (same meaning)");
+            return bool(Parameter.ATTEMPT_STARTTLS);
+        }
+        return values.containsKey(Parameter.STARTTLS) ? bool(Parameter.STARTTLS) : protocol.starttlsByDefault();
+    }
+
+    private AuthMode authMode() throws InvalidConfigurationException {
+        String[] words = text(Parameter.AUTH).orElse("off").split("\\s+");
+        AuthMode mode = switch (words[0].toLowerCase(Locale.ROOT)) {
+            case "off", "none", "" -> AuthMode.OFF;
+            case "plain" -> AuthMode.PLAIN;
+            case "forward" -> AuthMode.FORWARD;
+            case "external" -> AuthMode.EXTERNAL;
+            default -> throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
+                "'" + words[0] + "' is not an auth mode: use off, plain, forward or external");
+        };
+        boolean maddyPlain = mode == AuthMode.PLAIN && words.length == 3;
+        if (words.length > 1 && !maddyPlain) {
+            throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
+                "takes one word (off, plain, forward, external), or maddy's 'plain USERNAME PASSWORD'");
+        }
+        return mode;
+    }
+
+    private Optional<Credentials> credentials(AuthMode mode) throws InvalidConfigurationException {
+        Optional<String> username = text(Parameter.AUTH_USERNAME);
+        Optional<String> password = text(Parameter.AUTH_PASSWORD);
+        String[] words = text(Parameter.AUTH).orElse("").split("\\s+");
+        if (mode != AuthMode.PLAIN) {
+            for (Parameter parameter : List.of(Parameter.AUTH_USERNAME, Parameter.AUTH_PASSWORD)) {
+                if (values.containsKey(parameter)) {
+                    throw new InvalidConfigurationException(nameOf(parameter), "is only used with auth plain, and auth is "
+                        + mode.name().toLowerCase(Locale.ROOT));
+                }
+            }
+            return Optional.empty();
+        }
+        if (words.length == 3) {
+            if (username.isPresent() || password.isPresent()) {
+                throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
+                    "gives the credentials inline, and authUsername/authPassword give them too: keep one");
+            }
+            return Optional.of(new Credentials(words[1], words[2]));
+        }
+        if (username.isEmpty() || username.get().isEmpty()) {
+            throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "required with auth plain");
+        }
+        if (password.isEmpty() || password.get().isEmpty()) {
+            throw new InvalidConfigurationException(Parameter.AUTH_PASSWORD.parameterName(), "required with auth plain");
+        }
+        if (username.get().indexOf('\0') >= 0 || password.get().indexOf('\0') >= 0) {
+            throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "a NUL character cannot be sent in SASL PLAIN");
+        }
+        return Optional.of(new Credentials(username.get(), password.get()));
+    }
+
+    private void checkAuthTransport(AuthMode auth, TlsSettings tls, List<Endpoint> endpoints, boolean starttls) throws InvalidConfigurationException {
+        if (auth == AuthMode.EXTERNAL) {
+            if (tls.certificate().isEmpty() || tls.key().isEmpty()) {
+                throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
+                    "external needs a client certificate: set tlsCert and tlsKey");
+            }
+            for (Endpoint endpoint : endpoints) {
+                if (endpoint.scheme() == Endpoint.Scheme.UNIX || endpoint.scheme() == Endpoint.Scheme.TCP && !starttls) {
+                    throw new InvalidConfigurationException(nameOf(Parameter.AUTH), "external needs TLS, and " + endpoint
+                        + " would be used without it (use tls://, or tcp:// with starttls)");
+                }
+            }
+        }
+        if (auth == AuthMode.PLAIN || auth == AuthMode.FORWARD) {
+            for (Endpoint endpoint : endpoints) {
+                if (endpoint.scheme() == Endpoint.Scheme.TCP && !starttls) {
+                    warnings.add("auth " + auth.name().toLowerCase(Locale.ROOT) + " sends passwords to " + endpoint
+                        + " unencrypted, because starttls is off");
+                }
+            }
+        }
+    }
+
+    private Duration duration(Parameter parameter, Duration fallback) throws InvalidConfigurationException {
+        Optional<String> value = text(parameter);
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return DurationValue.parse(value.get());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(nameOf(parameter), e.getMessage());
+        }
+    }
+
+    private String heloName(String fallback) throws InvalidConfigurationException {
+        String name = text(Parameter.HELO_NAME).orElse(fallback);
+        if (!name.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]")) {
+            throw new InvalidConfigurationException(nameOf(Parameter.HELO_NAME), "'" + name + "' is not a host name or address literal");
+        }
+        return name;
+    }
+
+    private Optional<Path> path(Parameter parameter) throws InvalidConfigurationException {
+        Optional<String> value = text(parameter);
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        if (value.get().isEmpty()) {
+            throw new InvalidConfigurationException(nameOf(parameter), "is empty: give the path of a PEM file, or leave it out");
+        }
+        return Optional.of(Path.of(value.get()));
+    }
+
+    private boolean bool(Parameter parameter) throws InvalidConfigurationException {
+        String value = text(parameter).orElse("").toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new InvalidConfigurationException(nameOf(parameter), "'" + value + "' is not a yes/no value (true, false, yes, no, on, off)");
+        };
+    }
+
+    private List<String> list(Parameter parameter) {
+        return text(parameter).map(v -> Arrays.stream(v.split("[,\\s]+")).filter(s -> !s.isEmpty()).toList()).orElse(List.of());
+    }
+
+    private Optional<String> text(Parameter parameter) {
+        return Optional.ofNullable(values.get(parameter)).map(Written::value);
+    }
+
+    private String nameOf(Parameter parameter) {
+        Written written = values.get(parameter);
+        return written == null ? parameter.parameterName() : written.name();
+    }
+}

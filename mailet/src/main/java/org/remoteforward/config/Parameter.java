@@ -1,0 +1,57 @@
+package org.remoteforward.config;
+
+import java.util.List;
+
+/**
+ * Every init parameter of the mailet, by its James-style name, with the maddy spellings that
+ * are accepted for it so a maddy configuration carries over.
+ */
+public enum Parameter {
+    PROTOCOL("protocol"),
+    TARGETS("targets"),
+    STARTTLS("starttls"),
+    ATTEMPT_STARTTLS("attemptStarttls", "attempt_starttls"),
+    REQUIRE_TLS("requireTls", "require_tls"),
+    AUTH("auth"),
+    AUTH_USERNAME("authUsername", "auth_username"),
+    AUTH_PASSWORD("authPassword", "auth_password"),
+    TLS_ROOT_CA("tlsRootCa", "tls_root_ca", "root_ca"),
+    TLS_CERT("tlsCert", "tls_cert", "cert"),
+    TLS_KEY("tlsKey", "tls_key", "key"),
+    TLS_PROTOCOLS("tlsProtocols", "tls_protocols", "protocols"),
+    TLS_CIPHERS("tlsCiphers", "tls_ciphers", "ciphers"),
+    TLS_CURVES("tlsCurves", "tls_curves", "curves"),
+    CONNECT_TIMEOUT("connectTimeout", "connect_timeout"),
+    COMMAND_TIMEOUT("commandTimeout", "command_timeout"),
+    SUBMISSION_TIMEOUT("submissionTimeout", "submission_timeout"),
+    DEBUG("debug"),
+    HELO_NAME("heloName", "hostname"),
+    ERROR_PROCESSOR("errorProcessor");
+
+    private final String name;
+    private final List<String> aliases;
+
+    Parameter(String name, String... aliases) {
+        this.name = name;
+        this.aliases = List.of(aliases);
+    }
+
+    /** The name to write in mailetcontainer.xml. */
+    public String parameterName() {
+        return name;
+    }
+
+    public List<String> aliases() {
+        return aliases;
+    }
+
+    /** The canonical parameter that {@code written} names, by its own name or an alias. */
+    static Parameter named(String written) {
+        for (Parameter parameter : values()) {
+            if (parameter.name.equals(written) || parameter.aliases.contains(written)) {
+                return parameter;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,202 @@
+package org.remoteforward.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.remoteforward.sender.AuthMode;
+import org.remoteforward.sender.Credentials;
+import org.remoteforward.sender.DialogueLogging;
+import org.remoteforward.sender.Endpoint;
+import org.remoteforward.sender.Protocol;
+import org.remoteforward.sender.SenderSettings;
+import org.remoteforward.sender.Timeouts;
+
+class ForwardConfigParserTest {
+
+    private static Map<String, String> params(String... pairs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+
+    private static ForwardConfig parse(String... pairs) throws InvalidConfigurationException {
+        return ForwardConfigParser.parse(params(pairs), "relay.example.com");
+    }
+
+    @Test
+    void defaultsAreMaddys() throws Exception {
+        ForwardConfig config = parse("targets", "tcp://mx.example.com:25");
+        SenderSettings sender = config.sender();
+
+        assertThat(sender.protocol()).isEqualTo(Protocol.SMTP);
+        assertThat(sender.endpoints()).containsExactly(Endpoint.parse("tcp://mx.example.com:25"));
+        assertThat(sender.starttls()).isTrue();
+        assertThat(sender.auth()).isEqualTo(AuthMode.OFF);
+        assertThat(sender.timeouts()).isEqualTo(new Timeouts(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(12)));
+        assertThat(sender.dialogue()).isEqualTo(DialogueLogging.LOGGER_LEVEL);
+        assertThat(sender.heloName()).isEqualTo("relay.example.com");
+        assertThat(sender.tls().rootCa()).isEmpty();
+        assertThat(config.errorProcessor()).isEqualTo("error");
+        assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void lmtpHasStarttlsOffByDefault() throws Exception {
+        assertThat(parse("protocol", "lmtp", "targets", "unix:///run/dovecot/lmtp").sender().starttls()).isFalse();
+        assertThat(parse("protocol", "LMTP", "targets", "tcp://127.0.0.1:24", "starttls", "yes").sender().starttls()).isTrue();
+    }
+
+    @Test
+    void everySettingIsRead() throws Exception {
+        ForwardConfig config = parse(
+            "targets", "tcp://a.example:25, tls://b.example:465  unix:///run/x.sock",
+            "starttls", "false",
+            "auth", "plain", "authUsername", "relay", "authPassword", "secret",
+            "tlsRootCa", "/etc/ca.pem", "tlsCert", "/etc/c.pem", "tlsKey", "/etc/k.pem",
+            "tlsProtocols", "tls1.2 tls1.3", "tlsCiphers", "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384", "tlsCurves", "X25519 p256",
+            "connectTimeout", "90s", "commandTimeout", "1h30m", "submissionTimeout", "15 minutes",
+            "debug", "yes", "heloName", "mx1.example.org", "errorProcessor", "relay-failures");
+        SenderSettings sender = config.sender();
+
+        assertThat(sender.endpoints()).extracting(Endpoint::toString).containsExactly("tcp://a.example:25", "tls://b.example:465", "unix:///run/x.sock");
+        assertThat(sender.starttls()).isFalse();
+        assertThat(sender.configuredCredentials()).contains(new Credentials("relay", "secret"));
+        assertThat(sender.tls().rootCa()).contains(Path.of("/etc/ca.pem"));
+        assertThat(sender.tls().certificate()).contains(Path.of("/etc/c.pem"));
+        assertThat(sender.tls().key()).contains(Path.of("/etc/k.pem"));
+        assertThat(sender.tls().protocols()).containsExactly("tls1.2", "tls1.3");
+        assertThat(sender.tls().ciphers()).containsExactly("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384");
+        assertThat(sender.tls().curves()).containsExactly("X25519", "p256");
+        assertThat(sender.timeouts()).isEqualTo(new Timeouts(Duration.ofSeconds(90), Duration.ofMinutes(90), Duration.ofMinutes(15)));
+        assertThat(sender.dialogue()).isEqualTo(DialogueLogging.ON);
+        assertThat(sender.heloName()).isEqualTo("mx1.example.org");
+        assertThat(config.errorProcessor()).isEqualTo("relay-failures");
+        assertThat(config.warnings()).anyMatch(w -> w.contains("unencrypted") && w.contains("tcp://a.example:25"));
+    }
+
+    @Test
+    void maddySpellingsAreAccepted() throws Exception {
+        ForwardConfig config = parse(
+            "targets", "tls://b.example:465",
+            "auth", "plain relay secret",
+            "root_ca", "/etc/ca.pem", "tls_cert", "/etc/c.pem", "key", "/etc/k.pem",
+            "protocols", "tls1.3", "ciphers", "TLS_AES_128_GCM_SHA256", "curves", "X25519",
+            "connect_timeout", "1m", "command_timeout", "2m", "submission_timeout", "3m",
+            "hostname", "mx.example.org");
+        SenderSettings sender = config.sender();
+
+        assertThat(sender.configuredCredentials()).contains(new Credentials("relay", "secret"));
+        assertThat(sender.tls().rootCa()).contains(Path.of("/etc/ca.pem"));
+        assertThat(sender.tls().certificate()).contains(Path.of("/etc/c.pem"));
+        assertThat(sender.tls().key()).contains(Path.of("/etc/k.pem"));
+        assertThat(sender.tls().protocols()).containsExactly("tls1.3");
+        assertThat(sender.timeouts()).isEqualTo(new Timeouts(Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(3)));
+        assertThat(sender.heloName()).isEqualTo("mx.example.org");
+    }
+
+    @Test
+    void deprecatedParametersWarnOnce() throws Exception {
+        ForwardConfig config = parse("targets", "tcp://a.example:25", "attempt_starttls", "false", "require_tls", "yes");
+
+        assertThat(config.sender().starttls()).isFalse();
+        assertThat(config.warnings()).hasSize(2);
+        assertThat(config.warnings().get(0)).contains("attempt_starttls is deprecated").contains("starttls");
+        assertThat(config.warnings().get(1)).contains("require_tls is deprecated and ignored");
+
+        ForwardConfig camel = parse("targets", "tcp://a.example:25", "attemptStarttls", "true");
+        assertThat(camel.sender().starttls()).isTrue();
+        assertThat(camel.warnings()).singleElement().asString().contains("attemptStarttls is deprecated");
+    }
+
+    @Test
+    void externalAndForwardModes() throws Exception {
+        assertThat(parse("targets", "tls://b.example:465", "auth", "external", "tlsCert", "/c.pem", "tlsKey", "/k.pem").sender().auth())
+            .isEqualTo(AuthMode.EXTERNAL);
+        ForwardConfig forward = parse("targets", "tcp://b.example:587", "auth", "forward");
+        assertThat(forward.sender().auth()).isEqualTo(AuthMode.FORWARD);
+        assertThat(forward.sender().configuredCredentials()).isEmpty();
+        assertThat(forward.warnings()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "5m|PT5M", "90s|PT1M30S", "1h30m|PT1H30M", "250ms|PT0.25S", "1.5s|PT1.5S",
+        "5 minutes|PT5M", "1 hour|PT1H", "30 seconds|PT30S", "2 days|PT48H", "10ms|PT0.01S", "7 MINUTES|PT7M"})
+    void durationsInBothForms(String written, String expected) {
+        assertThat(DurationValue.parse(written)).isEqualTo(Duration.parse(expected));
+    }
+
+    static Stream<Arguments> badValues() {
+        return Stream.of(
+            bad("targets missing", Map.of("protocol", "smtp"), "targets: required"),
+            bad("targets empty", Map.of("targets", " , "), "targets: required"),
+            bad("targets without scheme", Map.of("targets", "mx.example.com:25"), "targets: 'mx.example.com:25' has no supported scheme"),
+            bad("targets smtp scheme", Map.of("targets", "smtp://mx:25"), "targets: 'smtp://mx:25' has no supported scheme"),
+            bad("targets without port", Map.of("targets", "tcp://mx"), "targets: 'tcp://mx' needs a port"),
+            bad("targets port zero", Map.of("targets", "tcp://mx:0"), "targets: 'tcp://mx:0' needs a port"),
+            bad("targets relative unix", Map.of("targets", "unix://run/lmtp"), "targets: 'unix://run/lmtp' must name an absolute socket path"),
+            bad("second target bad", Map.of("targets", "tcp://mx:25 tcp://mx2"), "targets: 'tcp://mx2' needs a port"),
+            bad("protocol", Map.of("targets", "tcp://mx:25", "protocol", "esmtp"), "protocol: 'esmtp' is neither smtp nor lmtp"),
+            bad("starttls", Map.of("targets", "tcp://mx:25", "starttls", "maybe"), "starttls: 'maybe' is not a yes/no value"),
+            bad("attempt_starttls", Map.of("targets", "tcp://mx:25", "attempt_starttls", "2"), "attempt_starttls: '2' is not a yes/no value"),
+            bad("starttls twice", Map.of("targets", "tcp://mx:25", "starttls", "yes", "attemptStarttls", "yes"), "attemptStarttls: is a deprecated alias of starttls"),
+            bad("debug", Map.of("targets", "tcp://mx:25", "debug", "verbose"), "debug: 'verbose' is not a yes/no value"),
+            bad("auth mode", Map.of("targets", "tcp://mx:25", "auth", "login"), "auth: 'login' is not an auth mode"),
+            bad("auth extra words", Map.of("targets", "tcp://mx:25", "auth", "forward please"), "auth: takes one word"),
+            bad("auth plain one word", Map.of("targets", "tcp://mx:25", "auth", "plain onlyuser"), "auth: takes one word"),
+            bad("plain without username", Map.of("targets", "tcp://mx:25", "auth", "plain", "authPassword", "x"), "authUsername: required with auth plain"),
+            bad("plain without password", Map.of("targets", "tcp://mx:25", "auth", "plain", "authUsername", "x"), "authPassword: required with auth plain"),
+            bad("plain empty password", Map.of("targets", "tcp://mx:25", "auth", "plain", "authUsername", "x", "authPassword", ""), "authPassword: required with auth plain"),
+            bad("plain credentials twice", Map.of("targets", "tcp://mx:25", "auth", "plain u p", "authUsername", "x"), "auth: gives the credentials inline"),
+            bad("username without plain", Map.of("targets", "tcp://mx:25", "authUsername", "x"), "authUsername: is only used with auth plain, and auth is off"),
+            bad("password with forward", Map.of("targets", "tcp://mx:25", "auth", "forward", "authPassword", "x"), "authPassword: is only used with auth plain, and auth is forward"),
+            bad("external without certificate", Map.of("targets", "tls://mx:465", "auth", "external"), "auth: external needs a client certificate"),
+            bad("external over unix", Map.of("targets", "unix:///run/s", "auth", "external", "tlsCert", "/c", "tlsKey", "/k"), "auth: external needs TLS, and unix:///run/s"),
+            bad("external without starttls", Map.of("targets", "tcp://mx:25", "starttls", "no", "auth", "external", "tlsCert", "/c", "tlsKey", "/k"), "auth: external needs TLS, and tcp://mx:25"),
+            bad("connect timeout number", Map.of("targets", "tcp://mx:25", "connectTimeout", "30000"), "connectTimeout: '30000' is not a duration"),
+            bad("command timeout unit", Map.of("targets", "tcp://mx:25", "command_timeout", "5 fortnights"), "command_timeout: '5 fortnights' is not a duration"),
+            bad("submission timeout zero", Map.of("targets", "tcp://mx:25", "submissionTimeout", "0s"), "submissionTimeout: '0s' must be longer than zero"),
+            bad("submission timeout negative", Map.of("targets", "tcp://mx:25", "submissionTimeout", "-5m"), "submissionTimeout: '-5m' is not a duration"),
+            bad("helo name", Map.of("targets", "tcp://mx:25", "heloName", "mx example"), "heloName: 'mx example' is not a host name"),
+            bad("helo name alias", Map.of("targets", "tcp://mx:25", "hostname", "-bad-"), "hostname: '-bad-' is not a host name"),
+            bad("error processor empty", Map.of("targets", "tcp://mx:25", "errorProcessor", " "), "errorProcessor: must name a processor"),
+            bad("root ca empty", Map.of("targets", "tcp://mx:25", "tlsRootCa", ""), "tlsRootCa: is empty"),
+            bad("unknown parameter", Map.of("targets", "tcp://mx:25", "gateway", "mx"), "gateway: unknown parameter; known parameters are protocol, targets"),
+            bad("same parameter twice", Map.of("targets", "tcp://mx:25", "connectTimeout", "1m", "connect_timeout", "2m"), "given twice, also as"));
+    }
+
+    private static Arguments bad(String name, Map<String, String> parameters, String message) {
+        return Arguments.of(name, parameters, message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badValues")
+    void badValuesNameTheParameterAndValue(String name, Map<String, String> parameters, String message) {
+        assertThatThrownBy(() -> ForwardConfigParser.parse(new HashMap<>(parameters), "relay.example.com"))
+            .isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining(message);
+    }
+
+    @Test
+    void everyParameterHasADistinctName() {
+        List<String> names = Stream.of(Parameter.values()).flatMap(p -> Stream.concat(Stream.of(p.parameterName()), p.aliases().stream())).toList();
+        assertThat(names).doesNotHaveDuplicates();
+        assertThat(Optional.ofNullable(Parameter.named("tls_root_ca"))).contains(Parameter.TLS_ROOT_CA);
+    }
+}
