@@ -1,0 +1,199 @@
+package org.remoteforward.it;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+import org.apache.james.GuiceJamesServer;
+import org.apache.james.MemoryJamesConfiguration;
+import org.apache.james.MemoryJamesServerMain;
+
+/**
+ * A real Apache James 3.8.1 memory server, in this JVM, whose processor chain hands every mail to
+ * RemoteForwardMailet. With no targets it also starts a {@link MailSink} and forwards there, so a
+ * newcomer can send a message and see where it landed.
+ *
+ * <pre>
+ * ForwardingJames [--targets URI[,URI...]] [--param NAME=VALUE]... [--conf DIR] [--port N]
+ * </pre>
+ */
+public final class ForwardingJames implements Closeable {
+    private final GuiceJamesServer server;
+    private final int smtpPort;
+    private final MailSink sink;
+    private final Path workDir;
+
+    private ForwardingJames(GuiceJamesServer server, int smtpPort, MailSink sink, Path workDir) {
+        this.server = server;
+        this.smtpPort = smtpPort;
+        this.sink = sink;
+        this.workDir = workDir;
+    }
+
+    /**
+     * What to start.
+     *
+     * @param conf an operator's James conf folder to run as it is; empty: our template
+     * @param targets where to forward; empty: an embedded sink
+     * @param parameters further RemoteForwardMailet parameters for the template (protocol, auth, ...)
+     * @param smtpPort the loopback port James listens on for SMTP; empty: a free one
+     * @param onLanded told of each message the embedded sink stores
+     */
+    record Options(Optional<Path> conf, List<String> targets, Map<String, String> parameters, Optional<Integer> smtpPort,
+                   Consumer<MailSink.Landed> onLanded) {
+    }
+
+    static ForwardingJames start(Options options) throws Exception {
+        Path workDir = Files.createTempDirectory("forwarding-james-");
+        MailSink sink = null;
+        int smtpPort;
+        if (options.conf().isPresent()) {
+            JamesConfFolder.copy(options.conf().get(), workDir);
+            smtpPort = options.smtpPort().orElse(-1);
+        } else {
+            smtpPort = options.smtpPort().orElseGet(ForwardingJames::freePort);
+            Map<String, String> parameters = new LinkedHashMap<>();
+            if (options.targets().isEmpty()) {
+                sink = new MailSink(workDir.resolve("sink"), options.onLanded());
+                parameters.put("targets", "tcp://127.0.0.1:" + sink.port());
+                parameters.put("starttls", "no");
+            } else {
+                parameters.put("targets", String.join(" ", options.targets()));
+            }
+            parameters.putAll(options.parameters());
+            JamesConfFolder.write(workDir, smtpPort, parameters);
+        }
+        Path logback = workDir.resolve("conf/logback.xml");
+        if (Files.exists(logback) && System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", logback.toString());
+        }
+        GuiceJamesServer server = MemoryJamesServerMain.createServer(MemoryJamesConfiguration.builder()
+            .workingDirectory(workDir.toFile())
+            .build());
+        try {
+            server.start();
+        } catch (Exception e) {
+            if (sink != null) {
+                sink.close();
+            }
+            throw e;
+        }
+        return new ForwardingJames(server, smtpPort, sink, workDir);
+    }
+
+    int smtpPort() {
+        return smtpPort;
+    }
+
+    Optional<MailSink> sink() {
+        return Optional.ofNullable(sink);
+    }
+
+    Path workDir() {
+        return workDir;
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop();
+        if (sink != null) {
+            sink.close();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free loopback port", e);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println("usage: ForwardingJames [--targets URI[,URI...]] [--param NAME=VALUE]... [--conf DIR] [--port N]");
+            System.exit(2);
+            return;
+        }
+        ForwardingJames james = start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                james.close();
+            } catch (IOException ignored) {
+                // the process is ending
+            }
+            stopped.countDown();
+        }));
+        System.out.println();
+        System.out.println("Apache James 3.8.1 is running with RemoteForwardMailet (work folder " + james.workDir() + ").");
+        if (james.smtpPort() > 0) {
+            System.out.println("  SMTP in:     127.0.0.1:" + james.smtpPort());
+        } else {
+            System.out.println("  SMTP in:     as bound in " + james.workDir().resolve("conf/smtpserver.xml"));
+        }
+        james.sink().ifPresentOrElse(
+            sink -> System.out.println("  Forwards to: tcp://127.0.0.1:" + sink.port() + " (an embedded sink; each message lands in " + sink.dir() + ")"),
+            () -> System.out.println("  Forwards to: " + (options.targets().isEmpty() ? "the targets in " + options.conf().orElseThrow() : String.join(" ", options.targets()))));
+        if (james.smtpPort() > 0) {
+            System.out.println("  Try:         swaks --to someone@example.com --from you@example.com --server 127.0.0.1:" + james.smtpPort());
+        }
+        System.out.println("Ctrl-C stops it.");
+        stopped.await();
+    }
+
+    static Options parse(String[] args) {
+        Optional<Path> conf = Optional.empty();
+        List<String> targets = new ArrayList<>();
+        Map<String, String> parameters = new LinkedHashMap<>();
+        Optional<Integer> port = Optional.empty();
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (flag.equals("--help") || flag.equals("-h")) {
+                throw new IllegalArgumentException("Starts a James 3.8.1 memory server that forwards all mail with RemoteForwardMailet.");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(flag + " needs a value");
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--conf" -> conf = Optional.of(Path.of(value));
+                case "--targets" -> targets.addAll(List.of(value.split("[,\\s]+")));
+                case "--param" -> {
+                    int equals = value.indexOf('=');
+                    if (equals <= 0) {
+                        throw new IllegalArgumentException("--param takes NAME=VALUE, not " + value);
+                    }
+                    parameters.put(value.substring(0, equals), value.substring(equals + 1));
+                }
+                case "--port" -> {
+                    try {
+                        port = Optional.of(Integer.parseInt(value));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--port takes a number, not " + value);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown option " + flag);
+            }
+        }
+        if (conf.isPresent() && (!targets.isEmpty() || !parameters.isEmpty())) {
+            throw new IllegalArgumentException("--conf runs an operator's configuration as it is: --targets and --param go with the built-in one");
+        }
+        return new Options(conf, targets, parameters, port,
+            landed -> System.out.println("Mail landed: " + landed.file() + " (from <" + landed.sender() + "> to " + landed.recipients() + ")"));
+    }
+}

@@ -1,0 +1,76 @@
+package org.remoteforward.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Writes the conf/ folder of a James memory server whose processor chain forwards every mail
+ * through RemoteForwardMailet: a copy of the templates in {@code james-conf/} with the SMTP bind
+ * address and the mailet's parameters filled in, or a copy of an operator's own folder.
+ */
+final class JamesConfFolder {
+    private static final List<String> TEMPLATES = List.of("imapserver.xml", "jmap.properties", "jmx.properties", "lmtpserver.xml",
+        "logback.xml", "mailetcontainer.xml", "managesieveserver.xml", "pop3server.xml", "smtpserver.xml", "webadmin.properties");
+
+    private JamesConfFolder() {
+    }
+
+    /** Writes the template configuration into {@code workDir/conf}. */
+    static Path write(Path workDir, int smtpPort, Map<String, String> forwardParameters) throws IOException {
+        Path conf = Files.createDirectories(workDir.resolve("conf"));
+        String parameters = forwardParameters.entrySet().stream()
+            .map(e -> "        <" + e.getKey() + ">" + xmlEscape(e.getValue()) + "</" + e.getKey() + ">")
+            .collect(Collectors.joining("\n"));
+        for (String name : TEMPLATES) {
+            String text = template(name)
+                .replace("${smtpBind}", "127.0.0.1:" + smtpPort)
+                .replace("${forwardParameters}", parameters);
+            Files.writeString(conf.resolve(name), text);
+        }
+        return conf;
+    }
+
+    /** Copies an operator's James configuration folder into {@code workDir/conf}, untouched. */
+    static Path copy(Path source, Path workDir) throws IOException {
+        if (!Files.isRegularFile(source.resolve("mailetcontainer.xml"))) {
+            throw new IllegalArgumentException("--conf " + source + ": not a James configuration folder (no mailetcontainer.xml)");
+        }
+        Path conf = Files.createDirectories(workDir.resolve("conf"));
+        try (Stream<Path> files = Files.walk(source)) {
+            files.forEach(file -> {
+                try {
+                    Path target = conf.resolve(source.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(file, target);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        return conf;
+    }
+
+    private static String template(String name) throws IOException {
+        try (InputStream in = JamesConfFolder.class.getResourceAsStream("/james-conf/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("template james-conf/" + name + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String xmlEscape(String value) {
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

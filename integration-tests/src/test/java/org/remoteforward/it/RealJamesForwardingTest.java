@@ -1,0 +1,79 @@
+package org.remoteforward.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+/** A real James 3.8.1 memory server with RemoteForwardMailet, fed over real SMTP, forwarding to the sink. */
+class RealJamesForwardingTest {
+    private static final String MESSAGE = "From: you@example.com\r\nTo: someone@example.com\r\nSubject:  odd   spacing\r\n\tfolded\r\n"
+        + "\r\nHello through James.\r\n.a line that starts with a dot\r\n";
+
+    @Test
+    void jamesForwardsTheMessageAsItHoldsItWithTheEnvelopeUnchanged() throws Exception {
+        LinkedBlockingQueue<MailSink.Landed> landed = new LinkedBlockingQueue<>();
+        try (ForwardingJames james = ForwardingJames.start(new ForwardingJames.Options(Optional.empty(), List.of(), Map.of(),
+            Optional.empty(), landed::add))) {
+            send(james.smtpPort(), "you@example.com", List.of("someone@example.com", "other@example.org"), MESSAGE);
+
+            MailSink.Landed mail = landed.poll(30, TimeUnit.SECONDS);
+            assertThat(mail).as("a message reached the downstream sink").isNotNull();
+            assertThat(mail.sender()).isEqualTo("you@example.com");
+            assertThat(mail.recipients()).containsExactly("someone@example.com", "other@example.org");
+            String received = Files.readString(mail.file(), StandardCharsets.UTF_8);
+            // James's SMTP server prepends its Received header before any mailet runs; the rest must be untouched
+            assertThat(received).startsWith("Received: ");
+            assertThat(received).endsWith(MESSAGE);
+            assertThat(received.substring(received.indexOf("\r\nFrom: ") + 2)).isEqualTo(MESSAGE);
+        }
+    }
+
+    /** A plain SMTP client: what any MTA or application would send James. */
+    static void send(int port, String from, List<String> to, String message) throws Exception {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(30_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = socket.getOutputStream();
+            expect(in, "220");
+            command(out, in, "EHLO client.example", "250");
+            command(out, in, "MAIL FROM:<" + from + ">", "250");
+            for (String recipient : to) {
+                command(out, in, "RCPT TO:<" + recipient + ">", "250");
+            }
+            command(out, in, "DATA", "354");
+            String stuffed = message.replace("\r\n.", "\r\n..");
+            out.write((stuffed + ".\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            expect(in, "250");
+            command(out, in, "QUIT", "221");
+        }
+    }
+
+    private static void command(OutputStream out, BufferedReader in, String line, String code) throws Exception {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        expect(in, code);
+    }
+
+    private static void expect(BufferedReader in, String code) throws Exception {
+        String line;
+        do {
+            line = in.readLine();
+            assertThat(line).as("reply expected").isNotNull();
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        assertThat(line).startsWith(code);
+    }
+}
