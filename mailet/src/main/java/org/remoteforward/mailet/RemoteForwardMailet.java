@@ -94,10 +94,6 @@ public class RemoteForwardMailet extends GenericMailet {
         }
     }
 
-    ForwardConfig config() {
-        return config;
-    }
-
     @Override
     public void service(Mail mail) throws MessagingException {
         Collection<MailAddress> recipients = mail.getRecipients();

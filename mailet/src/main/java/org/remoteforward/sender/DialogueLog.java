@@ -4,8 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The protocol dialogue log: what was sent and received, one line each. Credentials pass
- * through {@link #sentRedacted} so they are never written; message bodies never pass at all.
+ * The protocol dialogue log: what was sent and received, one line each. Commands carrying
+ * credentials reach it already redacted, AUTH challenges are logged by code only
+ * ({@link #receivedRedacted}), and message bodies never pass through it.
  */
 final class DialogueLog {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.remoteforward.sender.dialogue");
@@ -30,11 +31,6 @@ final class DialogueLog {
         if (enabled()) {
             write(where + " C: " + command);
         }
-    }
-
-    /** A command whose arguments are secret: only {@code shown} is logged. */
-    void sentRedacted(String shown) {
-        sent(shown);
     }
 
     void received(Reply reply) {

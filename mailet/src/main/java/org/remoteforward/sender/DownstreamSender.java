@@ -36,10 +36,6 @@ public final class DownstreamSender implements AutoCloseable {
         return new DownstreamSender(settings, TlsClient.create(settings.tls()));
     }
 
-    public SenderSettings settings() {
-        return settings;
-    }
-
     /**
      * Delivers one message. Never throws for anything the servers, the network or the message
      * can cause: every recipient comes back delivered, or failed with the reason.

@@ -47,7 +47,7 @@ public record Reply(int code, List<String> lines) {
     }
 
     public boolean isPositive() {
-        return code < 400 && code / 100 == 2;
+        return code / 100 == 2;
     }
 
     public boolean isIntermediate() {

@@ -27,10 +27,6 @@ final class ResultLedger {
         return order.stream().filter(r -> !decided.containsKey(r)).toList();
     }
 
-    boolean isPending(String recipient) {
-        return !decided.containsKey(recipient);
-    }
-
     void delivered(String recipient, Reply reply) {
         decide(recipient, Outcome.DELIVERED, Optional.of(reply), reply.toString());
     }

@@ -42,14 +42,6 @@ final class SmtpSession {
         return capabilities;
     }
 
-    boolean isEncrypted() {
-        return transport.tlsSession() != null;
-    }
-
-    boolean usable() {
-        return usable;
-    }
-
     Reply greeting() throws IOException {
         return within(timeouts.command(), "command timeout", "waiting for the greeting", () -> {
             Reply reply = reader.read();

@@ -15,6 +15,7 @@ import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.server.core.MailImpl;
 import org.apache.james.server.core.MimeMessageInputStreamSource;
 import org.apache.james.server.core.MimeMessageWrapper;
@@ -23,15 +24,18 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.apache.mailet.base.test.FakeMailContext;
 import org.apache.mailet.base.test.FakeMailetConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.testing.LoopbackPorts;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.Started;
 
 class RemoteForwardMailetTest {
+    @RegisterExtension
+    final Started started = new Started();
     /** Formatting a re-encoding writer would change: folded header, odd spacing, no Date, no Message-ID, a dot line. */
     private static final String ORIGINAL = "Subject:   spaced   out\r\n\tand folded\r\nFrom: a@example.com\r\nX-Odd:value-without-space\r\n"
         + "\r\nbody line\r\n.starts with a dot\r\n\r\n";
@@ -42,22 +46,14 @@ class RemoteForwardMailetTest {
     private RemoteForwardMailet mailet;
     private final FakeMailContext context = FakeMailContext.defaultContext();
 
-    @AfterEach
-    void stop() throws Exception {
-        if (mailet != null) {
-            mailet.destroy();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private static Mail mail(String sender, String... recipients) throws Exception {
+    private Mail mail(String sender, String... recipients) throws Exception {
         MimeMessageWrapper message = new MimeMessageWrapper(MimeMessageInputStreamSource.create("test-source",
             new ByteArrayInputStream(ORIGINAL.getBytes(StandardCharsets.UTF_8))));
         MailImpl.Builder builder = MailImpl.builder().name("mail-1");
         builder = sender == null ? builder.sender(MaybeSender.nullSender()) : builder.sender(sender);
-        return builder.addRecipients(recipients).mimeMessage(message).build();
+        MailImpl mail = builder.addRecipients(recipients).mimeMessage(message).build();
+        started.keep(() -> LifecycleUtil.dispose(mail));
+        return mail;
     }
 
     private void start(MailetContext mailetContext, String... parameters) throws MessagingException {
@@ -66,6 +62,7 @@ class RemoteForwardMailetTest {
             config.setProperty(parameters[i], parameters[i + 1]);
         }
         mailet = new RemoteForwardMailet(new CredentialsVault());
+        started.keep(mailet::destroy);
         mailet.init(config.build());
     }
 
@@ -84,7 +81,7 @@ class RemoteForwardMailetTest {
 
     @Test
     void forwardsTheOriginalBytesAndGhostsTheMail() throws Exception {
-        server = ScriptedServer.tcp(acceptAll("MAIL FROM:<a@example.com>", "b@example.com", "c@example.com"));
+        server = started.tcp(acceptAll("MAIL FROM:<a@example.com>", "b@example.com", "c@example.com"));
         start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test");
         Mail mail = mail("a@example.com", "b@example.com", "c@example.com");
 
@@ -99,7 +96,7 @@ class RemoteForwardMailetTest {
 
     @Test
     void theNullSenderStaysNull() throws Exception {
-        server = ScriptedServer.tcp(acceptAll("MAIL FROM:<>", "b@example.com"));
+        server = started.tcp(acceptAll("MAIL FROM:<>", "b@example.com"));
         start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test");
         Mail mail = mail(null, "b@example.com");
 
@@ -111,7 +108,7 @@ class RemoteForwardMailetTest {
 
     @Test
     void failedRecipientsGoToTheErrorProcessorWithTheDownstreamReplies() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 lmtp.test").expect("LHLO relay.test").send("250-lmtp.test", "250 ENHANCEDSTATUSCODES")
+        server = started.tcp(Script.of().send("220 lmtp.test").expect("LHLO relay.test").send("250-lmtp.test", "250 ENHANCEDSTATUSCODES")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<ok@example.com>").send("250 ok")
             .expect("RCPT TO:<later@example.com>").send("250 ok")
@@ -163,7 +160,7 @@ class RemoteForwardMailetTest {
     @Test
     void authForwardUsesTheClientsCredentialsFromTheVault() throws Exception {
         String payload = Base64.getEncoder().encodeToString("\0alice@example.com\0alice-pw".getBytes(StandardCharsets.UTF_8));
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 AUTH PLAIN")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 AUTH PLAIN")
             .expect("AUTH PLAIN " + payload).send("235 ok")
             .expect("MAIL FROM:<alice@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").send("250 ok")
@@ -171,6 +168,7 @@ class RemoteForwardMailetTest {
             .expect("QUIT").send("221 bye"));
         CredentialsVault vault = new CredentialsVault();
         mailet = new RemoteForwardMailet(vault);
+        started.keep(mailet::destroy);
         mailet.init(FakeMailetConfig.builder().mailetName("forward").mailetContext(context)
             .setProperty("targets", server.tcpUri()).setProperty("starttls", "no").setProperty("auth", "forward")
             .setProperty("heloName", "relay.test").build());
@@ -199,7 +197,7 @@ class RemoteForwardMailetTest {
 
     @Test
     void whenJamesRefusesTheNewMailTheMailItselfCarriesTheFailures() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<ok@example.com>").send("250 ok")
             .expect("RCPT TO:<bad@example.com>").send("550 5.1.1 unknown")

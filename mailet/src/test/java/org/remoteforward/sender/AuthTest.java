@@ -7,26 +7,19 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
+import org.remoteforward.testing.Started;
 
 class AuthTest {
+    @RegisterExtension
+    final Started started = new Started();
     private ScriptedServer server;
     private DownstreamSender sender;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sender != null) {
-            sender.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private static String plain(String user, String password) {
         return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
@@ -43,13 +36,13 @@ class AuthTest {
     }
 
     private DeliveryResult deliver(SettingsBuilder settings, Envelope envelope) throws Exception {
-        sender = DownstreamSender.create(settings.build());
+        sender = started.sender(settings);
         return sender.deliver(envelope, Messages.of(Messages.SIMPLE));
     }
 
     @Test
     void plainWithConfiguredCredentials() throws Exception {
-        server = ScriptedServer.tcp(authenticatedDelivery("AUTH PLAIN " + plain("relay", "s3cret")));
+        server = started.tcp(authenticatedDelivery("AUTH PLAIN " + plain("relay", "s3cret")));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret"),
             new Envelope("a@example.com", List.of("b@example.com")));
 
@@ -59,7 +52,7 @@ class AuthTest {
 
     @Test
     void plainAnswersAnEmptyChallengeWhenTheServerWantsNoInitialResponse() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH PLAIN")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH PLAIN")
             .expect("AUTH PLAIN " + plain("relay", "s3cret")).send("334 ")
             .expect(plain("relay", "s3cret")).send("235 ok")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
@@ -76,7 +69,7 @@ class AuthTest {
 
     @Test
     void forwardUsesTheEnvelopeCredentials() throws Exception {
-        server = ScriptedServer.tcp(authenticatedDelivery("AUTH PLAIN " + plain("alice@example.com", "alice-pw")));
+        server = started.tcp(authenticatedDelivery("AUTH PLAIN " + plain("alice@example.com", "alice-pw")));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).auth(AuthMode.FORWARD),
             new Envelope("a@example.com", List.of("b@example.com"), Optional.of(new Credentials("alice@example.com", "alice-pw"))));
 
@@ -86,7 +79,7 @@ class AuthTest {
 
     @Test
     void forwardWithoutCredentialsFailsPermanentlyWithoutConnecting() throws Exception {
-        server = ScriptedServer.tcp(Script.of());
+        server = started.tcp(Script.of());
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).auth(AuthMode.FORWARD),
             new Envelope("a@example.com", List.of("b@example.com")));
 
@@ -97,7 +90,7 @@ class AuthTest {
 
     @Test
     void authConfiguredButNotAdvertisedIsAnError() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 8BITMIME")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 8BITMIME")
             .expect("QUIT").send("221 bye"));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret"),
             new Envelope("a@example.com", List.of("b@example.com")));
@@ -109,7 +102,7 @@ class AuthTest {
 
     @Test
     void theConfiguredMechanismMustBeOffered() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH CRAM-MD5")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH CRAM-MD5")
             .expect("QUIT").send("221 bye"));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret"),
             new Envelope("a@example.com", List.of("b@example.com")));
@@ -119,7 +112,7 @@ class AuthTest {
 
     @Test
     void rejectedCredentialsFailPermanentlyWithTheReply() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH PLAIN")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH PLAIN")
             .expectMatching("AUTH PLAIN .*").send("535 5.7.8 authentication failed")
             .expect("QUIT").send("221 bye"));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "wrong"),
@@ -133,7 +126,7 @@ class AuthTest {
 
     @Test
     void temporaryAuthFailureIsTemporary() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH=PLAIN")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH=PLAIN")
             .expectMatching("AUTH PLAIN .*").send("454 4.7.0 temporary authentication failure")
             .expect("QUIT").send("221 bye"));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "pw"),

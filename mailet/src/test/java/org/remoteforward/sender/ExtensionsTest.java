@@ -5,34 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
+import org.remoteforward.testing.Started;
 
 /** SIZE, 8BITMIME, SMTPUTF8 and envelope safety: what MAIL FROM declares and what is refused before the wire. */
 class ExtensionsTest {
+    @RegisterExtension
+    final Started started = new Started();
     private static final String EIGHT_BIT = "Subject: caf\u00e9\r\n\r\nCaf\u00e9 cr\u00e8me\r\n";
     private static final String EIGHT_BIT_BODY = "Subject: plain\r\n\r\nCaf\u00e9 cr\u00e8me\r\n";
 
     private ScriptedServer server;
     private DownstreamSender sender;
 
-    @AfterEach
-    void stop() throws Exception {
-        if (sender != null) {
-            sender.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private DeliveryResult deliver(Script script, Envelope envelope, String message) throws Exception {
-        server = ScriptedServer.tcp(script);
-        sender = DownstreamSender.create(SettingsBuilder.to(server.tcpUri()).build());
+        server = started.tcp(script);
+        sender = started.sender(SettingsBuilder.to(server.tcpUri()));
         return sender.deliver(envelope, Messages.of(message));
     }
 

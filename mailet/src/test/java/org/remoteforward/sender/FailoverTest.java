@@ -4,32 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.remoteforward.testing.LoopbackPorts;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
+import org.remoteforward.testing.Started;
 
 class FailoverTest {
+    @RegisterExtension
+    final Started started = new Started();
     private static final Envelope ENVELOPE = new Envelope("a@example.com", List.of("b@example.com"));
 
     private ScriptedServer first;
     private ScriptedServer second;
     private DownstreamSender sender;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sender != null) {
-            sender.close();
-        }
-        for (ScriptedServer server : new ScriptedServer[] {first, second}) {
-            if (server != null) {
-                server.close();
-            }
-        }
-    }
 
     private static Script delivering() {
         return Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
@@ -42,8 +33,8 @@ class FailoverTest {
 
     @Test
     void aRefusedConnectionMovesOnToTheNextEndpoint() throws Exception {
-        second = ScriptedServer.tcp(delivering());
-        sender = DownstreamSender.create(SettingsBuilder.to(LoopbackPorts.deadEndpoint(), second.tcpUri()).build());
+        second = started.tcp(delivering());
+        sender = started.sender(SettingsBuilder.to(LoopbackPorts.deadEndpoint(), second.tcpUri()));
         DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
@@ -52,9 +43,9 @@ class FailoverTest {
 
     @Test
     void aRefusingGreetingMovesOnToTheNextEndpoint() throws Exception {
-        first = ScriptedServer.tcp(Script.of().send("554 5.3.2 not accepting mail").expect("QUIT").send("221 bye"));
-        second = ScriptedServer.tcp(delivering());
-        sender = DownstreamSender.create(SettingsBuilder.to(first.tcpUri(), second.tcpUri()).build());
+        first = started.tcp(Script.of().send("554 5.3.2 not accepting mail").expect("QUIT").send("221 bye"));
+        second = started.tcp(delivering());
+        sender = started.sender(SettingsBuilder.to(first.tcpUri(), second.tcpUri()));
         DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
@@ -63,9 +54,9 @@ class FailoverTest {
 
     @Test
     void aMissingStarttlsMovesOnToTheNextEndpoint() throws Exception {
-        first = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250 mx.test").expect("QUIT").send("221 bye"));
-        second = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250 mx.test").expect("QUIT").send("221 bye"));
-        sender = DownstreamSender.create(SettingsBuilder.to(first.tcpUri(), second.tcpUri()).starttls().build());
+        first = started.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250 mx.test").expect("QUIT").send("221 bye"));
+        second = started.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250 mx.test").expect("QUIT").send("221 bye"));
+        sender = started.sender(SettingsBuilder.to(first.tcpUri(), second.tcpUri()).starttls());
         DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
 
         assertThat(first.onlyConversation().commands).containsExactly("EHLO localhost", "QUIT");
@@ -76,9 +67,9 @@ class FailoverTest {
     @Test
     void whenAllFailTheFailureIsTemporaryAndNamesEachEndpointWithItsReason() throws Exception {
         String dead = LoopbackPorts.deadEndpoint();
-        first = ScriptedServer.tcp(Script.of().send("421 4.3.2 busy").expect("QUIT").send("221 bye"));
+        first = started.tcp(Script.of().send("421 4.3.2 busy").expect("QUIT").send("221 bye"));
         String deadToo = LoopbackPorts.deadEndpoint();
-        sender = DownstreamSender.create(SettingsBuilder.to(dead, first.tcpUri(), deadToo).build());
+        sender = started.sender(SettingsBuilder.to(dead, first.tcpUri(), deadToo));
         DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
 
         RecipientResult b = result.of("b@example.com");

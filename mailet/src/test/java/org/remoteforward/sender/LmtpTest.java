@@ -6,29 +6,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
+import org.remoteforward.testing.Started;
 
 class LmtpTest {
+    @RegisterExtension
+    final Started started = new Started();
     @TempDir
     Path dir;
     private ScriptedServer server;
     private DownstreamSender sender;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sender != null) {
-            sender.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private static Script threeRecipients(String... finalReplies) {
         return Script.of().send("220 lmtp.test LMTP")
@@ -48,9 +41,9 @@ class LmtpTest {
 
     @Test
     void eachAcceptedRecipientGetsItsOwnFinalReply() throws Exception {
-        server = ScriptedServer.tcp(threeRecipients("250 2.0.0 <one@example.com> saved", "452 4.2.2 <two@example.com> over quota",
+        server = started.tcp(threeRecipients("250 2.0.0 <one@example.com> saved", "452 4.2.2 <two@example.com> over quota",
             "552 5.2.2 <three@example.com> mailbox full"));
-        sender = DownstreamSender.create(SettingsBuilder.to(server.tcpUri()).lmtp().build());
+        sender = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp());
         DeliveryResult result = sender.deliver(FOUR, Messages.of(Messages.SIMPLE));
 
         assertThat(result.of("one@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
@@ -64,14 +57,14 @@ class LmtpTest {
 
     @Test
     void repliesReadBeforeTheConnectionBrokeKeepTheirMeaning() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 lmtp.test LMTP")
+        server = started.tcp(Script.of().send("220 lmtp.test LMTP")
             .expect("LHLO client.test").send("250 lmtp.test")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<one@example.com>").send("250 ok")
             .expect("RCPT TO:<two@example.com>").send("250 ok")
             .expect("DATA").send("354 go")
             .receiveMessage().send("250 2.0.0 saved").drop());
-        sender = DownstreamSender.create(SettingsBuilder.to(server.tcpUri()).lmtp().build());
+        sender = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp());
         DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("one@example.com", "two@example.com")),
             Messages.of(Messages.SIMPLE));
 
@@ -81,9 +74,9 @@ class LmtpTest {
 
     @Test
     void lmtpHasNoHeloFallback() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 lmtp.test").expect("LHLO client.test").send("500 unknown command")
+        server = started.tcp(Script.of().send("220 lmtp.test").expect("LHLO client.test").send("500 unknown command")
             .expect("QUIT").send("221 bye"));
-        sender = DownstreamSender.create(SettingsBuilder.to(server.tcpUri()).lmtp().build());
+        sender = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp());
         DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
@@ -92,8 +85,8 @@ class LmtpTest {
 
     @Test
     void overAUnixDomainSocket() throws Exception {
-        server = ScriptedServer.unix(threeRecipients("250 2.0.0 saved", "250 2.0.0 saved", "250 2.0.0 saved"), dir.resolve("lmtp.sock"));
-        sender = DownstreamSender.create(SettingsBuilder.to(server.unixUri()).lmtp().build());
+        server = started.unix(threeRecipients("250 2.0.0 saved", "250 2.0.0 saved", "250 2.0.0 saved"), dir.resolve("lmtp.sock"));
+        sender = started.sender(SettingsBuilder.to(server.unixUri()).lmtp());
         String message = "Subject: unix\r\n\r\n.dot line\r\n";
         DeliveryResult result = sender.deliver(FOUR, Messages.of(message));
 
@@ -105,13 +98,13 @@ class LmtpTest {
 
     @Test
     void smtpOverAUnixSocketSkipsStarttls() throws Exception {
-        server = ScriptedServer.unix(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+        server = started.unix(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").send("250 ok")
             .expect("DATA").send("354 go")
             .receiveMessage().send("250 ok")
             .expect("QUIT").send("221 bye"), dir.resolve("smtp.sock"));
-        sender = DownstreamSender.create(SettingsBuilder.to(server.unixUri()).starttls().build());
+        sender = started.sender(SettingsBuilder.to(server.unixUri()).starttls());
         DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
 
         assertThat(result.failed()).isEmpty();
@@ -120,7 +113,7 @@ class LmtpTest {
 
     @Test
     void aMissingSocketIsATemporaryFailureNamingIt() throws Exception {
-        sender = DownstreamSender.create(SettingsBuilder.to("unix://" + dir.resolve("absent.sock")).lmtp().build());
+        sender = started.sender(SettingsBuilder.to("unix://" + dir.resolve("absent.sock")).lmtp());
         DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);

@@ -5,30 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
+import org.remoteforward.testing.Started;
 
 class SmtpTransactionTest {
+    @RegisterExtension
+    final Started started = new Started();
     private ScriptedServer server;
     private DownstreamSender sender;
 
-    @AfterEach
-    void stop() throws Exception {
-        if (sender != null) {
-            sender.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private DeliveryResult deliver(Script script, Envelope envelope, String message) throws Exception {
-        server = ScriptedServer.tcp(script);
-        sender = DownstreamSender.create(SettingsBuilder.to(server.tcpUri()).build());
+        server = started.tcp(script);
+        sender = started.sender(SettingsBuilder.to(server.tcpUri()));
         return sender.deliver(envelope, Messages.of(message));
     }
 

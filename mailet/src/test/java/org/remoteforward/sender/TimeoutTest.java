@@ -12,31 +12,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
+import org.remoteforward.testing.Started;
 
 /** Each of the three timeouts, against a server that stalls at that step. */
 class TimeoutTest {
+    @RegisterExtension
+    final Started started = new Started();
     private static final Duration SHORT = Duration.ofMillis(400);
     private static final Duration LONG = Duration.ofSeconds(30);
     private static final Envelope ENVELOPE = new Envelope("a@example.com", List.of("b@example.com"));
 
     private ScriptedServer server;
     private DownstreamSender sender;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sender != null) {
-            sender.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void connectTimeoutBoundsAConnectionThatIsNeverAccepted() throws Exception {
@@ -53,8 +46,8 @@ class TimeoutTest {
                         break;
                     }
                 }
-                sender = DownstreamSender.create(SettingsBuilder.to("tcp://127.0.0.1:" + listener.getLocalPort())
-                    .timeouts(SHORT, LONG, LONG).build());
+                sender = started.sender(SettingsBuilder.to("tcp://127.0.0.1:" + listener.getLocalPort())
+                    .timeouts(SHORT, LONG, LONG));
                 DeliveryResult result = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
 
                 assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
@@ -69,7 +62,7 @@ class TimeoutTest {
 
     @Test
     void commandTimeoutBoundsTheGreeting() throws Exception {
-        server = ScriptedServer.tcp(Script.of().stall());
+        server = started.tcp(Script.of().stall());
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, SHORT, LONG));
 
         assertThat(result.of("b@example.com").detail()).contains("command timeout of 400ms expired waiting for the greeting");
@@ -77,7 +70,7 @@ class TimeoutTest {
 
     @Test
     void commandTimeoutBoundsEachReply() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").stall());
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, SHORT, LONG));
@@ -89,7 +82,7 @@ class TimeoutTest {
 
     @Test
     void submissionTimeoutBoundsTheFinalReply() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").send("250 ok")
             .expect("DATA").send("354 go")
@@ -102,12 +95,12 @@ class TimeoutTest {
 
     @Test
     void submissionTimeoutBoundsABodyTheServerStopsReading() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").send("250 ok")
             .expect("DATA").send("354 go")
             .freeze());
-        sender = DownstreamSender.create(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, LONG, SHORT).build());
+        sender = started.sender(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, LONG, SHORT));
         // far more than the socket buffers hold, so the write itself blocks
         DeliveryResult result = sender.deliver(ENVELOPE, new MessageSource() {
             @Override
@@ -130,7 +123,7 @@ class TimeoutTest {
 
     @Test
     void commandTimeoutBoundsTheStarttlsHandshake() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 STARTTLS")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 STARTTLS")
             .expect("STARTTLS").send("220 go ahead").freeze());
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().timeouts(LONG, SHORT, LONG));
 
@@ -138,7 +131,7 @@ class TimeoutTest {
     }
 
     private DeliveryResult deliver(SettingsBuilder settings) throws Exception {
-        sender = DownstreamSender.create(settings.build());
+        sender = started.sender(settings);
         return sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
     }
 }

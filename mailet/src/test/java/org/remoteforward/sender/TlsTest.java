@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
@@ -18,8 +18,11 @@ import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.ScriptedServer.TlsOptions;
 import org.remoteforward.testing.SettingsBuilder;
 import org.remoteforward.testing.TestPki;
+import org.remoteforward.testing.Started;
 
 class TlsTest {
+    @RegisterExtension
+    final Started started = new Started();
     @TempDir
     static Path pkiDir;
     private static TestPki pki;
@@ -34,16 +37,6 @@ class TlsTest {
         pki = TestPki.create(pkiDir, "test-ca");
         serverCert = pki.server();
         otherCa = TestPki.create(pkiDir, "other-ca");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sender != null) {
-            sender.close();
-        }
-        if (server != null) {
-            server.close();
-        }
     }
 
     private static TlsSettings trusting(Path ca) {
@@ -63,13 +56,13 @@ class TlsTest {
     }
 
     private DeliveryResult deliver(SettingsBuilder settings) throws Exception {
-        sender = DownstreamSender.create(settings.build());
+        sender = started.sender(settings);
         return sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
     }
 
     @Test
     void starttlsSaysEhloLocalhostFirstAndTheRealNameAfterTheHandshake() throws Exception {
-        server = ScriptedServer.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
+        server = started.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().tls(trusting(pki.caFile())));
 
         assertThat(result.failed()).isEmpty();
@@ -79,7 +72,7 @@ class TlsTest {
 
     @Test
     void verifiesTheHostNameAgainstTheCertificate() throws Exception {
-        server = ScriptedServer.tcp(starttlsThenDeliver(), TlsOptions.of(pki.server("mx.elsewhere.test").serverContext(pki.caCertificate())));
+        server = started.tcp(starttlsThenDeliver(), TlsOptions.of(pki.server("mx.elsewhere.test").serverContext(pki.caCertificate())));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().tls(trusting(pki.caFile())));
 
         RecipientResult b = result.of("b@example.com");
@@ -90,7 +83,7 @@ class TlsTest {
 
     @Test
     void refusesACertificateFromAnUntrustedAuthority() throws Exception {
-        server = ScriptedServer.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
+        server = started.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().tls(trusting(otherCa.caFile())));
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
@@ -100,7 +93,7 @@ class TlsTest {
 
     @Test
     void jvmTrustStoreIsTheDefaultAndDoesNotTrustATestCa() throws Exception {
-        server = ScriptedServer.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
+        server = started.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls());
 
         assertThat(result.of("b@example.com").detail()).contains("TLS failed");
@@ -108,7 +101,7 @@ class TlsTest {
 
     @Test
     void noPlaintextFallbackWhenStarttlsIsNotAdvertised() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 8BITMIME")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 8BITMIME")
             .expect("QUIT").send("221 bye"));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().tls(trusting(pki.caFile())));
 
@@ -119,7 +112,7 @@ class TlsTest {
 
     @Test
     void refusedStarttlsIsAFailureNotAFallback() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 STARTTLS")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 STARTTLS")
             .expect("STARTTLS").send("454 4.7.0 TLS not available").expect("QUIT").send("221 bye"));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().tls(trusting(pki.caFile())));
 
@@ -129,7 +122,7 @@ class TlsTest {
 
     @Test
     void dataSentAfterTheStarttlsReplyIsRefused() throws Exception {
-        server = ScriptedServer.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 STARTTLS")
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO localhost").send("250-mx.test", "250 STARTTLS")
             .expect("STARTTLS").send("220 ready", "250 injected").stall(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().tls(trusting(pki.caFile())));
 
@@ -138,7 +131,7 @@ class TlsTest {
 
     @Test
     void implicitTlsEndpoint() throws Exception {
-        server = ScriptedServer.implicitTls(Script.of().send("220 mx.test")
+        server = started.implicitTls(Script.of().send("220 mx.test")
             .expect("EHLO client.test").send("250 mx.test")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").send("250 ok")
@@ -154,7 +147,7 @@ class TlsTest {
 
     @Test
     void implicitTlsVerifiesTheCertificateToo() throws Exception {
-        server = ScriptedServer.implicitTls(Script.of().send("220 mx.test"), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
+        server = started.implicitTls(Script.of().send("220 mx.test"), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tlsUri("localhost")).tls(trusting(otherCa.caFile())));
 
         assertThat(result.of("b@example.com").detail()).contains("TLS failed");
@@ -193,13 +186,12 @@ class TlsTest {
 
     @Test
     void protocolVersionsAreHonoured() throws Exception {
-        server = ScriptedServer.tcp(starttlsThenDeliver(),
+        server = started.tcp(starttlsThenDeliver(),
             TlsOptions.of(serverCert.serverContext(pki.caCertificate())).withProtocols("TLSv1.2"));
         DeliveryResult refused = deliver(SettingsBuilder.to(server.tcpUri()).starttls()
             .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of("tls1.3"), List.of(), List.of())));
         assertThat(refused.of("b@example.com").detail()).contains("TLS failed");
 
-        sender.close();
         DeliveryResult accepted = deliver(SettingsBuilder.to(server.tcpUri()).starttls()
             .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of("tls1.2", "tls1.3"), List.of(), List.of())));
         assertThat(accepted.failed()).isEmpty();
@@ -208,13 +200,12 @@ class TlsTest {
 
     @Test
     void cipherSuitesAreHonoured() throws Exception {
-        server = ScriptedServer.tcp(starttlsThenDeliver(),
+        server = started.tcp(starttlsThenDeliver(),
             TlsOptions.of(serverCert.serverContext(pki.caCertificate())).withProtocols("TLSv1.2"));
         DeliveryResult refused = deliver(SettingsBuilder.to(server.tcpUri()).starttls()
             .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of("TLS_AES_128_GCM_SHA256"), List.of())));
         assertThat(refused.of("b@example.com").detail()).contains("TLS failed");
 
-        sender.close();
         DeliveryResult accepted = deliver(SettingsBuilder.to(server.tcpUri()).starttls()
             .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"), List.of())));
         assertThat(accepted.failed()).isEmpty();
@@ -230,7 +221,7 @@ class TlsTest {
                 .hasMessageContaining("-Djdk.tls.namedGroups=x25519,secp256r1");
             return;
         }
-        server = ScriptedServer.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
+        server = started.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
         assertThat(deliver(SettingsBuilder.to(server.tcpUri()).starttls().tls(x25519)).failed()).isEmpty();
     }
 

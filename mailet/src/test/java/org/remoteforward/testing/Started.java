@@ -1,0 +1,65 @@
+package org.remoteforward.testing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.remoteforward.sender.DownstreamSender;
+import org.remoteforward.sender.InvalidTlsSettingException;
+import org.remoteforward.sender.SenderSettings;
+
+/**
+ * Starts fake servers and senders for a test and stops them all after it, newest first, so
+ * each test stops exactly what it started. Register with {@code @RegisterExtension}.
+ */
+public final class Started implements AfterEachCallback {
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+
+    public ScriptedServer tcp(ScriptedServer.Script script) throws IOException {
+        return keep(ScriptedServer.tcp(script));
+    }
+
+    public ScriptedServer tcp(ScriptedServer.Script script, ScriptedServer.TlsOptions tls) throws IOException {
+        return keep(ScriptedServer.tcp(script, tls));
+    }
+
+    public ScriptedServer implicitTls(ScriptedServer.Script script, ScriptedServer.TlsOptions tls) throws IOException {
+        return keep(ScriptedServer.implicitTls(script, tls));
+    }
+
+    public ScriptedServer unix(ScriptedServer.Script script, Path socket) throws IOException {
+        return keep(ScriptedServer.unix(script, socket));
+    }
+
+    public DownstreamSender sender(SenderSettings settings) throws InvalidTlsSettingException {
+        return keep(DownstreamSender.create(settings));
+    }
+
+    public DownstreamSender sender(SettingsBuilder settings) throws InvalidTlsSettingException {
+        return sender(settings.build());
+    }
+
+    /** Anything else the test starts, to be closed after it with the rest. */
+    public <T extends AutoCloseable> T keep(T started) {
+        running.push(started);
+        return started;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        Exception first = null;
+        while (!running.isEmpty()) {
+            try {
+                running.pop().close();
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
