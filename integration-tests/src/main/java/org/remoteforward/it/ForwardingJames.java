@@ -48,9 +48,17 @@ public final class ForwardingJames implements Closeable {
      * @param parameters further RemoteForwardMailet parameters for the template (protocol, auth, ...)
      * @param smtpPort the loopback port James listens on for SMTP; empty: a free one
      * @param onLanded told of each message the embedded sink stores
+     * @param errorMailets the mailets of the error processor, as XML
      */
     record Options(Optional<Path> conf, List<String> targets, Map<String, String> parameters, Optional<Integer> smtpPort,
-                   Consumer<MailSink.Landed> onLanded) {
+                   Consumer<MailSink.Landed> onLanded, String errorMailets) {
+        /** Failed recipients are kept in a memory repository, as James's default error processor does. */
+        static final String KEEP_FAILURES = "      <mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/error/</repositoryPath></mailet>";
+
+        /** Forward with the given parameters (targets among them, or none for the embedded sink). */
+        static Options forwarding(Map<String, String> parameters, String errorMailets) {
+            return new Options(Optional.empty(), List.of(), parameters, Optional.empty(), landed -> { }, errorMailets);
+        }
     }
 
     static ForwardingJames start(Options options) throws Exception {
@@ -62,16 +70,16 @@ public final class ForwardingJames implements Closeable {
             smtpPort = options.smtpPort().orElse(-1);
         } else {
             smtpPort = options.smtpPort().orElseGet(ForwardingJames::freePort);
-            Map<String, String> parameters = new LinkedHashMap<>();
-            if (options.targets().isEmpty()) {
+            Map<String, String> parameters = new LinkedHashMap<>(options.parameters());
+            if (!options.targets().isEmpty()) {
+                parameters.put("targets", String.join(" ", options.targets()));
+            } else if (!parameters.containsKey("targets")) {
+                // nobody named a downstream: forward to our own sink, which speaks no TLS
                 sink = new MailSink(workDir.resolve("sink"), options.onLanded());
                 parameters.put("targets", "tcp://127.0.0.1:" + sink.port());
-                parameters.put("starttls", "no");
-            } else {
-                parameters.put("targets", String.join(" ", options.targets()));
+                parameters.putIfAbsent("starttls", "no");
             }
-            parameters.putAll(options.parameters());
-            JamesConfFolder.write(workDir, smtpPort, parameters);
+            JamesConfFolder.write(workDir, smtpPort, parameters, options.errorMailets());
         }
         Path logback = workDir.resolve("conf/logback.xml");
         if (Files.exists(logback) && System.getProperty("logback.configurationFile") == null) {
@@ -194,6 +202,7 @@ public final class ForwardingJames implements Closeable {
             throw new IllegalArgumentException("--conf runs an operator's configuration as it is: --targets and --param go with the built-in one");
         }
         return new Options(conf, targets, parameters, port,
-            landed -> System.out.println("Mail landed: " + landed.file() + " (from <" + landed.sender() + "> to " + landed.recipients() + ")"));
+            landed -> System.out.println("Mail landed: " + landed.file() + " (from <" + landed.sender() + "> to " + landed.recipients() + ")"),
+            Options.KEEP_FAILURES);
     }
 }

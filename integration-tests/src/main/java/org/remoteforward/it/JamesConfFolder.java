@@ -24,7 +24,7 @@ final class JamesConfFolder {
     }
 
     /** Writes the template configuration into {@code workDir/conf}. */
-    static Path write(Path workDir, int smtpPort, Map<String, String> forwardParameters) throws IOException {
+    static Path write(Path workDir, int smtpPort, Map<String, String> forwardParameters, String errorMailets) throws IOException {
         Path conf = Files.createDirectories(workDir.resolve("conf"));
         String parameters = forwardParameters.entrySet().stream()
             .map(e -> "        <" + e.getKey() + ">" + xmlEscape(e.getValue()) + "</" + e.getKey() + ">")
@@ -32,7 +32,8 @@ final class JamesConfFolder {
         for (String name : TEMPLATES) {
             String text = template(name)
                 .replace("${smtpBind}", "127.0.0.1:" + smtpPort)
-                .replace("${forwardParameters}", parameters);
+                .replace("${forwardParameters}", parameters)
+                .replace("${errorMailets}", errorMailets);
             Files.writeString(conf.resolve(name), text);
         }
         return conf;

@@ -1,17 +1,23 @@
 package org.remoteforward.mailet;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
 
+import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.mailet.Mail;
 import org.remoteforward.sender.MessageSource;
 
 /**
- * A James mail's message as the sender wants it. James hands mailets a MimeMessageWrapper (behind
- * a copy-on-write proxy) whose writeTo streams the bytes it received as they are when no mailet
- * changed the message, and the untouched body after rewritten headers when one did: nothing is
- * re-encoded and nothing is held in memory here.
+ * A James mail's message as the sender wants it: the bytes James received, streamed.
+ *
+ * <p>James keeps a message as a {@link MimeMessageWrapper} over its source. Its {@code writeTo}
+ * re-serialises the header section even when nothing changed, and turns every 8-bit header byte
+ * (RFC 6532 UTF-8 headers, raw Latin-1) into '?'. Its {@code getMessageInputStream} hands out
+ * the source itself while the message is unmodified, so that is what is read. A message a mailet
+ * modified is streamed the way James writes it; other MimeMessage types go through writeTo.
  */
 final class MailMessageSource implements MessageSource {
     private final Mail mail;
@@ -33,7 +39,14 @@ final class MailMessageSource implements MessageSource {
     @Override
     public void writeTo(OutputStream out) throws IOException {
         try {
-            mail.getMessage().writeTo(out);
+            MimeMessage message = mail.getMessage();
+            if (message instanceof MimeMessageWrapper wrapper) {
+                try (InputStream in = wrapper.getMessageInputStream()) {
+                    in.transferTo(out);
+                }
+            } else {
+                message.writeTo(out);
+            }
         } catch (MessagingException e) {
             throw new IOException("cannot read the message of mail " + mail.getName() + ": " + e.getMessage(), e);
         }

@@ -47,11 +47,17 @@ class RemoteForwardMailetTest {
     private final FakeMailContext context = FakeMailContext.defaultContext();
 
     private Mail mail(String sender, String... recipients) throws Exception {
+        return mailOf(ORIGINAL, sender, recipients);
+    }
+
+    private Mail mailOf(String original, String sender, String... recipients) throws Exception {
         MimeMessageWrapper message = new MimeMessageWrapper(MimeMessageInputStreamSource.create("test-source",
-            new ByteArrayInputStream(ORIGINAL.getBytes(StandardCharsets.UTF_8))));
+            new ByteArrayInputStream(original.getBytes(StandardCharsets.UTF_8))));
         MailImpl.Builder builder = MailImpl.builder().name("mail-1");
         builder = sender == null ? builder.sender(MaybeSender.nullSender()) : builder.sender(sender);
-        MailImpl mail = builder.addRecipients(recipients).mimeMessage(message).build();
+        // as James's SMTP server does: the message over its source, not a copy (James's copies re-serialise headers)
+        MailImpl mail = builder.addRecipients(recipients).build();
+        mail.setMessageNoCopy(message);
         started.keep(() -> LifecycleUtil.dispose(mail));
         return mail;
     }
@@ -92,6 +98,24 @@ class RemoteForwardMailetTest {
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
         assertThat(mail.getRecipients()).isEmpty();
         assertThat(context.getSentMails()).isEmpty();
+    }
+
+    @Test
+    void eightBitHeaderBytesAreForwardedAsReceived() throws Exception {
+        // James's own writeTo would turn each of these bytes into '?'
+        String utf8Headers = "From: J\u00f6rg <j@example.org>\r\nSubject: gr\u00fc\u00dfe\r\n\r\nGr\u00fc\u00dfe!\r\n";
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250-8BITMIME", "250 SMTPUTF8")
+            .expect("MAIL FROM:<a@example.com> BODY=8BITMIME SMTPUTF8").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go").receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test");
+        Mail mail = mailOf(utf8Headers, "a@example.com", "b@example.com");
+
+        mailet.service(mail);
+
+        assertThat(server.violations()).isEmpty();
+        assertThat(server.onlyConversation().onlyMessage()).isEqualTo(utf8Headers.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -1,0 +1,38 @@
+package org.remoteforward.it;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/** Reads the mailet parameters of a conf-samples/ fragment, so the tests run what operators copy. */
+final class ConfSamples {
+    private static final Path DIR = Path.of("..", "conf-samples");
+    /** What differs per machine, which a test may add to any sample. */
+    private static final Set<String> MACHINE_SPECIFIC = Set.of("heloName", "tlsRootCa");
+
+    private ConfSamples() {
+    }
+
+    /** The fragment's parameters, with {@code overrides} (this machine's paths and ports) put over them. */
+    static Map<String, String> parameters(String sample, Map<String, String> overrides) throws Exception {
+        Element mailet = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(DIR.resolve(sample).toFile()).getDocumentElement();
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (Node child = mailet.getFirstChild(); child != null; child = child.getNextSibling()) {
+            if (child instanceof Element element) {
+                parameters.put(element.getTagName(), element.getTextContent().trim());
+            }
+        }
+        for (String key : overrides.keySet()) {
+            if (!parameters.containsKey(key) && !MACHINE_SPECIFIC.contains(key)) {
+                throw new AssertionError(sample + " has no " + key + " to override: the sample and the test disagree");
+            }
+        }
+        parameters.putAll(overrides);
+        return parameters;
+    }
+}

@@ -1,0 +1,95 @@
+package org.remoteforward.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A private Dovecot (LMTP and auth) on a free loopback port and Unix sockets under {@code dir},
+ * with a static passwd-file: {@code known@example.com} and {@code alice@example.com} exist, any
+ * other user does not. Mail is stored in maildirs under {@code dir/mail}.
+ */
+final class Dovecot implements AutoCloseable {
+    static final String ALICE = "alice@example.com";
+    static final String ALICE_PASSWORD = "alice-pw";
+
+    private final Process process;
+    private final Path dir;
+    private final int lmtpPort;
+
+    private Dovecot(Process process, Path dir, int lmtpPort) {
+        this.process = process;
+        this.dir = dir;
+        this.lmtpPort = lmtpPort;
+    }
+
+    static Dovecot start(Path dir) throws Exception {
+        Daemons.openFolder(dir, "rwxr-xr-x");
+        Daemons.openFolder(dir.resolve("mail"), "rwxrwxrwx");
+        Files.createDirectories(dir.resolve("run"));
+        Files.createDirectories(dir.resolve("state"));
+        Files.writeString(dir.resolve("users"),
+            "known@example.com:{PLAIN}known-pw:65534:65534::" + dir.resolve("mail/known") + "\n"
+                + ALICE + ":{PLAIN}" + ALICE_PASSWORD + ":65534:65534::" + dir.resolve("mail/alice") + "\n");
+        int port = Daemons.freePort();
+        Files.writeString(dir.resolve("dovecot.conf"), String.join("\n",
+            "base_dir = " + dir.resolve("run"),
+            "state_dir = " + dir.resolve("state"),
+            "instance_name = forward-test-" + port,
+            "log_path = /dev/stderr",
+            "protocols = lmtp",
+            "listen = 127.0.0.1",
+            "ssl = no",
+            "disable_plaintext_auth = no",
+            "auth_mechanisms = plain",
+            "first_valid_uid = 1",
+            "mail_location = maildir:~/Maildir",
+            "default_internal_user = dovecot",
+            "default_login_user = dovenull",
+            "passdb {", "  driver = passwd-file", "  args = " + dir.resolve("users"), "}",
+            "userdb {", "  driver = passwd-file", "  args = " + dir.resolve("users"), "}",
+            "service lmtp {",
+            "  inet_listener lmtp {", "    address = 127.0.0.1", "    port = " + port, "  }",
+            "  unix_listener " + dir.resolve("lmtp.sock") + " {", "    mode = 0666", "  }",
+            "}",
+            "service auth {",
+            "  unix_listener " + dir.resolve("auth") + " {", "    mode = 0666", "  }",
+            "}", ""));
+        Path log = dir.resolve("dovecot.log");
+        Process process = new ProcessBuilder("dovecot", "-F", "-c", dir.resolve("dovecot.conf").toString())
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Daemons.awaitPort(port, process, log);
+        } catch (Exception e) {
+            Daemons.stop(process);
+            throw e;
+        }
+        return new Dovecot(process, dir, port);
+    }
+
+    int lmtpPort() {
+        return lmtpPort;
+    }
+
+    Path lmtpSocket() {
+        return dir.resolve("lmtp.sock");
+    }
+
+    Path authSocket() {
+        return dir.resolve("auth");
+    }
+
+    /** The messages stored for a user (local part), once {@code count} have arrived. */
+    List<Path> awaitMessages(String localPart, int count) throws Exception {
+        return Daemons.awaitMessages(dir.resolve("mail").resolve(localPart).resolve("Maildir/new"), count);
+    }
+
+    String log() throws Exception {
+        return Files.readString(dir.resolve("dovecot.log"));
+    }
+
+    @Override
+    public void close() throws Exception {
+        Daemons.stop(process);
+    }
+}

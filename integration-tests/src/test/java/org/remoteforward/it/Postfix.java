@@ -1,0 +1,183 @@
+package org.remoteforward.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private Postfix: its own config, queue and data folders under {@code dir}, the master
+ * process in the foreground, smtpd on free 127.0.0.1 ports only. Every recipient at example.com
+ * is delivered by virtual(8) to the one maildir {@code dir/maildirs/inbox}, with the
+ * Delivered-To, X-Original-To and Return-Path headers that tell the envelope.
+ */
+final class Postfix implements AutoCloseable {
+    private final Process process;
+    private final Path dir;
+    private final int smtpPort;
+    private final int smtpsPort;
+
+    private Postfix(Process process, Path dir, int smtpPort, int smtpsPort) {
+        this.process = process;
+        this.dir = dir;
+        this.smtpPort = smtpPort;
+        this.smtpsPort = smtpsPort;
+    }
+
+    /** How to set it up. */
+    static final class Setup {
+        private Path certificate;
+        private Path key;
+        private Path authSocket;
+        private boolean implicitTlsPort;
+
+        /** STARTTLS with this certificate (and on the implicit TLS port, when there is one). */
+        Setup tls(Path certificate, Path key) {
+            this.certificate = certificate;
+            this.key = key;
+            return this;
+        }
+
+        /** Requires SASL authentication through Dovecot's auth socket, and records the user in Received. */
+        Setup requireAuthVia(Path dovecotAuthSocket) {
+            this.authSocket = dovecotAuthSocket;
+            return this;
+        }
+
+        Setup implicitTlsPort() {
+            this.implicitTlsPort = true;
+            return this;
+        }
+
+        Postfix start(Path dir) throws Exception {
+            return Postfix.start(dir, this);
+        }
+    }
+
+    static Setup setup() {
+        return new Setup();
+    }
+
+    private static Postfix start(Path dir, Setup setup) throws Exception {
+        Daemons.openFolder(dir, "rwxr-xr-x");
+        Path conf = Files.createDirectories(dir.resolve("conf"));
+        Files.createDirectories(dir.resolve("queue"));
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Daemons.openFolder(dir.resolve("maildirs"), "rwxrwxrwx");
+        new ProcessBuilder("chown", "postfix", data.toString()).inheritIO().start().waitFor();
+        int smtpPort = Daemons.freePort();
+        int smtpsPort = setup.implicitTlsPort ? Daemons.freePort() : -1;
+
+        List<String> main = new ArrayList<>(List.of(
+            "compatibility_level = 3.6",
+            "queue_directory = " + dir.resolve("queue"),
+            "data_directory = " + data,
+            "meta_directory = /etc/postfix",
+            "mail_owner = postfix",
+            "inet_interfaces = 127.0.0.1",
+            "inet_protocols = ipv4",
+            "myhostname = mx.test",
+            "mydomain = test",
+            "mydestination =",
+            "mynetworks = 127.0.0.0/8",
+            "maillog_file = /dev/stdout",
+            // no header rewriting for anyone: what James forwards is what lands
+            "local_header_rewrite_clients =",
+            "smtputf8_enable = yes",
+            "message_size_limit = 41943040",
+            "virtual_mailbox_domains = example.com",
+            "virtual_mailbox_base = " + dir.resolve("maildirs"),
+            "virtual_mailbox_maps = static:inbox/",
+            "virtual_mailbox_limit = 0",
+            "virtual_uid_maps = static:65534",
+            "virtual_gid_maps = static:65534"));
+        if (setup.certificate != null) {
+            Path tlsDir = Daemons.openFolder(dir.resolve("tls"), "rwxr-xr-x");
+            Path certificate = Files.copy(setup.certificate, tlsDir.resolve("cert.pem"));
+            Path key = Files.copy(setup.key, tlsDir.resolve("key.pem"));
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+            main.addAll(List.of(
+                "smtpd_tls_cert_file = " + certificate,
+                "smtpd_tls_key_file = " + key,
+                "smtpd_tls_security_level = may",
+                "smtpd_tls_received_header = yes"));
+        }
+        if (setup.authSocket != null) {
+            main.addAll(List.of(
+                "smtpd_sasl_auth_enable = yes",
+                "smtpd_sasl_type = dovecot",
+                "smtpd_sasl_path = " + setup.authSocket,
+                "smtpd_tls_auth_only = " + (setup.certificate != null ? "yes" : "no"),
+                "smtpd_sasl_authenticated_header = yes",
+                "smtpd_recipient_restrictions = permit_sasl_authenticated, reject"));
+        }
+        Files.write(conf.resolve("main.cf"), main);
+
+        List<String> master = new ArrayList<>(List.of(
+            "127.0.0.1:" + smtpPort + " inet n - n - - smtpd"));
+        if (setup.implicitTlsPort) {
+            master.add("127.0.0.1:" + smtpsPort + " inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt");
+        }
+        master.addAll(List.of(
+            "cleanup   unix  n - n - 0 cleanup",
+            "qmgr      unix  n - n 300 1 qmgr",
+            "rewrite   unix  - - n - - trivial-rewrite",
+            "bounce    unix  - - n - 0 bounce",
+            "defer     unix  - - n - 0 bounce",
+            "trace     unix  - - n - 0 bounce",
+            "verify    unix  - - n - 1 verify",
+            "flush     unix  n - n 1000? 0 flush",
+            "proxymap  unix  - - n - - proxymap",
+            "showq     unix  n - n - - showq",
+            "error     unix  - - n - - error",
+            "retry     unix  - - n - - error",
+            "discard   unix  - - n - - discard",
+            "virtual   unix  - n n - - virtual",
+            "anvil     unix  - - n - 1 anvil",
+            "scache    unix  - - n - 1 scache",
+            "postlog   unix-dgram n - n - 1 postlogd",
+            "tlsmgr    unix  - - n 1000? 1 tlsmgr"));
+        Files.write(conf.resolve("master.cf"), master);
+
+        Path log = dir.resolve("postfix.log");
+        Process process = new ProcessBuilder("postfix", "-c", conf.toString(), "start-fg")
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Postfix postfix = new Postfix(process, dir, smtpPort, smtpsPort);
+        try {
+            Daemons.awaitPort(smtpPort, process, log);
+            if (setup.implicitTlsPort) {
+                Daemons.awaitPort(smtpsPort, process, log);
+            }
+        } catch (Exception e) {
+            postfix.close();
+            throw e;
+        }
+        return postfix;
+    }
+
+    int smtpPort() {
+        return smtpPort;
+    }
+
+    int smtpsPort() {
+        return smtpsPort;
+    }
+
+    /** The delivered messages, once {@code count} have arrived. */
+    List<Path> awaitMessages(int count) throws Exception {
+        return Daemons.awaitMessages(dir.resolve("maildirs/inbox/new"), count);
+    }
+
+    String log() throws Exception {
+        return Files.readString(dir.resolve("postfix.log"));
+    }
+
+    @Override
+    public void close() throws Exception {
+        new ProcessBuilder("postfix", "-c", dir.resolve("conf").toString(), "stop")
+            .redirectErrorStream(true).redirectOutput(dir.resolve("postfix-stop.log").toFile()).start().waitFor(30, TimeUnit.SECONDS);
+        Daemons.stop(process);
+    }
+}
