@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import org.apache.james.GuiceJamesServer;
 import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.MemoryJamesServerMain;
+import org.apache.james.utils.DataProbeImpl;
 
 /**
  * A real Apache James 3.8.1 memory server, in this JVM, whose processor chain hands every mail to
@@ -49,15 +50,20 @@ public final class ForwardingJames implements Closeable {
      * @param smtpPort the loopback port James listens on for SMTP; empty: a free one
      * @param onLanded told of each message the embedded sink stores
      * @param errorMailets the mailets of the error processor, as XML
+     * @param users James users (address to password) that SMTP clients may authenticate as; their domains are added
      */
     record Options(Optional<Path> conf, List<String> targets, Map<String, String> parameters, Optional<Integer> smtpPort,
-                   Consumer<MailSink.Landed> onLanded, String errorMailets) {
+                   Consumer<MailSink.Landed> onLanded, String errorMailets, Map<String, String> users) {
         /** Failed recipients are kept in a memory repository, as James's default error processor does. */
         static final String KEEP_FAILURES = "      <mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/error/</repositoryPath></mailet>";
 
         /** Forward with the given parameters (targets among them, or none for the embedded sink). */
         static Options forwarding(Map<String, String> parameters, String errorMailets) {
-            return new Options(Optional.empty(), List.of(), parameters, Optional.empty(), landed -> { }, errorMailets);
+            return new Options(Optional.empty(), List.of(), parameters, Optional.empty(), landed -> { }, errorMailets, Map.of());
+        }
+
+        Options withUsers(Map<String, String> users) {
+            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users);
         }
     }
 
@@ -90,6 +96,7 @@ public final class ForwardingJames implements Closeable {
             .build());
         try {
             server.start();
+            addUsers(server, options.users());
         } catch (Exception e) {
             if (sink != null) {
                 sink.close();
@@ -97,6 +104,16 @@ public final class ForwardingJames implements Closeable {
             throw e;
         }
         return new ForwardingJames(server, smtpPort, sink, workDir);
+    }
+
+    private static void addUsers(GuiceJamesServer server, Map<String, String> users) throws Exception {
+        DataProbeImpl data = server.getProbe(DataProbeImpl.class);
+        for (String domain : users.keySet().stream().map(user -> user.substring(user.indexOf('@') + 1)).distinct().toList()) {
+            data.addDomain(domain);
+        }
+        for (Map.Entry<String, String> user : users.entrySet()) {
+            data.addUser(user.getKey(), user.getValue());
+        }
     }
 
     int smtpPort() {
@@ -203,6 +220,6 @@ public final class ForwardingJames implements Closeable {
         }
         return new Options(conf, targets, parameters, port,
             landed -> System.out.println("Mail landed: " + landed.file() + " (from <" + landed.sender() + "> to " + landed.recipients() + ")"),
-            Options.KEEP_FAILURES);
+            Options.KEEP_FAILURES, Map.of());
     }
 }

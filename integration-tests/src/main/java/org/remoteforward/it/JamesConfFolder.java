@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  */
 final class JamesConfFolder {
     private static final List<String> TEMPLATES = List.of("imapserver.xml", "jmap.properties", "jmx.properties", "lmtpserver.xml",
-        "logback.xml", "mailetcontainer.xml", "managesieveserver.xml", "pop3server.xml", "smtpserver.xml", "webadmin.properties");
+        "logback.xml", "mailetcontainer.xml", "managesieveserver.xml", "pop3server.xml", "smtpserver.xml", "usersrepository.xml",
+        "webadmin.properties");
 
     private JamesConfFolder() {
     }

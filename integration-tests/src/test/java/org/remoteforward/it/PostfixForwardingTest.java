@@ -84,6 +84,34 @@ class PostfixForwardingTest {
     }
 
     @Test
+    void authForwardFromTheSample() throws Exception {
+        try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
+             Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+                 .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"));
+             ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(
+                 ConfSamples.parameters("auth-forward.xml", Map.of("targets", "tcp://localhost:" + postfix.smtpPort(),
+                     "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test")), CollectingMailet.XML)
+                 .withUsers(Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD)))) {
+            SmtpClient.send(james.smtpPort(), Dovecot.ALICE, Dovecot.ALICE_PASSWORD, Dovecot.ALICE, List.of("bob@example.com"),
+                MESSAGE.getBytes(StandardCharsets.UTF_8), "");
+
+            List<Path> delivered = postfix.awaitMessages(1);
+            assertThat(delivered).as(postfix.log()).hasSize(1);
+            String mail = stored(delivered.get(0));
+            assertThat(mail).contains("(Authenticated sender: " + Dovecot.ALICE + ")");
+            assertThat(mail).endsWith(lf(MESSAGE));
+
+            // a client that did not authenticate has no credentials to forward: a clear failure, nothing sent
+            SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("carol@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+            CollectingMailet.Collected failed = CollectingMailet.next();
+            assertThat(failed.failures().get("carol@example.com")).containsEntry("outcome", "permanent");
+            assertThat((String) failed.failures().get("carol@example.com").get("detail"))
+                .contains("auth forward needs the original client's credentials");
+            assertThat(postfix.awaitMessages(0)).as("nothing more reached Postfix").hasSize(1);
+        }
+    }
+
+    @Test
     void implicitTls() throws Exception {
         try (Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile()).implicitTlsPort()
                  .start(dir.resolve("postfix"));

@@ -26,7 +26,7 @@ class RealJamesForwardingTest {
     void jamesForwardsTheMessageAsItHoldsItWithTheEnvelopeUnchanged() throws Exception {
         LinkedBlockingQueue<MailSink.Landed> landed = new LinkedBlockingQueue<>();
         try (ForwardingJames james = ForwardingJames.start(new ForwardingJames.Options(Optional.empty(), List.of(), Map.of(),
-            Optional.empty(), landed::add, ForwardingJames.Options.KEEP_FAILURES))) {
+            Optional.empty(), landed::add, ForwardingJames.Options.KEEP_FAILURES, Map.of()))) {
             send(james.smtpPort(), "you@example.com", List.of("someone@example.com", "other@example.org"), MESSAGE);
 
             MailSink.Landed mail = landed.poll(30, TimeUnit.SECONDS);

@@ -1,0 +1,68 @@
+package org.remoteforward.smtp;
+
+import java.util.Optional;
+
+import org.apache.james.core.Username;
+import org.apache.james.protocols.api.OidcSASLConfiguration;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.AuthHook;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.mailet.Mail;
+import org.remoteforward.mailet.CredentialsVault;
+import org.remoteforward.sender.Credentials;
+
+/**
+ * The SMTP side of {@code auth forward}: remembers the credentials an SMTP client authenticates
+ * to James with, and puts them in the {@link CredentialsVault} for each mail that client sends,
+ * so RemoteForwardMailet can authenticate downstream as the same user.
+ *
+ * <p>It decides nothing: {@link #doAuth} declines, leaving the check to James's own hook, and
+ * {@link #onMessage} deposits the credentials only when James did authenticate that very user
+ * in this session. It must come before James's hooks in the handler chain of smtpserver.xml:
+ * <pre>
+ * &lt;handler class="org.remoteforward.smtp.ForwardCredentialsHook"/&gt;
+ * &lt;handler class="org.apache.james.smtpserver.CoreCmdHandlerLoader"/&gt;
+ * </pre>
+ */
+public class ForwardCredentialsHook implements AuthHook, JamesMessageHook {
+    private static final ProtocolSession.AttachmentKey<Offered> OFFERED =
+        ProtocolSession.AttachmentKey.of("org.remoteforward.offeredCredentials", Offered.class);
+
+    private final CredentialsVault vault;
+
+    /** What the client offered in AUTH, before James said whether it was right. */
+    private record Offered(Username username, Credentials credentials) {
+    }
+
+    public ForwardCredentialsHook() {
+        this(CredentialsVault.shared());
+    }
+
+    ForwardCredentialsHook(CredentialsVault vault) {
+        this.vault = vault;
+    }
+
+    @Override
+    public HookResult doAuth(SMTPSession session, Username username, String password) {
+        session.setAttachment(OFFERED, new Offered(username, new Credentials(username.asString(), password)),
+            ProtocolSession.State.Connection);
+        return HookResult.DECLINED;
+    }
+
+    @Override
+    public HookResult doSasl(SMTPSession session, OidcSASLConfiguration configuration, String initialResponse) {
+        // a bearer token is no password to forward
+        return HookResult.DECLINED;
+    }
+
+    @Override
+    public HookResult onMessage(SMTPSession session, Mail mail) {
+        Optional<Offered> offered = session.getAttachment(OFFERED, ProtocolSession.State.Connection);
+        Username authenticated = session.getUsername();
+        offered.filter(o -> o.username().equals(authenticated))
+            .ifPresent(o -> vault.depositFor(mail, o.credentials()));
+        return HookResult.DECLINED;
+    }
+}
