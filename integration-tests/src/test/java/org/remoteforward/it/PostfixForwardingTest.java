@@ -112,6 +112,27 @@ class PostfixForwardingTest {
     }
 
     @Test
+    void implicitTlsWithAClientCertificateAndAuthExternalFromTheSample() throws Exception {
+        TestPki.Issued client = pki.clientRsa("relay-client");
+        try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"));
+             DovecotSubmission submission = DovecotSubmission.start(dir.resolve("submission"), pki.caFile(),
+                 serverCert.certificateFile(), serverCert.pkcs8KeyFile(), postfix.smtpPort());
+             ForwardingJames james = james(ConfSamples.parameters("implicit-tls-client-certificate-external.xml", Map.of(
+                 "targets", "tls://localhost:" + submission.port(),
+                 "tlsCert", client.certificateFile().toString(), "tlsKey", client.traditionalKeyFile().toString(),
+                 "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test")))) {
+            SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+
+            List<Path> delivered = postfix.awaitMessages(1);
+            assertThat(delivered).as(submission.log() + postfix.log()).hasSize(1);
+            String mail = stored(delivered.get(0));
+            assertThat(mail).contains("by submission.test with ESMTPSA");
+            assertThat(mail).endsWith(lf(MESSAGE));
+            assertThat(submission.log()).contains("Login: user=<relay-client>, method=EXTERNAL");
+        }
+    }
+
+    @Test
     void implicitTls() throws Exception {
         try (Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile()).implicitTlsPort()
                  .start(dir.resolve("postfix"));
