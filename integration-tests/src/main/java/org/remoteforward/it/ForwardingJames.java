@@ -98,6 +98,9 @@ public final class ForwardingJames implements Closeable {
             server.start();
             addUsers(server, options.users());
         } catch (Exception e) {
+            if (server.isStarted()) {
+                server.stop();
+            }
             if (sink != null) {
                 sink.close();
             }
