@@ -1,6 +1,7 @@
 package org.remoteforward.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -9,6 +10,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A real James 3.8.1 memory server with RemoteForwardMailet, fed over real SMTP, forwarding to the sink. */
 class RealJamesForwardingTest {
@@ -39,6 +42,50 @@ class RealJamesForwardingTest {
             assertThat(received).endsWith(MESSAGE);
             assertThat(received.substring(received.indexOf("\r\nFrom: ") + 2)).isEqualTo(MESSAGE);
         }
+    }
+
+    @Test
+    void theRunCommandForwardsToNamedTargetsWithParameters(@TempDir Path dir) throws Exception {
+        try (MailSink downstream = new MailSink(dir.resolve("downstream"), landed -> { });
+             ForwardingJames james = ForwardingJames.start(ForwardingJames.parse(new String[] {
+                 "--targets", "tcp://127.0.0.1:" + downstream.port(), "--param", "starttls=no", "--param", "heloName=relay.test"}))) {
+            assertThat(james.sink()).isEmpty();
+            send(james.smtpPort(), "you@example.com", List.of("someone@example.com"), MESSAGE);
+
+            assertThat(awaitLanded(downstream)).endsWith(MESSAGE);
+        }
+    }
+
+    @Test
+    void theRunCommandRunsAnOperatorsConfFolder(@TempDir Path dir) throws Exception {
+        try (MailSink downstream = new MailSink(dir.resolve("downstream"), landed -> { })) {
+            int port = Daemons.freePort();
+            Path operatorConf = JamesConfFolder.write(dir.resolve("operator"), port,
+                Map.of("targets", "tcp://127.0.0.1:" + downstream.port(), "starttls", "no"), ForwardingJames.Options.KEEP_FAILURES);
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.parse(new String[] {"--conf", operatorConf.toString()}))) {
+                send(port, "you@example.com", List.of("someone@example.com"), MESSAGE);
+
+                assertThat(awaitLanded(downstream)).endsWith(MESSAGE);
+            }
+        }
+    }
+
+    @Test
+    void theRunCommandRefusesWhatItCannotDo() {
+        assertThatThrownBy(() -> ForwardingJames.parse(new String[] {"--conf", "/etc/james", "--targets", "tcp://mx:25"}))
+            .hasMessageContaining("--conf runs an operator's configuration as it is");
+        assertThatThrownBy(() -> ForwardingJames.parse(new String[] {"--param", "starttls"})).hasMessageContaining("NAME=VALUE");
+        assertThatThrownBy(() -> ForwardingJames.parse(new String[] {"--port", "x"})).hasMessageContaining("--port takes a number");
+        assertThatThrownBy(() -> ForwardingJames.parse(new String[] {"--target"})).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> ForwardingJames.parse(new String[] {"--bogus", "1"})).hasMessageContaining("unknown option --bogus");
+    }
+
+    private static String awaitLanded(MailSink sink) throws Exception {
+        for (int i = 0; i < 600 && sink.landed().isEmpty(); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(sink.landed()).hasSize(1);
+        return Files.readString(sink.landed().get(0).file(), StandardCharsets.UTF_8);
     }
 
     /** A plain SMTP client: what any MTA or application would send James. */
