@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -68,6 +69,35 @@ final class Daemons {
         try (Stream<Path> files = Files.list(dir)) {
             return files.sorted().toList();
         }
+    }
+
+    /**
+     * Starts a private Dovecot in the foreground: its own base and state folders under {@code dir},
+     * logging to {@code dir/dovecot.log}, with {@code settings} for the service it offers on {@code port}.
+     */
+    static Process dovecot(Path dir, int port, List<String> settings) throws Exception {
+        Files.createDirectories(dir.resolve("run"));
+        Files.createDirectories(dir.resolve("state"));
+        List<String> config = new ArrayList<>(List.of(
+            "base_dir = " + dir.resolve("run"),
+            "state_dir = " + dir.resolve("state"),
+            "instance_name = forward-test-" + port,
+            "log_path = /dev/stderr",
+            "listen = 127.0.0.1",
+            "default_internal_user = dovecot",
+            "default_login_user = dovenull"));
+        config.addAll(settings);
+        Files.write(dir.resolve("dovecot.conf"), config);
+        Path log = dir.resolve("dovecot.log");
+        Process process = new ProcessBuilder("dovecot", "-F", "-c", dir.resolve("dovecot.conf").toString())
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            awaitPort(port, process, log);
+        } catch (Exception e) {
+            stop(process);
+            throw e;
+        }
+        return process;
     }
 
     static void stop(Process process) throws InterruptedException {

@@ -26,26 +26,17 @@ final class Dovecot implements AutoCloseable {
     static Dovecot start(Path dir) throws Exception {
         Daemons.openFolder(dir, "rwxr-xr-x");
         Daemons.openFolder(dir.resolve("mail"), "rwxrwxrwx");
-        Files.createDirectories(dir.resolve("run"));
-        Files.createDirectories(dir.resolve("state"));
         Files.writeString(dir.resolve("users"),
             "known@example.com:{PLAIN}known-pw:65534:65534::" + dir.resolve("mail/known") + "\n"
                 + ALICE + ":{PLAIN}" + ALICE_PASSWORD + ":65534:65534::" + dir.resolve("mail/alice") + "\n");
         int port = Daemons.freePort();
-        Files.writeString(dir.resolve("dovecot.conf"), String.join("\n",
-            "base_dir = " + dir.resolve("run"),
-            "state_dir = " + dir.resolve("state"),
-            "instance_name = forward-test-" + port,
-            "log_path = /dev/stderr",
+        Process process = Daemons.dovecot(dir, port, List.of(
             "protocols = lmtp",
-            "listen = 127.0.0.1",
             "ssl = no",
             "disable_plaintext_auth = no",
             "auth_mechanisms = plain",
             "first_valid_uid = 1",
             "mail_location = maildir:~/Maildir",
-            "default_internal_user = dovecot",
-            "default_login_user = dovenull",
             "passdb {", "  driver = passwd-file", "  args = " + dir.resolve("users"), "}",
             "userdb {", "  driver = passwd-file", "  args = " + dir.resolve("users"), "}",
             "service lmtp {",
@@ -54,16 +45,7 @@ final class Dovecot implements AutoCloseable {
             "}",
             "service auth {",
             "  unix_listener " + dir.resolve("auth") + " {", "    mode = 0666", "  }",
-            "}", ""));
-        Path log = dir.resolve("dovecot.log");
-        Process process = new ProcessBuilder("dovecot", "-F", "-c", dir.resolve("dovecot.conf").toString())
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            Daemons.awaitPort(port, process, log);
-        } catch (Exception e) {
-            Daemons.stop(process);
-            throw e;
-        }
+            "}"));
         return new Dovecot(process, dir, port);
     }
 

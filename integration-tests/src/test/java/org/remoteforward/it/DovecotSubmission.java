@@ -3,6 +3,7 @@ package org.remoteforward.it;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 /**
  * A private Dovecot submission service: implicit TLS on a free loopback port, a client
@@ -23,20 +24,13 @@ final class DovecotSubmission implements AutoCloseable {
     static DovecotSubmission start(Path dir, Path ca, Path serverCertificate, Path serverKey, int relayPort) throws Exception {
         Daemons.openFolder(dir, "rwxr-xr-x");
         Daemons.openFolder(dir.resolve("home"), "rwxrwxrwx");
-        Files.createDirectories(dir.resolve("run"));
-        Files.createDirectories(dir.resolve("state"));
         Path tls = Daemons.openFolder(dir.resolve("tls"), "rwxr-xr-x");
         Files.copy(ca, tls.resolve("ca.pem"));
         Files.copy(serverCertificate, tls.resolve("cert.pem"));
         Files.setPosixFilePermissions(Files.copy(serverKey, tls.resolve("key.pem")), PosixFilePermissions.fromString("rw-r--r--"));
         int port = Daemons.freePort();
-        Files.writeString(dir.resolve("dovecot.conf"), String.join("\n",
-            "base_dir = " + dir.resolve("run"),
-            "state_dir = " + dir.resolve("state"),
-            "instance_name = forward-submission-" + port,
-            "log_path = /dev/stderr",
+        Process process = Daemons.dovecot(dir, port, List.of(
             "protocols = submission",
-            "listen = 127.0.0.1",
             "hostname = submission.test",
             "ssl = required",
             "ssl_cert = <" + tls.resolve("cert.pem"),
@@ -50,8 +44,6 @@ final class DovecotSubmission implements AutoCloseable {
             "ssl_cert_username_field = commonName",
             "auth_mechanisms = external",
             "mail_location = maildir:" + dir.resolve("home") + "/%u/Maildir",
-            "default_internal_user = dovecot",
-            "default_login_user = dovenull",
             "passdb {", "  driver = static", "  args = nopassword=y", "}",
             "userdb {", "  driver = static", "  args = uid=65534 gid=65534 home=" + dir.resolve("home") + "/%u", "}",
             "submission_relay_host = 127.0.0.1",
@@ -60,16 +52,7 @@ final class DovecotSubmission implements AutoCloseable {
             "service submission-login {",
             "  inet_listener submission {", "    port = 0", "  }",
             "  inet_listener submissions {", "    address = 127.0.0.1", "    port = " + port, "    ssl = yes", "  }",
-            "}", ""));
-        Path log = dir.resolve("dovecot.log");
-        Process process = new ProcessBuilder("dovecot", "-F", "-c", dir.resolve("dovecot.conf").toString())
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            Daemons.awaitPort(port, process, log);
-        } catch (Exception e) {
-            Daemons.stop(process);
-            throw e;
-        }
+            "}"));
         return new DovecotSubmission(process, dir, port);
     }
 

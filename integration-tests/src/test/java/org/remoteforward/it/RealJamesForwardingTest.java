@@ -3,11 +3,6 @@ package org.remoteforward.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +25,7 @@ class RealJamesForwardingTest {
         LinkedBlockingQueue<MailSink.Landed> landed = new LinkedBlockingQueue<>();
         try (ForwardingJames james = ForwardingJames.start(new ForwardingJames.Options(Optional.empty(), List.of(), Map.of(),
             Optional.empty(), landed::add, ForwardingJames.Options.KEEP_FAILURES, Map.of()))) {
-            send(james.smtpPort(), "you@example.com", List.of("someone@example.com", "other@example.org"), MESSAGE);
+            SmtpClient.send(james.smtpPort(), "you@example.com", List.of("someone@example.com", "other@example.org"), MESSAGE.getBytes(StandardCharsets.UTF_8));
 
             MailSink.Landed mail = landed.poll(30, TimeUnit.SECONDS);
             assertThat(mail).as("a message reached the downstream sink").isNotNull();
@@ -50,7 +45,7 @@ class RealJamesForwardingTest {
              ForwardingJames james = ForwardingJames.start(ForwardingJames.parse(new String[] {
                  "--targets", "tcp://127.0.0.1:" + downstream.port(), "--param", "starttls=no", "--param", "heloName=relay.test"}))) {
             assertThat(james.sink()).isEmpty();
-            send(james.smtpPort(), "you@example.com", List.of("someone@example.com"), MESSAGE);
+            SmtpClient.send(james.smtpPort(), "you@example.com", List.of("someone@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
 
             assertThat(awaitLanded(downstream)).endsWith(MESSAGE);
         }
@@ -63,7 +58,7 @@ class RealJamesForwardingTest {
             Path operatorConf = JamesConfFolder.write(dir.resolve("operator"), port,
                 Map.of("targets", "tcp://127.0.0.1:" + downstream.port(), "starttls", "no"), ForwardingJames.Options.KEEP_FAILURES);
             try (ForwardingJames james = ForwardingJames.start(ForwardingJames.parse(new String[] {"--conf", operatorConf.toString()}))) {
-                send(port, "you@example.com", List.of("someone@example.com"), MESSAGE);
+                SmtpClient.send(port, "you@example.com", List.of("someone@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
 
                 assertThat(awaitLanded(downstream)).endsWith(MESSAGE);
             }
@@ -86,41 +81,5 @@ class RealJamesForwardingTest {
         }
         assertThat(sink.landed()).hasSize(1);
         return Files.readString(sink.landed().get(0).file(), StandardCharsets.UTF_8);
-    }
-
-    /** A plain SMTP client: what any MTA or application would send James. */
-    static void send(int port, String from, List<String> to, String message) throws Exception {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(30_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            OutputStream out = socket.getOutputStream();
-            expect(in, "220");
-            command(out, in, "EHLO client.example", "250");
-            command(out, in, "MAIL FROM:<" + from + ">", "250");
-            for (String recipient : to) {
-                command(out, in, "RCPT TO:<" + recipient + ">", "250");
-            }
-            command(out, in, "DATA", "354");
-            String stuffed = message.replace("\r\n.", "\r\n..");
-            out.write((stuffed + ".\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            expect(in, "250");
-            command(out, in, "QUIT", "221");
-        }
-    }
-
-    private static void command(OutputStream out, BufferedReader in, String line, String code) throws Exception {
-        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        expect(in, code);
-    }
-
-    private static void expect(BufferedReader in, String code) throws Exception {
-        String line;
-        do {
-            line = in.readLine();
-            assertThat(line).as("reply expected").isNotNull();
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        assertThat(line).startsWith(code);
     }
 }
