@@ -22,6 +22,17 @@ public class CollectingMailet extends GenericMailet {
 
     private static final LinkedBlockingQueue<Collected> COLLECTED = new LinkedBlockingQueue<>();
 
+    /**
+     * The mailet parameters with failures made visible at once: no retries, and what would be
+     * bounced handed to the error processor, where this mailet collects it.
+     */
+    static Map<String, String> collectingFailures(Map<String, String> parameters) {
+        Map<String, String> all = new LinkedHashMap<>(parameters);
+        all.putIfAbsent("maxRetries", "0");
+        all.putIfAbsent("bounceProcessor", "error");
+        return all;
+    }
+
     static void clear() {
         COLLECTED.clear();
     }

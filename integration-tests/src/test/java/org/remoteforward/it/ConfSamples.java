@@ -12,8 +12,8 @@ import org.w3c.dom.Node;
 /** Reads the mailet parameters of a conf-samples/ fragment, so the tests run what operators copy. */
 final class ConfSamples {
     private static final Path DIR = Path.of("..", "conf-samples");
-    /** What differs per machine, which a test may add to any sample. */
-    private static final Set<String> MACHINE_SPECIFIC = Set.of("heloName", "tlsRootCa");
+    /** What differs per machine, and how a test observes failures: a test may add these to any sample. */
+    private static final Set<String> MACHINE_SPECIFIC = Set.of("heloName", "tlsRootCa", "maxRetries", "bounceProcessor");
 
     private ConfSamples() {
     }

@@ -26,7 +26,8 @@ class DovecotLmtpForwardingTest {
     }
 
     private void oneKnownOneUnknown(Dovecot dovecot, Map<String, String> parameters) throws Exception {
-        try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(parameters, CollectingMailet.XML))) {
+        try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(
+            CollectingMailet.collectingFailures(parameters), CollectingMailet.XML))) {
             SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("known@example.com", "unknown@example.com"),
                 MESSAGE.getBytes(StandardCharsets.UTF_8));
 
@@ -52,6 +53,27 @@ class DovecotLmtpForwardingTest {
         try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"))) {
             oneKnownOneUnknown(dovecot, ConfSamples.parameters("lmtp-dovecot-unix-socket.xml",
                 Map.of("targets", "unix://" + dovecot.lmtpSocket(), "heloName", "relay.test")));
+        }
+    }
+
+    @Test
+    void aPermanentFailureComesBackToTheSenderAsADsnThroughJames() throws Exception {
+        try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
+             ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(Map.of("protocol", "lmtp",
+                 "targets", "tcp://127.0.0.1:" + dovecot.lmtpPort(), "heloName", "relay.test"), CollectingMailet.XML))) {
+            // known@example.com writes to nobody: the DSN goes back through James and lands in known's own mailbox
+            SmtpClient.send(james.smtpPort(), "known@example.com", List.of("nobody@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+
+            List<Path> delivered = dovecot.awaitMessages("known", 1);
+            assertThat(delivered).as(dovecot.log()).hasSize(1);
+            String dsn = Files.readString(delivered.get(0), StandardCharsets.UTF_8);
+            assertThat(dsn).contains("Return-Path: <>")
+                .contains("multipart/report").contains("report-type=delivery-status")
+                .contains("Final-Recipient: rfc822; nobody@example.com")
+                .contains("Status: 5.1.1")
+                .contains("Remote-MTA: dns; 127.0.0.1")
+                .containsPattern("Diagnostic-Code: smtp; 550 5.1.1 .*nobody@example.com")
+                .contains("Subject: to the mailbox");
         }
     }
 

@@ -32,6 +32,7 @@ final class Postfix implements AutoCloseable {
         private Path key;
         private Path authSocket;
         private boolean implicitTlsPort;
+        private int port;
 
         /** STARTTLS with this certificate (and on the implicit TLS port, when there is one). */
         Setup tls(Path certificate, Path key) {
@@ -43,6 +44,12 @@ final class Postfix implements AutoCloseable {
         /** Requires SASL authentication through Dovecot's auth socket, and records the user in Received. */
         Setup requireAuthVia(Path dovecotAuthSocket) {
             this.authSocket = dovecotAuthSocket;
+            return this;
+        }
+
+        /** Listen on this port rather than a free one (to come up where James already sends). */
+        Setup port(int port) {
+            this.port = port;
             return this;
         }
 
@@ -67,7 +74,7 @@ final class Postfix implements AutoCloseable {
         Path data = Files.createDirectories(dir.resolve("data"));
         Daemons.openFolder(dir.resolve("maildirs"), "rwxrwxrwx");
         new ProcessBuilder("chown", "postfix", data.toString()).inheritIO().start().waitFor();
-        int smtpPort = Daemons.freePort();
+        int smtpPort = setup.port > 0 ? setup.port : Daemons.freePort();
         int smtpsPort = setup.implicitTlsPort ? Daemons.freePort() : -1;
 
         List<String> main = new ArrayList<>(List.of(

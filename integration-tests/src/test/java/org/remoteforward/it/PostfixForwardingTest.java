@@ -46,7 +46,7 @@ class PostfixForwardingTest {
     }
 
     private static ForwardingJames james(Map<String, String> parameters) throws Exception {
-        return ForwardingJames.start(ForwardingJames.Options.forwarding(parameters, CollectingMailet.XML));
+        return ForwardingJames.start(ForwardingJames.Options.forwarding(CollectingMailet.collectingFailures(parameters), CollectingMailet.XML));
     }
 
     /** Postfix stores LF line ends in maildirs; everything else must be as sent. */
@@ -88,9 +88,9 @@ class PostfixForwardingTest {
         try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
              Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
                  .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"));
-             ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(
+             ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(CollectingMailet.collectingFailures(
                  ConfSamples.parameters("auth-forward.xml", Map.of("targets", "tcp://localhost:" + postfix.smtpPort(),
-                     "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test")), CollectingMailet.XML)
+                     "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test"))), CollectingMailet.XML)
                  .withUsers(Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD)))) {
             SmtpClient.send(james.smtpPort(), Dovecot.ALICE, Dovecot.ALICE_PASSWORD, Dovecot.ALICE, List.of("bob@example.com"),
                 MESSAGE.getBytes(StandardCharsets.UTF_8), "");
@@ -129,6 +129,24 @@ class PostfixForwardingTest {
             assertThat(mail).contains("by submission.test with ESMTPSA");
             assertThat(mail).endsWith(lf(MESSAGE));
             assertThat(submission.log()).contains("Login: user=<relay-client>, method=EXTERNAL");
+        }
+    }
+
+    @Test
+    void aTemporaryFailureWaitsInJamessQueueUntilTheDownstreamIsUp() throws Exception {
+        int port = Daemons.freePort();
+        try (ForwardingJames james = james(Map.of("targets", "tcp://127.0.0.1:" + port, "starttls", "no", "heloName", "relay.test",
+                 "delayTime", "1s", "maxRetries", "60"))) {
+            SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+            // nothing listens yet: the first attempt fails to connect and the mail waits for its retry
+            Thread.sleep(1500);
+            try (Postfix postfix = Postfix.setup().port(port).start(dir.resolve("postfix"))) {
+                List<Path> delivered = postfix.awaitMessages(1);
+                assertThat(delivered).as(postfix.log()).hasSize(1);
+                assertThat(stored(delivered.get(0))).endsWith(lf(MESSAGE));
+                Thread.sleep(2500);
+                assertThat(postfix.awaitMessages(0)).as("delivered once, not again").hasSize(1);
+            }
         }
     }
 

@@ -9,12 +9,14 @@ import org.remoteforward.sender.SenderSettings;
  * The mailet's whole configuration, parsed once at init.
  *
  * @param sender what the sender needs: protocol, endpoints, TLS, auth, timeouts, logging
- * @param errorProcessor where mails with failed recipients go
+ * @param delivery queue, retries and bounces
+ * @param errorProcessor where failed recipients go when they cannot be bounced (the null sender)
  * @param warnings what the operator should hear about once (deprecated parameters, risky choices)
  */
-public record ForwardConfig(SenderSettings sender, String errorProcessor, List<String> warnings) {
+public record ForwardConfig(SenderSettings sender, DeliverySettings delivery, String errorProcessor, List<String> warnings) {
     public ForwardConfig {
         Objects.requireNonNull(sender, "sender");
+        Objects.requireNonNull(delivery, "delivery");
         Objects.requireNonNull(errorProcessor, "errorProcessor");
         warnings = List.copyOf(warnings);
     }

@@ -95,7 +95,44 @@ public final class ForwardConfigParser {
             throw new InvalidConfigurationException(nameOf(Parameter.ERROR_PROCESSOR), "must name a processor");
         }
         SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue);
-        return new ForwardConfig(sender, errorProcessor, warnings);
+        return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
+    }
+
+    private DeliverySettings delivery() throws InvalidConfigurationException {
+        String queue = text(Parameter.OUTGOING_QUEUE).orElse(DeliverySettings.DEFAULT_QUEUE);
+        if (queue.isEmpty() || !queue.matches("[A-Za-z0-9._-]+")) {
+            throw new InvalidConfigurationException(nameOf(Parameter.OUTGOING_QUEUE), "'" + queue + "' is not a queue name (letters, digits, . _ -)");
+        }
+        int threads = integer(Parameter.DELIVERY_THREADS, DeliverySettings.DEFAULT_THREADS, 1, 1000);
+        boolean inline = values.containsKey(Parameter.INLINE) && bool(Parameter.INLINE);
+        RetrySchedule schedule;
+        try {
+            schedule = RetrySchedule.parse(text(Parameter.DELAY_TIME).orElse(RetrySchedule.DEFAULT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(nameOf(Parameter.DELAY_TIME), e.getMessage());
+        }
+        int maxRetries = integer(Parameter.MAX_RETRIES, schedule.length(), 0, 1000);
+        Optional<String> bounceProcessor = text(Parameter.BOUNCE_PROCESSOR);
+        if (bounceProcessor.isPresent() && bounceProcessor.get().isEmpty()) {
+            throw new InvalidConfigurationException(nameOf(Parameter.BOUNCE_PROCESSOR), "must name a processor, or be left out to send DSNs");
+        }
+        return new DeliverySettings(queue, threads, inline, schedule, maxRetries, bounceProcessor);
+    }
+
+    private int integer(Parameter parameter, int fallback, int min, int max) throws InvalidConfigurationException {
+        Optional<String> value = text(parameter);
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int number = Integer.parseInt(value.get());
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the range
+        }
+        throw new InvalidConfigurationException(nameOf(parameter), "'" + value.get() + "' is not a whole number from " + min + " to " + max);
     }
 
     private Protocol protocol() throws InvalidConfigurationException {

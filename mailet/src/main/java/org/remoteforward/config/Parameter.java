@@ -26,7 +26,13 @@ public enum Parameter {
     SUBMISSION_TIMEOUT("submissionTimeout", "submission_timeout"),
     DEBUG("debug"),
     HELO_NAME("heloName", "hostname"),
-    ERROR_PROCESSOR("errorProcessor");
+    ERROR_PROCESSOR("errorProcessor"),
+    OUTGOING_QUEUE("outgoingQueue"),
+    DELIVERY_THREADS("deliveryThreads"),
+    INLINE("inline"),
+    DELAY_TIME("delayTime"),
+    MAX_RETRIES("maxRetries"),
+    BOUNCE_PROCESSOR("bounceProcessor");
 
     private final String name;
     private final List<String> aliases;

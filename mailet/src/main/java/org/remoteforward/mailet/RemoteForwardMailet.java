@@ -1,45 +1,41 @@
 package org.remoteforward.mailet;
 
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.net.UnknownHostException;
-import java.util.Collection;
+import java.time.Clock;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Collectors;
+import javax.inject.Inject;
 import javax.mail.MessagingException;
 
-import org.apache.james.core.MailAddress;
-import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.remoteforward.config.DeliverySettings;
 import org.remoteforward.config.ForwardConfig;
 import org.remoteforward.config.ForwardConfigParser;
 import org.remoteforward.config.InvalidConfigurationException;
-import org.remoteforward.sender.AuthMode;
-import org.remoteforward.sender.Credentials;
-import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
-import org.remoteforward.sender.Envelope;
 import org.remoteforward.sender.InvalidTlsSettingException;
-import org.remoteforward.sender.Outcome;
-import org.remoteforward.sender.RecipientResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Forwards each mail, unmodified, to a fixed list of SMTP or LMTP servers, as maddy's
- * {@code target.smtp} and {@code target.lmtp} do.
+ * {@code target.smtp} and {@code target.lmtp} do, with James's delivery guarantees.
  *
- * <p>Recipients the downstream accepts are done and removed. Recipients that failed leave in a
- * new mail, sent to the {@code errorProcessor} (default {@code error}) with the attribute
- * {@value FailureAttributes#NAME} telling, per recipient, whether the failure is temporary or
- * permanent and what the server replied. The mail itself is then ghosted: every recipient has
- * either been delivered or handed on.
+ * <p>{@code service()} puts the mail in the outgoing queue ({@code outgoingQueue}, default
+ * {@code remote-forward}) and ghosts it; {@code deliveryThreads} workers take mails from there and
+ * deliver them. With {@code inline} the first attempt happens in {@code service()} itself.
+ * Recipients the downstream accepts are done. Temporary failures wait in the queue and are retried
+ * on the {@code delayTime} schedule, up to {@code maxRetries}; permanent ones, and temporary ones
+ * past that, are bounced to the sender (an RFC 3464 DSN, or via {@code bounceProcessor}), never to
+ * the null sender. A mail's state lives in its attributes ({@value FailureAttributes#NAME} and
+ * those of {@link RetryState}), so any James mail queue, distributed or persistent, carries it.
  *
  * <p>Parameters are parsed once, at {@link #init()}, which fails on any value it cannot use with
  * a message naming the parameter. See the README for the list.
@@ -49,16 +45,26 @@ public class RemoteForwardMailet extends GenericMailet {
     /** Where James's own RemoteDelivery finds the server's HELO name when none is configured. */
     private static final String JAMES_HELO_NAME_ATTRIBUTE = "org.apache.james.HelloName";
 
+    private final MailQueueFactory<?> queues;
+    private final MetricFactory metricFactory;
     private final CredentialsVault vault;
+    private final Clock clock;
     private ForwardConfig config;
     private DownstreamSender sender;
+    private MailQueue queue;
+    private DeliveryAttempts attempts;
+    private QueueWorkers workers;
 
-    public RemoteForwardMailet() {
-        this(CredentialsVault.shared());
+    @Inject
+    public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory) {
+        this(queues, metricFactory, CredentialsVault.shared(), Clock.systemUTC());
     }
 
-    RemoteForwardMailet(CredentialsVault vault) {
+    RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, Clock clock) {
+        this.queues = queues;
+        this.metricFactory = metricFactory;
         this.vault = vault;
+        this.clock = clock;
     }
 
     @Override
@@ -78,8 +84,16 @@ public class RemoteForwardMailet extends GenericMailet {
         } catch (InvalidTlsSettingException e) {
             throw new MessagingException(getMailetName() + " " + ForwardConfigParser.parameterFor(e.setting()) + ": " + e.getMessage(), e);
         }
+        DeliverySettings delivery = config.delivery();
+        queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()));
+        Bouncer bouncer = new Bouncer(getMailetContext(), delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName());
+        attempts = new DeliveryAttempts(sender, config.sender().auth(), delivery, queue, bouncer,
+            new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, clock);
+        workers = new QueueWorkers(queue, delivery.deliveryThreads(), attempts::attempt);
+        workers.start();
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getMailetName(), warning));
-        LOGGER.info("{} forwards over {} to {}", getMailetName(), config.sender().protocol(), config.sender().endpoints());
+        LOGGER.info("{} forwards over {} to {} through queue {} ({} threads{})", getMailetName(), config.sender().protocol(),
+            config.sender().endpoints(), delivery.outgoingQueue(), delivery.deliveryThreads(), delivery.inline() ? ", first attempt inline" : "");
     }
 
     private String defaultHeloName() {
@@ -96,82 +110,21 @@ public class RemoteForwardMailet extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        Collection<MailAddress> recipients = mail.getRecipients();
-        if (recipients.isEmpty()) {
-            mail.setState(Mail.GHOST);
-            return;
+        if (!mail.getRecipients().isEmpty()) {
+            if (config.delivery().inline()) {
+                attempts.attempt(mail);
+            } else {
+                queue.enQueue(mail);
+            }
         }
-        Optional<Credentials> credentials = config.sender().auth() == AuthMode.FORWARD ? vault.credentialsFor(mail) : Optional.empty();
-        Envelope envelope = new Envelope(
-            mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
-            recipients.stream().map(MailAddress::asString).toList(),
-            credentials);
-
-        DeliveryResult result = sender.deliver(envelope, new MailMessageSource(mail));
-
-        log(mail, result);
-        List<RecipientResult> failed = result.failed();
-        if (failed.stream().noneMatch(r -> r.outcome() == Outcome.TEMPORARY_FAILURE)) {
-            // nothing will be sent again with these credentials
-            vault.release(mail);
-        }
-        if (failed.isEmpty()) {
-            mail.setRecipients(List.of());
-            mail.setState(Mail.GHOST);
-            return;
-        }
-        handOver(mail, failed);
-    }
-
-    /**
-     * Sends the failed recipients on as a new mail. Should James refuse that, the mail itself goes
-     * to the error processor with them instead: delivered recipients are removed either way, so
-     * nobody gets the message twice and nobody is dropped.
-     */
-    private void handOver(Mail mail, List<RecipientResult> failed) throws MessagingException {
-        List<MailAddress> failedAddresses = addresses(failed);
-        String summary = failed.stream().map(r -> r.recipient() + ": " + r.detail()).collect(Collectors.joining("; "));
-        mail.setRecipients(failedAddresses);
-        Mail failures = mail.duplicate();
-        try {
-            failures.setAttribute(FailureAttributes.of(failed));
-            failures.setErrorMessage(summary);
-            getMailetContext().sendMail(failures, config.errorProcessor());
-        } catch (MessagingException | RuntimeException e) {
-            LOGGER.error("{}: could not send the failed recipients of mail {} to {} as a new mail; the mail itself goes there",
-                getMailetName(), mail.getName(), config.errorProcessor(), e);
-            mail.setAttribute(FailureAttributes.of(failed));
-            mail.setErrorMessage(summary);
-            mail.setState(config.errorProcessor());
-            return;
-        } finally {
-            LifecycleUtil.dispose(failures);
-        }
-        mail.setRecipients(List.of());
         mail.setState(Mail.GHOST);
-    }
-
-    private static List<MailAddress> addresses(List<RecipientResult> results) throws MessagingException {
-        List<MailAddress> addresses = new ArrayList<>();
-        for (RecipientResult result : results) {
-            addresses.add(new MailAddress(result.recipient()));
-        }
-        return addresses;
-    }
-
-    private void log(Mail mail, DeliveryResult result) {
-        if (!LOGGER.isInfoEnabled()) {
-            return;
-        }
-        String delivered = result.delivered().stream().map(RecipientResult::recipient).collect(Collectors.joining(", "));
-        String failed = result.failed().stream()
-            .map(r -> r.recipient() + " (" + r.outcome().name().toLowerCase(Locale.ROOT) + ": " + r.detail() + ")")
-            .collect(Collectors.joining(", "));
-        LOGGER.info("{}: mail {} delivered to [{}] failed for [{}]", getMailetName(), mail.getName(), delivered, failed);
     }
 
     @Override
     public void destroy() {
+        if (workers != null) {
+            workers.close();
+        }
         if (sender != null) {
             sender.close();
         }

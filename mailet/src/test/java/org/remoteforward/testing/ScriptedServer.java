@@ -38,7 +38,8 @@ import javax.net.ssl.SSLSocket;
  * <p>Listens on 127.0.0.1 on a free port, on implicit TLS, or on a Unix domain socket.
  */
 public final class ScriptedServer implements Closeable {
-    private final Script script;
+    /** Connection i follows script i; the last one serves every connection after it. */
+    private final List<Script> scripts;
     private final Closeable listener;
     private final Thread acceptor;
     private final List<Conversation> conversations = new CopyOnWriteArrayList<>();
@@ -49,8 +50,8 @@ public final class ScriptedServer implements Closeable {
     private final TlsOptions tls;
     private volatile boolean closed;
 
-    private ScriptedServer(Script script, ServerSocket tcp, ServerSocketChannel unix, Path socketPath, TlsOptions tls) {
-        this.script = script;
+    private ScriptedServer(List<Script> scripts, ServerSocket tcp, ServerSocketChannel unix, Path socketPath, TlsOptions tls) {
+        this.scripts = List.copyOf(scripts);
         this.tls = tls;
         this.listener = tcp != null ? tcp : unix;
         this.port = tcp != null ? tcp.getLocalPort() : 0;
@@ -63,24 +64,30 @@ public final class ScriptedServer implements Closeable {
     /** A plain TCP server on 127.0.0.1; STARTTLS steps use {@code tls} when given. */
     public static ScriptedServer tcp(Script script, TlsOptions tls) throws IOException {
         ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        return new ScriptedServer(script, socket, null, null, tls);
+        return new ScriptedServer(List.of(script), socket, null, null, tls);
     }
 
     public static ScriptedServer tcp(Script script) throws IOException {
         return tcp(script, null);
     }
 
+    /** A plain TCP server whose first connection follows the first script, the second the second, and so on. */
+    public static ScriptedServer tcp(List<Script> scripts) throws IOException {
+        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        return new ScriptedServer(scripts, socket, null, null, null);
+    }
+
     /** A server that speaks TLS from the first byte. */
     public static ScriptedServer implicitTls(Script script, TlsOptions tls) throws IOException {
         ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        return new ScriptedServer(script.withImplicitTls(), socket, null, null, tls);
+        return new ScriptedServer(List.of(script.withImplicitTls()), socket, null, null, tls);
     }
 
     public static ScriptedServer unix(Script script, Path socketPath) throws IOException {
         Files.deleteIfExists(socketPath);
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         channel.bind(UnixDomainSocketAddress.of(socketPath));
-        return new ScriptedServer(script, null, channel, socketPath, null);
+        return new ScriptedServer(List.of(script), null, channel, socketPath, null);
     }
 
     public int port() {
@@ -138,8 +145,9 @@ public final class ScriptedServer implements Closeable {
                 }
                 connections.add(wire);
                 Conversation conversation = new Conversation();
+                Script script = scripts.get(Math.min(conversations.size(), scripts.size() - 1));
                 conversations.add(conversation);
-                Thread handler = new Thread(() -> run(wire, conversation), "scripted-server-conversation");
+                Thread handler = new Thread(() -> run(wire, script, conversation), "scripted-server-conversation");
                 handler.setDaemon(true);
                 handlers.add(handler);
                 handler.start();
@@ -152,7 +160,7 @@ public final class ScriptedServer implements Closeable {
         }
     }
 
-    private void run(Wire wire, Conversation conversation) {
+    private void run(Wire wire, Script script, Conversation conversation) {
         try {
             Session session = new Session(wire, conversation);
             for (Step step : script.steps) {
@@ -202,6 +210,8 @@ public final class ScriptedServer implements Closeable {
         public volatile String tlsPeer;
         public volatile String tlsProtocol;
         public volatile String brokenOff;
+        /** When the connection was accepted, from System.nanoTime(). */
+        public final long acceptedNanos = System.nanoTime();
         final CountDownLatch finished = new CountDownLatch(1);
 
         static Conversation failed(String why) {

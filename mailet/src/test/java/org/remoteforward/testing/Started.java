@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -20,6 +21,11 @@ public final class Started implements AfterEachCallback {
 
     public ScriptedServer tcp(ScriptedServer.Script script) throws IOException {
         return keep(ScriptedServer.tcp(script));
+    }
+
+    /** Connection i follows script i; the last script serves every later connection. */
+    public ScriptedServer tcp(List<ScriptedServer.Script> scripts) throws IOException {
+        return keep(ScriptedServer.tcp(scripts));
     }
 
     public ScriptedServer tcp(ScriptedServer.Script script, ScriptedServer.TlsOptions tls) throws IOException {

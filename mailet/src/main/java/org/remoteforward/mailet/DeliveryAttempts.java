@@ -1,0 +1,139 @@
+package org.remoteforward.mailet;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.mailet.Mail;
+import org.remoteforward.config.DeliverySettings;
+import org.remoteforward.sender.AuthMode;
+import org.remoteforward.sender.Credentials;
+import org.remoteforward.sender.DeliveryResult;
+import org.remoteforward.sender.DownstreamSender;
+import org.remoteforward.sender.Envelope;
+import org.remoteforward.sender.Outcome;
+import org.remoteforward.sender.RecipientResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One delivery attempt of a mail, and what follows from each recipient's outcome: delivered
+ * recipients are done; temporary failures wait in the outgoing queue for the next attempt, as
+ * the schedule says, until {@code maxRetries} is spent; permanent failures, and temporary ones
+ * past that, are bounced. Only recipients still pending are ever sent again.
+ */
+final class DeliveryAttempts {
+    private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryAttempts.class);
+
+    private final DownstreamSender sender;
+    private final DeliverySettings settings;
+    private final MailQueue queue;
+    private final Bouncer bouncer;
+    private final DeliveryMetrics metrics;
+    private final CredentialsVault vault;
+    private final AuthMode auth;
+    private final Clock clock;
+
+    DeliveryAttempts(DownstreamSender sender, AuthMode auth, DeliverySettings settings, MailQueue queue, Bouncer bouncer,
+                     DeliveryMetrics metrics, CredentialsVault vault, Clock clock) {
+        this.sender = sender;
+        this.auth = auth;
+        this.settings = settings;
+        this.queue = queue;
+        this.bouncer = bouncer;
+        this.metrics = metrics;
+        this.vault = vault;
+        this.clock = clock;
+    }
+
+    /**
+     * Attempts the mail's pending recipients. On return every one of them is delivered, bounced or
+     * queued for the next attempt, and the mail's own recipients are empty.
+     *
+     * @throws MessagingException when James refuses the retry or the bounce; the mail then keeps
+     *         its recipients, so the caller can hand it back to James
+     */
+    void attempt(Mail mail) throws MessagingException {
+        Collection<MailAddress> recipients = mail.getRecipients();
+        if (recipients.isEmpty()) {
+            return;
+        }
+        int attempt = RetryState.attempts(mail) + 1;
+        Optional<Credentials> credentials = auth == AuthMode.FORWARD ? vault.credentialsFor(mail) : Optional.empty();
+        Envelope envelope = new Envelope(
+            mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
+            recipients.stream().map(MailAddress::asString).toList(),
+            credentials);
+
+        DeliveryMetrics.Attempt clocks = metrics.start();
+        DeliveryResult result = sender.deliver(envelope, new MailMessageSource(mail));
+        metrics.record(clocks, result);
+
+        List<RecipientResult> retry = new ArrayList<>();
+        List<RecipientResult> bounce = new ArrayList<>();
+        boolean retriesLeft = attempt <= settings.maxRetries();
+        for (RecipientResult recipient : result.failed()) {
+            if (recipient.outcome() == Outcome.PERMANENT_FAILURE) {
+                bounce.add(recipient);
+            } else if (retriesLeft) {
+                retry.add(recipient);
+            } else {
+                bounce.add(gaveUp(recipient, attempt));
+            }
+        }
+        Optional<Duration> delay = retry.isEmpty() ? Optional.empty() : Optional.of(settings.schedule().delayBefore(attempt));
+        log(mail, attempt, result, delay);
+
+        // delivered recipients leave first: should what follows fail, a redelivery cannot reach them twice
+        mail.setRecipients(addresses(result.failed()));
+        if (!bounce.isEmpty()) {
+            bouncer.bounce(mail, bounce);
+        }
+        if (delay.isPresent()) {
+            mail.setRecipients(addresses(retry));
+            mail.setAttribute(FailureAttributes.of(retry));
+            RetryState.recordAttempt(mail, attempt, clock.instant().plus(delay.get()));
+            queue.enQueue(mail, delay.get());
+        } else {
+            // nothing will be sent again with these credentials
+            vault.release(mail);
+        }
+        mail.setRecipients(List.of());
+    }
+
+    private static RecipientResult gaveUp(RecipientResult last, int attempts) {
+        return new RecipientResult(last.recipient(), last.outcome(), last.reply(),
+            "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + last.detail(), last.endpoint());
+    }
+
+    private static List<MailAddress> addresses(List<RecipientResult> results) throws MessagingException {
+        List<MailAddress> addresses = new ArrayList<>();
+        for (RecipientResult result : results) {
+            addresses.add(new MailAddress(result.recipient()));
+        }
+        return addresses;
+    }
+
+    /** One line per attempt: which mail, which endpoint, who got it, who did not and why, what comes next. */
+    private static void log(Mail mail, int attempt, DeliveryResult result, Optional<Duration> retryIn) {
+        if (!LOGGER.isInfoEnabled()) {
+            return;
+        }
+        String endpoint = result.recipients().stream().flatMap(r -> r.endpoint().stream()).findFirst()
+            .map(Object::toString).orElse("no endpoint");
+        String delivered = result.delivered().stream().map(RecipientResult::recipient).collect(Collectors.joining(", "));
+        String failed = result.failed().stream()
+            .map(r -> r.recipient() + " (" + r.outcome().name().toLowerCase(Locale.ROOT) + ": " + r.detail() + ")")
+            .collect(Collectors.joining(", "));
+        LOGGER.info("mail {} attempt {} via {}: delivered [{}] failed [{}]{}", mail.getName(), attempt, endpoint, delivered, failed,
+            retryIn.map(d -> "; next attempt in " + d).orElse(""));
+    }
+}

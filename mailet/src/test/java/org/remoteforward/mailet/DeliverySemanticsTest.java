@@ -1,0 +1,215 @@
+package org.remoteforward.mailet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.test.FakeMailContext;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.remoteforward.testing.ScriptedServer;
+import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.Started;
+
+/** The outgoing queue, retries on a schedule, bounces with the downstream's reply, metrics. */
+class DeliverySemanticsTest {
+    private static final String MESSAGE = RemoteForwardMailetTest.ORIGINAL;
+
+    @RegisterExtension
+    final Started started = new Started();
+    private MailetHarness harness;
+
+    @BeforeEach
+    void harness() throws Exception {
+        harness = new MailetHarness(started);
+    }
+
+    private static Script refusing(String rcptReply, String... recipients) {
+        Script script = Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok");
+        for (String recipient : recipients) {
+            script.expect("RCPT TO:<" + recipient + ">").send(rcptReply);
+        }
+        return script.expect("QUIT").send("221 bye");
+    }
+
+    @Test
+    void serviceQueuesTheMailAndAWorkerDeliversIt() throws Exception {
+        ScriptedServer server = started.tcp(RemoteForwardMailetTest.acceptAll("MAIL FROM:<a@example.com>", "b@example.com"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test");
+        Mail mail = harness.mail(MESSAGE, "a@example.com", "b@example.com");
+
+        mailet.service(mail);
+
+        assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+        assertThat(server.onlyConversation().onlyMessage()).isEqualTo(MESSAGE.getBytes());
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void aTemporaryFailureThenSuccessDeliversOnce() throws Exception {
+        ScriptedServer server = started.tcp(List.of(
+            refusing("451 4.3.0 try later", "b@example.com"),
+            RemoteForwardMailetTest.acceptAll("MAIL FROM:<a@example.com>", "b@example.com")));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "delayTime", "100ms");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+
+        List<ScriptedServer.Conversation> conversations = server.awaitConversations(2);
+        assertThat(conversations.get(0).messages).isEmpty();
+        assertThat(conversations.get(1).onlyMessage()).isEqualTo(MESSAGE.getBytes());
+        Thread.sleep(300);
+        assertThat(server.conversations()).hasSize(2);
+        assertThat(server.violations()).isEmpty();
+        assertThat(harness.dsns()).isEmpty();
+    }
+
+    @Test
+    void temporaryFailuresForeverEndInABounceAfterMaxRetriesOnTheSchedule() throws Exception {
+        ScriptedServer server = started.tcp(refusing("450 4.2.1 mailbox busy", "b@example.com"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "delayTime", "100ms, 2*300ms", "maxRetries", "2");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+
+        MailetHarness.await(() -> harness.dsns().size() == 1, "the bounce");
+        List<ScriptedServer.Conversation> attempts = server.conversations();
+        assertThat(attempts).as("the first attempt and two retries").hasSize(3);
+        assertThat(Duration.ofNanos(attempts.get(1).acceptedNanos - attempts.get(0).acceptedNanos)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+        assertThat(Duration.ofNanos(attempts.get(2).acceptedNanos - attempts.get(1).acceptedNanos)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+
+        FakeMailContext.SentMail dsn = harness.dsns().get(0);
+        assertThat(dsn.getSender().isNullSender()).isTrue();
+        assertThat(dsn.getRecipients()).containsExactly(new MailAddress("a@example.com"));
+        assertThat(MailetHarness.deliveryStatus(dsn.getMsg()))
+            .contains("Final-Recipient: rfc822; b@example.com")
+            .contains("Action: failed")
+            .contains("Status: 4.2.1")
+            .contains("Remote-MTA: dns; 127.0.0.1")
+            .contains("Diagnostic-Code: smtp; 450 4.2.1 mailbox busy");
+        assertThat(dsn.getMsg().getHeader("Auto-Submitted", null)).isEqualTo("auto-replied");
+        Thread.sleep(500);
+        assertThat(server.conversations()).as("no attempt after the bounce").hasSize(3);
+    }
+
+    @Test
+    void mixedLmtpOutcomesGiveOneDeliveryOneRetryAndOneBounce() throws Exception {
+        ScriptedServer server = started.tcp(List.of(
+            Script.of().send("220 lmtp.test").expect("LHLO relay.test").send("250 lmtp.test")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok")
+                .expect("RCPT TO:<one@example.com>").send("250 ok")
+                .expect("RCPT TO:<two@example.com>").send("250 ok")
+                .expect("RCPT TO:<three@example.com>").send("250 ok")
+                .expect("DATA").send("354 go")
+                .receiveMessage().send("250 2.0.0 saved", "450 4.2.0 <two@example.com> locked", "550 5.1.1 <three@example.com> no such user")
+                .expect("QUIT").send("221 bye"),
+            Script.of().send("220 lmtp.test").expect("LHLO relay.test").send("250 lmtp.test")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok")
+                .expect("RCPT TO:<two@example.com>").send("250 ok")
+                .expect("DATA").send("354 go")
+                .receiveMessage().send("250 2.0.0 saved")
+                .expect("QUIT").send("221 bye")));
+        RemoteForwardMailet mailet = harness.start("protocol", "lmtp", "targets", server.tcpUri(), "heloName", "relay.test",
+            "delayTime", "100ms");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "one@example.com", "two@example.com", "three@example.com"));
+
+        List<ScriptedServer.Conversation> attempts = server.awaitConversations(2);
+        assertThat(server.violations()).as("the retry names two@example.com alone").isEmpty();
+        assertThat(attempts.get(1).onlyMessage()).isEqualTo(MESSAGE.getBytes());
+        MailetHarness.await(() -> harness.dsns().size() == 1, "the bounce");
+        String status = MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg());
+        assertThat(status).contains("Final-Recipient: rfc822; three@example.com").contains("Status: 5.1.1")
+            .contains("Diagnostic-Code: smtp; 550 5.1.1 <three@example.com> no such user")
+            .doesNotContain("one@example.com").doesNotContain("two@example.com");
+        Thread.sleep(300);
+        assertThat(server.conversations()).hasSize(2);
+        assertThat(harness.dsns()).hasSize(1);
+    }
+
+    @Test
+    void theNullSenderIsNeverBouncedTo() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+            .expect("MAIL FROM:<>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("550 5.1.1 unknown")
+            .expect("QUIT").send("221 bye"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test", "inline", "yes");
+
+        mailet.service(harness.mail(MESSAGE, null, "b@example.com"));
+
+        assertThat(harness.dsns()).isEmpty();
+        assertThat(harness.context.getSentMails()).singleElement().satisfies(sent -> {
+            assertThat(sent.getState()).isEqualTo("error");
+            assertThat(sent.getRecipients()).containsExactly(new MailAddress("b@example.com"));
+            assertThat(sent.getAttributes()).containsKey(FailureAttributes.FAILURES);
+        });
+    }
+
+    @Test
+    void aBounceProcessorReceivesTheFailuresForDsnBounce() throws Exception {
+        ScriptedServer server = started.tcp(refusing("550 5.1.1 unknown user", "b@example.com"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "inline", "yes", "bounceProcessor", "bounces");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+
+        assertThat(harness.dsns()).isEmpty();
+        FakeMailContext.SentMail sent = harness.context.getSentMails().get(0);
+        assertThat(sent.getState()).isEqualTo("bounces");
+        assertThat(sent.getRecipients()).containsExactly(new MailAddress("b@example.com"));
+        assertThat((String) sent.getAttributes().get(Bouncer.DELIVERY_ERROR).getValue().getValue())
+            .contains("b@example.com").contains("550 5.1.1 unknown user");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void waitingMailsCarryTheirStateInAttributes() throws Exception {
+        ScriptedServer server = started.tcp(refusing("452 4.2.2 over quota", "b@example.com"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "inline", "yes", "delayTime", "1h");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+
+        List<Mail> waiting = harness.queued("remote-forward");
+        assertThat(waiting).hasSize(1);
+        Mail queued = waiting.get(0);
+        assertThat(queued.getRecipients()).containsExactly(new MailAddress("b@example.com"));
+        assertThat(queued.getAttribute(RetryState.ATTEMPTS).orElseThrow().getValue().getValue()).isEqualTo(1);
+        assertThat(queued.getAttribute(RetryState.NEXT_ATTEMPT)).isPresent();
+        Map<String, AttributeValue<?>> failures = (Map<String, AttributeValue<?>>) queued.getAttribute(FailureAttributes.FAILURES)
+            .orElseThrow().getValue().getValue();
+        Map<String, AttributeValue<?>> b = (Map<String, AttributeValue<?>>) failures.get("b@example.com").getValue();
+        assertThat(b.get("code").getValue()).isEqualTo(452);
+        assertThat(b.get("outcome").getValue()).isEqualTo("temporary");
+    }
+
+    @Test
+    void metricsCountEachOutcomePerEndpointAndTimeEachAttempt() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<ok@example.com>").send("250 ok")
+            .expect("RCPT TO:<busy@example.com>").send("451 4.3.0 later")
+            .expect("RCPT TO:<bad@example.com>").send("550 5.1.1 unknown")
+            .expect("DATA").send("354 go").receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "inline", "yes", "delayTime", "1h");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "ok@example.com", "busy@example.com", "bad@example.com"));
+
+        String endpoint = server.tcpUri().replace("://", "_").replace(":", "_");
+        assertThat(harness.metrics.countFor("remote-forward.delivered")).isEqualTo(1);
+        assertThat(harness.metrics.countFor("remote-forward.delivered." + endpoint)).isEqualTo(1);
+        assertThat(harness.metrics.countFor("remote-forward.temporaryFailure." + endpoint)).isEqualTo(1);
+        assertThat(harness.metrics.countFor("remote-forward.permanentFailure." + endpoint)).isEqualTo(1);
+        assertThat(harness.metrics.executionTimesFor("remote-forward.latency")).hasSize(1);
+        assertThat(harness.metrics.executionTimesFor("remote-forward.latency." + endpoint)).hasSize(1);
+    }
+}
