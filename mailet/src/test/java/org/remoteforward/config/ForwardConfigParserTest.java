@@ -54,6 +54,31 @@ class ForwardConfigParserTest {
         assertThat(sender.tls().rootCa()).isEmpty();
         assertThat(config.errorProcessor()).isEqualTo("error");
         assertThat(config.warnings()).isEmpty();
+        DeliverySettings delivery = config.delivery();
+        assertThat(delivery.outgoingQueue()).isEqualTo("remote-forward");
+        assertThat(delivery.deliveryThreads()).isEqualTo(4);
+        assertThat(delivery.inline()).isFalse();
+        assertThat(delivery.schedule().delays()).containsExactly(Duration.ofMinutes(5), Duration.ofMinutes(10),
+            Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(6), Duration.ofHours(6));
+        assertThat(delivery.maxRetries()).isEqualTo(7);
+        assertThat(delivery.bounceProcessor()).isEmpty();
+    }
+
+    @Test
+    void deliverySettingsAreRead() throws Exception {
+        DeliverySettings delivery = parse("targets", "tcp://mx:25", "outgoingQueue", "relay-out", "deliveryThreads", "16",
+            "inline", "yes", "delayTime", "30s, 2*5 minutes", "maxRetries", "10", "bounceProcessor", "bounces").delivery();
+
+        assertThat(delivery.outgoingQueue()).isEqualTo("relay-out");
+        assertThat(delivery.deliveryThreads()).isEqualTo(16);
+        assertThat(delivery.inline()).isTrue();
+        assertThat(delivery.schedule().delays()).containsExactly(Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(5));
+        assertThat(delivery.maxRetries()).isEqualTo(10);
+        assertThat(delivery.bounceProcessor()).contains("bounces");
+        // past the end of the schedule, its last delay repeats
+        assertThat(delivery.schedule().delayBefore(1)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(delivery.schedule().delayBefore(3)).isEqualTo(Duration.ofMinutes(5));
+        assertThat(delivery.schedule().delayBefore(9)).isEqualTo(Duration.ofMinutes(5));
     }
 
     @Test
@@ -178,7 +203,15 @@ class ForwardConfigParserTest {
             bad("error processor empty", Map.of("targets", "tcp://mx:25", "errorProcessor", " "), "errorProcessor: must name a processor"),
             bad("root ca empty", Map.of("targets", "tcp://mx:25", "tlsRootCa", ""), "tlsRootCa: is empty"),
             bad("unknown parameter", Map.of("targets", "tcp://mx:25", "gateway", "mx"), "gateway: unknown parameter; known parameters are protocol, targets"),
-            bad("same parameter twice", Map.of("targets", "tcp://mx:25", "connectTimeout", "1m", "connect_timeout", "2m"), "given twice, also as"));
+            bad("same parameter twice", Map.of("targets", "tcp://mx:25", "connectTimeout", "1m", "connect_timeout", "2m"), "given twice, also as"),
+            bad("delay time empty entry", Map.of("targets", "tcp://mx:25", "delayTime", "5m,,10m"), "delayTime: '5m,,10m' has an empty entry"),
+            bad("delay time bad repeat", Map.of("targets", "tcp://mx:25", "delayTime", "0*5m"), "delayTime: '0*5m' must repeat a delay 1 to 1000 times"),
+            bad("delay time bad duration", Map.of("targets", "tcp://mx:25", "delayTime", "5 eons"), "delayTime: '5 eons' is not a duration"),
+            bad("max retries negative", Map.of("targets", "tcp://mx:25", "maxRetries", "-1"), "maxRetries: '-1' is not a whole number from 0 to 1000"),
+            bad("delivery threads word", Map.of("targets", "tcp://mx:25", "deliveryThreads", "many"), "deliveryThreads: 'many' is not a whole number"),
+            bad("inline", Map.of("targets", "tcp://mx:25", "inline", "sometimes"), "inline: 'sometimes' is not a yes/no value"),
+            bad("bounce processor empty", Map.of("targets", "tcp://mx:25", "bounceProcessor", ""), "bounceProcessor: must name a processor"),
+            bad("queue name", Map.of("targets", "tcp://mx:25", "outgoingQueue", "a/b"), "outgoingQueue: 'a/b' is not a queue name"));
     }
 
     private static Arguments bad(String name, Map<String, String> parameters, String message) {
