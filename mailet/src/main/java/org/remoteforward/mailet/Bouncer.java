@@ -1,6 +1,5 @@
 package org.remoteforward.mailet;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -58,11 +57,7 @@ final class Bouncer {
     private void handTo(Mail mail, List<RecipientResult> failed, String processor) throws MessagingException {
         Mail copy = mail.duplicate();
         try {
-            List<MailAddress> addresses = new ArrayList<>();
-            for (RecipientResult result : failed) {
-                addresses.add(new MailAddress(result.recipient()));
-            }
-            copy.setRecipients(addresses);
+            copy.setRecipients(DeliveryAttempts.addresses(failed));
             String summary = failed.stream().map(r -> r.recipient() + ": " + r.detail()).collect(Collectors.joining("; "));
             copy.setAttribute(FailureAttributes.of(failed));
             copy.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(summary)));

@@ -114,7 +114,7 @@ final class DeliveryAttempts {
             "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + last.detail(), last.endpoint());
     }
 
-    private static List<MailAddress> addresses(List<RecipientResult> results) throws MessagingException {
+    static List<MailAddress> addresses(List<RecipientResult> results) throws MessagingException {
         List<MailAddress> addresses = new ArrayList<>();
         for (RecipientResult result : results) {
             addresses.add(new MailAddress(result.recipient()));
