@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 import org.remoteforward.sender.AuthMode;
+import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
@@ -94,8 +95,37 @@ public final class ForwardConfigParser {
         if (errorProcessor.isEmpty()) {
             throw new InvalidConfigurationException(nameOf(Parameter.ERROR_PROCESSOR), "must name a processor");
         }
-        SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue);
+        SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue,
+            connections());
         return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
+    }
+
+    private ConnectionSettings connections() throws InvalidConfigurationException {
+        ConnectionSettings defaults = ConnectionSettings.DEFAULTS;
+        boolean reuse = !values.containsKey(Parameter.REUSE_CONNECTIONS) || bool(Parameter.REUSE_CONNECTIONS);
+        Duration backoff = defaults.endpointBackoff();
+        if (text(Parameter.ENDPOINT_BACKOFF).filter(v -> v.equalsIgnoreCase("off")).isPresent()) {
+            backoff = Duration.ZERO;
+        } else {
+            backoff = duration(Parameter.ENDPOINT_BACKOFF, backoff);
+        }
+        return new ConnectionSettings(reuse,
+            integer(Parameter.MAX_CONNECTIONS, defaults.maxPerEndpoint(), 1, 10_000),
+            duration(Parameter.CONNECTION_IDLE_TIMEOUT, defaults.idleTimeout()),
+            duration(Parameter.CONNECTION_MAX_AGE, defaults.maxAge()),
+            integer(Parameter.CONNECTION_MAX_MESSAGES, defaults.maxMessages(), 1, 1_000_000),
+            backoff,
+            autoOrOff(Parameter.PIPELINING),
+            autoOrOff(Parameter.CHUNKING));
+    }
+
+    private boolean autoOrOff(Parameter parameter) throws InvalidConfigurationException {
+        String value = text(parameter).orElse("auto").toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "auto", "yes", "on", "true" -> true;
+            case "off", "no", "false" -> false;
+            default -> throw new InvalidConfigurationException(nameOf(parameter), "'" + value + "' is neither auto nor off");
+        };
     }
 
     private DeliverySettings delivery() throws InvalidConfigurationException {

@@ -32,7 +32,15 @@ public enum Parameter {
     INLINE("inline"),
     DELAY_TIME("delayTime"),
     MAX_RETRIES("maxRetries"),
-    BOUNCE_PROCESSOR("bounceProcessor");
+    BOUNCE_PROCESSOR("bounceProcessor"),
+    REUSE_CONNECTIONS("reuseConnections"),
+    MAX_CONNECTIONS("maxConnections"),
+    CONNECTION_IDLE_TIMEOUT("connectionIdleTimeout"),
+    CONNECTION_MAX_AGE("connectionMaxAge"),
+    CONNECTION_MAX_MESSAGES("connectionMaxMessages"),
+    ENDPOINT_BACKOFF("endpointBackoff"),
+    PIPELINING("pipelining"),
+    CHUNKING("chunking");
 
     private final String name;
     private final List<String> aliases;

@@ -1,6 +1,10 @@
 package org.remoteforward.sender;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -11,20 +15,21 @@ import org.slf4j.LoggerFactory;
  * recipient. It knows nothing of James: callers give it an {@link Envelope} and a
  * {@link MessageSource} and act on the {@link DeliveryResult}.
  *
- * <p>Safe for concurrent use: each delivery opens its own session. Create one per configuration
- * and {@link #close()} it when done; that stops its timeout thread.
+ * <p>Safe for concurrent use: each delivery has a session of its own, new or reused from the pool.
+ * Create one per configuration and {@link #close()} it when done; that QUITs idle sessions and
+ * stops its timeout thread.
  */
 public final class DownstreamSender implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(DownstreamSender.class);
 
     private final SenderSettings settings;
     private final Watchdog watchdog;
-    private final SessionOpener opener;
+    private final SessionPool pool;
 
     private DownstreamSender(SenderSettings settings, TlsClient tls) {
         this.settings = settings;
         this.watchdog = new Watchdog("remote-forward-timeouts");
-        this.opener = new SessionOpener(settings, tls, watchdog);
+        this.pool = new SessionPool(settings.connections(), new SessionOpener(settings, tls, watchdog), watchdog);
     }
 
     /**
@@ -45,25 +50,47 @@ public final class DownstreamSender implements AutoCloseable {
         if (!precheck(envelope, ledger)) {
             return ledger.result();
         }
+        String identity = identity(envelope);
         SmtpSession session;
         try {
-            session = opener.open();
+            session = pool.acquire(identity);
         } catch (NoEndpointAvailableException e) {
             ledger.failAllPending(Outcome.TEMPORARY_FAILURE, e.getMessage());
             return ledger.result();
         }
         ledger.endpoint(session.endpoint());
         try {
-            new MailTransaction(session, settings, envelope, message, ledger).run();
+            new MailTransaction(session, settings, envelope, message, ledger, identity).run();
         } catch (IOException | RuntimeException e) {
             // whatever was not answered may or may not have arrived: only a retry is safe
             LOGGER.debug("delivery to {} broke off", session.endpoint(), e);
             session.close();
             ledger.failAllPending(Outcome.TEMPORARY_FAILURE, session.endpoint() + ": " + SessionOpener.describe(e));
         } finally {
-            session.finish();
+            pool.release(session);
         }
         return ledger.result();
+    }
+
+    /**
+     * Who a session authenticates as, so a pooled session is only reused for the same identity.
+     * Forwarded credentials count by user and a digest of the password, never kept in clear.
+     */
+    private String identity(Envelope envelope) {
+        return switch (settings.auth()) {
+            case OFF -> "";
+            case EXTERNAL -> "external";
+            case PLAIN -> "plain:" + settings.configuredCredentials().orElseThrow().username();
+            case FORWARD -> envelope.credentials().map(c -> "forward:" + c.username() + ":" + digest(c.password())).orElse("");
+        };
+    }
+
+    private static String digest(String secret) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
     }
 
     /** Decides what can be decided without a server; false when nothing is left to send. */
@@ -91,6 +118,7 @@ public final class DownstreamSender implements AutoCloseable {
 
     @Override
     public void close() {
+        pool.close();
         watchdog.close();
     }
 }

@@ -1,6 +1,7 @@
 package org.remoteforward.sender;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -11,10 +12,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One message over a ready session: AUTH, the checks that need the server's capabilities
- * (SIZE, 8BITMIME, SMTPUTF8), MAIL FROM, RCPT TO for each recipient, DATA and the final
- * reply or replies. Each recipient's outcome goes into the ledger as soon as it is known.
- * I/O failures propagate: the caller decides the recipients still pending.
+ * One message over a ready session: AUTH (unless the session already is authenticated as this
+ * identity), the checks that need the server's capabilities (SIZE, 8BITMIME, SMTPUTF8), MAIL
+ * FROM, RCPT TO for each recipient (pipelined with DATA where PIPELINING is offered), the body by
+ * DATA or, where CHUNKING is offered, BDAT, and the final reply or replies. Each recipient's
+ * outcome goes into the ledger as soon as it is known. I/O failures propagate: the caller
+ * decides the recipients still pending.
  */
 final class MailTransaction {
     private final SmtpSession session;
@@ -22,13 +25,16 @@ final class MailTransaction {
     private final Envelope envelope;
     private final MessageSource message;
     private final ResultLedger ledger;
+    private final String identity;
 
-    MailTransaction(SmtpSession session, SenderSettings settings, Envelope envelope, MessageSource message, ResultLedger ledger) {
+    MailTransaction(SmtpSession session, SenderSettings settings, Envelope envelope, MessageSource message, ResultLedger ledger,
+                    String identity) {
         this.session = session;
         this.settings = settings;
         this.envelope = envelope;
         this.message = message;
         this.ledger = ledger;
+        this.identity = identity;
     }
 
     void run() throws IOException {
@@ -86,27 +92,48 @@ final class MailTransaction {
         if (smtputf8 && (utf8Envelope || traits.eightBitHeaders())) {
             mail.append(" SMTPUTF8");
         }
-        Reply mailReply = session.command(mail.toString());
-        if (!mailReply.isPositive()) {
-            ledger.refusedAllPending(mailReply, "MAIL FROM");
-            return;
+        boolean chunking = settings.connections().chunking() && capabilities.has("CHUNKING");
+        boolean pipelining = settings.connections().pipelining() && capabilities.has("PIPELINING");
+        List<String> commands = new ArrayList<>();
+        commands.add(mail.toString());
+        wireRecipients.values().forEach(wire -> commands.add("RCPT TO:<" + wire + ">"));
+        boolean dataPipelined = pipelining && !chunking;
+        if (dataPipelined) {
+            // RFC 2920: DATA may close the group; its reply tells whether to send the body
+            commands.add("DATA");
         }
-
-        List<String> accepted = new ArrayList<>();
-        for (Map.Entry<String, String> recipient : wireRecipients.entrySet()) {
-            Reply reply = session.command("RCPT TO:<" + recipient.getValue() + ">");
-            if (reply.isPositive()) {
-                accepted.add(recipient.getKey());
-            } else {
-                ledger.refused(recipient.getKey(), reply, "RCPT TO");
+        EnvelopeReplies envelopeReplies = new EnvelopeReplies(new ArrayList<>(wireRecipients.keySet()));
+        if (pipelining) {
+            session.pipeline(commands, envelopeReplies::accept);
+        } else {
+            for (String command : commands) {
+                envelopeReplies.accept(session.command(command));
+                if (envelopeReplies.mailRefused()) {
+                    // no RCPT may follow a refused MAIL FROM
+                    break;
+                }
             }
         }
+        List<String> accepted = envelopeReplies.accepted;
+        Reply pipelinedData = envelopeReplies.dataReply;
         if (accepted.isEmpty()) {
-            // nobody to send to: DATA would only be refused, and leaving the transaction open is harmless
+            if (pipelinedData != null && pipelinedData.code() == 354) {
+                // a server that opened DATA for nobody: close it with an empty message and ignore its answer
+                session.transferMessage(EMPTY, 1, reply -> { });
+            }
+            return;
+        }
+        if (chunking) {
+            int expected = settings.protocol() == Protocol.LMTP ? accepted.size() : 1;
+            Iterator<String> owners = accepted.iterator();
+            Reply refused = session.transferChunked(message, expected, reply -> decideFinal(accepted, owners, reply));
+            if (refused != null) {
+                accepted.stream().filter(ledger.pending()::contains).forEach(r -> ledger.refused(r, refused, "BDAT"));
+            }
             return;
         }
 
-        Reply dataReply = session.command("DATA");
+        Reply dataReply = pipelinedData != null ? pipelinedData : session.command("DATA");
         if (dataReply.code() != 354) {
             if (dataReply.isPositive()) {
                 throw new ProtocolException("answered DATA with " + dataReply + " instead of 354");
@@ -114,13 +141,73 @@ final class MailTransaction {
             accepted.forEach(r -> ledger.refused(r, dataReply, "DATA"));
             return;
         }
-        if (settings.protocol() == Protocol.LMTP) {
-            Iterator<String> owners = accepted.iterator();
-            session.transferMessage(message, accepted.size(), reply -> decideAfterData(owners.next(), reply));
-        } else {
-            session.transferMessage(message, 1, reply -> accepted.forEach(r -> decideAfterData(r, reply)));
+        int expected = settings.protocol() == Protocol.LMTP ? accepted.size() : 1;
+        Iterator<String> owners = accepted.iterator();
+        session.transferMessage(message, expected, reply -> decideFinal(accepted, owners, reply));
+    }
+
+    /**
+     * Decides the envelope's replies in order as they arrive (MAIL FROM, one per recipient, then
+     * DATA's when it was pipelined), so replies read before a failure keep their meaning.
+     */
+    private final class EnvelopeReplies {
+        private final List<String> recipients;
+        private final List<String> accepted = new ArrayList<>();
+        private int received;
+        private boolean mailRefused;
+        private Reply dataReply;
+
+        EnvelopeReplies(List<String> recipients) {
+            this.recipients = recipients;
+        }
+
+        void accept(Reply reply) {
+            int index = received++;
+            if (index == 0) {
+                if (!reply.isPositive()) {
+                    mailRefused = true;
+                    ledger.refusedAllPending(reply, "MAIL FROM");
+                }
+            } else if (index <= recipients.size()) {
+                String recipient = recipients.get(index - 1);
+                if (mailRefused) {
+                    return;
+                }
+                if (reply.isPositive()) {
+                    accepted.add(recipient);
+                } else {
+                    ledger.refused(recipient, reply, "RCPT TO");
+                }
+            } else {
+                dataReply = reply;
+            }
+        }
+
+        boolean mailRefused() {
+            return mailRefused;
         }
     }
+
+    /** A final reply: LMTP gives one per accepted recipient, in order; SMTP one for all. */
+    private void decideFinal(List<String> accepted, Iterator<String> owners, Reply reply) {
+        if (settings.protocol() == Protocol.LMTP) {
+            decideAfterData(owners.next(), reply);
+        } else {
+            accepted.forEach(r -> decideAfterData(r, reply));
+        }
+    }
+
+    private static final MessageSource EMPTY = new MessageSource() {
+        @Override
+        public long size() {
+            return 0;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) {
+            // nothing: only the terminating dot is sent
+        }
+    };
 
     private void decideAfterData(String recipient, Reply reply) {
         if (reply.isPositive()) {
@@ -132,6 +219,10 @@ final class MailTransaction {
 
     /** False when AUTH decided every recipient; true to go on. */
     private boolean authenticate() throws IOException {
+        if (settings.auth() != AuthMode.OFF && identity.equals(session.authenticatedAs())) {
+            // a pooled session, already authenticated as this very identity
+            return true;
+        }
         switch (settings.auth()) {
             case OFF:
                 return true;
@@ -160,6 +251,7 @@ final class MailTransaction {
 
     private boolean authOutcome(Reply reply) {
         if (reply.isPositive()) {
+            session.authenticated(identity);
             return true;
         }
         ledger.refusedAllPending(reply, "AUTH");

@@ -16,10 +16,11 @@ import java.util.Optional;
  * @param timeouts connect, command and submission bounds
  * @param heloName the name this host gives in EHLO/LHLO once the channel is secure
  * @param dialogue whether to log the protocol dialogue
+ * @param connections reuse, pipelining, chunking and endpoint back-off
  */
 public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolean starttls, TlsSettings tls,
                              AuthMode auth, Optional<Credentials> configuredCredentials, Timeouts timeouts,
-                             String heloName, DialogueLogging dialogue) {
+                             String heloName, DialogueLogging dialogue, ConnectionSettings connections) {
 
     public SenderSettings {
         Objects.requireNonNull(protocol, "protocol");
@@ -31,6 +32,7 @@ public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolea
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(dialogue, "dialogue");
+        Objects.requireNonNull(connections, "connections");
         if (heloName == null || heloName.isBlank() || heloName.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
             throw new IllegalArgumentException("the HELO name must be a host name, not '" + heloName + "'");
         }

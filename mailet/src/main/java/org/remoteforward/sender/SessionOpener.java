@@ -10,6 +10,10 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
@@ -18,33 +22,77 @@ import javax.net.ssl.SSLSocket;
  * transaction: connected, greeted, upgraded with STARTTLS when required, and advertising the
  * AUTH mechanism the configuration needs. A failure at any of those steps moves on to the next
  * endpoint; when none is left, the reason of each is reported.
+ *
+ * <p>An endpoint that just failed is remembered for {@code endpointBackoff} and tried after the
+ * others, so a dead first target costs one failed connection, not one per message. No more than
+ * {@code maxPerEndpoint} sessions are open to an endpoint at once.
  */
 final class SessionOpener {
     private final SenderSettings settings;
     private final TlsClient tls;
     private final Watchdog watchdog;
+    private final Map<Endpoint, Long> failedUntilNanos = new ConcurrentHashMap<>();
+    private final Map<Endpoint, Semaphore> openSessions = new ConcurrentHashMap<>();
 
     SessionOpener(SenderSettings settings, TlsClient tls, Watchdog watchdog) {
         this.settings = settings;
         this.tls = tls;
         this.watchdog = watchdog;
+        for (Endpoint endpoint : settings.endpoints()) {
+            openSessions.put(endpoint, new Semaphore(settings.connections().maxPerEndpoint()));
+        }
+    }
+
+    /** The endpoints in the order to try them now: those that have not failed lately first, each group in configured order. */
+    List<Endpoint> order() {
+        long now = System.nanoTime();
+        List<Endpoint> healthy = new ArrayList<>();
+        List<Endpoint> failedLately = new ArrayList<>();
+        for (Endpoint endpoint : settings.endpoints()) {
+            Long until = failedUntilNanos.get(endpoint);
+            (until != null && until - now > 0 ? failedLately : healthy).add(endpoint);
+        }
+        healthy.addAll(failedLately);
+        return healthy;
     }
 
     SmtpSession open() throws NoEndpointAvailableException {
         List<String> reasons = new ArrayList<>();
-        for (Endpoint endpoint : settings.endpoints()) {
+        for (Endpoint endpoint : order()) {
             try {
-                return openOne(endpoint);
+                SmtpSession session = openOne(endpoint);
+                failedUntilNanos.remove(endpoint);
+                return session;
             } catch (IOException | RuntimeException e) {
                 reasons.add(endpoint + ": " + describe(e));
+                long backoff = settings.connections().endpointBackoff().toNanos();
+                if (backoff > 0) {
+                    failedUntilNanos.put(endpoint, System.nanoTime() + backoff);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reasons.add(endpoint + ": interrupted while waiting for a free session");
+                break;
             }
         }
         throw new NoEndpointAvailableException("no endpoint could be used: " + String.join("; ", reasons));
     }
 
-    private SmtpSession openOne(Endpoint endpoint) throws IOException {
-        SmtpSession session = new SmtpSession(endpoint, dial(endpoint), settings.timeouts(), watchdog,
-            new DialogueLog(settings.dialogue(), endpoint));
+    private SmtpSession openOne(Endpoint endpoint) throws IOException, InterruptedException {
+        Semaphore permits = openSessions.get(endpoint);
+        if (!permits.tryAcquire(settings.timeouts().connect().toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new SessionSetupException("already has " + settings.connections().maxPerEndpoint()
+                + " sessions open (maxConnections), none freed within the connect timeout");
+        }
+        SmtpSession session;
+        try {
+            session = new SmtpSession(endpoint, dial(endpoint), settings.timeouts(), watchdog,
+                new DialogueLog(settings.dialogue(), endpoint));
+        } catch (IOException | RuntimeException e) {
+            permits.release();
+            throw e;
+        }
+        session.onClose(permits::release);
         try {
             Reply greeting = session.greeting();
             if (!greeting.isPositive()) {

@@ -4,17 +4,21 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 /**
- * One connection to one endpoint, speaking SMTP or LMTP: commands, replies, STARTTLS and the
- * message transfer, each under its timeout. It holds the protocol state only; what to send and
- * what the replies mean for each recipient is {@link MailTransaction}'s business.
+ * One connection to one endpoint, speaking SMTP or LMTP: commands (one at a time or pipelined),
+ * replies, STARTTLS and the message transfer (DATA or BDAT), each under its timeout. It holds the
+ * protocol state only; what to send and what the replies mean for each recipient is
+ * {@link MailTransaction}'s business, and whether it is reused is {@link SessionPool}'s.
  *
- * <p>Once anything goes wrong (an I/O error, a timeout, a malformed reply) the session is marked
- * unusable and is only ever closed, never used for another command.
+ * <p>Once anything goes wrong (an I/O error, a timeout, a malformed reply, a 421) the session is
+ * marked unusable and is only ever closed, never used for another command.
  */
 final class SmtpSession {
     private static final byte[] CRLF = {'\r', '\n'};
+    /** BDAT chunk size: large enough that chunk replies cost little, small enough to bound memory. */
+    static final int CHUNK_SIZE = 1 << 20;
 
     private final Endpoint endpoint;
     private final Timeouts timeouts;
@@ -24,6 +28,11 @@ final class SmtpSession {
     private ReplyReader reader;
     private Capabilities capabilities = Capabilities.NONE;
     private boolean usable = true;
+    private final long openedNanos = System.nanoTime();
+    private long idleSinceNanos = openedNanos;
+    private int transactions;
+    private String authenticatedAs;
+    private Runnable onClose = () -> { };
 
     SmtpSession(Endpoint endpoint, Transport transport, Timeouts timeouts, Watchdog watchdog, DialogueLog log) {
         this.endpoint = endpoint;
@@ -40,6 +49,54 @@ final class SmtpSession {
 
     Capabilities capabilities() {
         return capabilities;
+    }
+
+    boolean usable() {
+        return usable;
+    }
+
+    /** Runs once, when the connection is closed: the pool counts open sessions with it. */
+    void onClose(Runnable action) {
+        this.onClose = action;
+    }
+
+    /** The identity AUTH succeeded for on this connection; null before AUTH. */
+    String authenticatedAs() {
+        return authenticatedAs;
+    }
+
+    void authenticated(String identity) {
+        this.authenticatedAs = identity;
+    }
+
+    int transactions() {
+        return transactions;
+    }
+
+    void transactionDone() {
+        transactions++;
+        idleSinceNanos = System.nanoTime();
+    }
+
+    long ageNanos() {
+        return System.nanoTime() - openedNanos;
+    }
+
+    long idleNanos() {
+        return System.nanoTime() - idleSinceNanos;
+    }
+
+    /** RSET before a reused session's next transaction; false (and unusable) unless the server agrees. */
+    boolean reset() {
+        try {
+            if (command("RSET").isPositive()) {
+                return true;
+            }
+        } catch (IOException | RuntimeException e) {
+            // a connection the server closed while idle: the caller opens another
+        }
+        usable = false;
+        return false;
     }
 
     Reply greeting() throws IOException {
@@ -116,8 +173,41 @@ final class SmtpSession {
             } else {
                 log.received(reply);
             }
-            return reply;
+            return closing(reply);
         });
+    }
+
+    /**
+     * PIPELINING (RFC 2920): writes every command in one go, then reads their replies in order,
+     * each under the command timeout, handing each over as soon as it is read.
+     */
+    void pipeline(List<String> commands, ReplyHandler handler) throws IOException {
+        within(timeouts.command(), "command timeout", "while sending pipelined commands", () -> {
+            OutputStream out = transport.output();
+            for (String command : commands) {
+                out.write(command.getBytes(StandardCharsets.UTF_8));
+                out.write(CRLF);
+                log.sent(command);
+            }
+            out.flush();
+            return null;
+        });
+        for (String command : commands) {
+            String verb = command.split(" ", 2)[0];
+            handler.accept(within(timeouts.command(), "command timeout", "waiting for the reply to pipelined " + verb, () -> {
+                Reply reply = reader.read();
+                log.received(reply);
+                return closing(reply);
+            }));
+        }
+    }
+
+    /** A 421 means the server is closing the channel: the session must not be used again. */
+    private Reply closing(Reply reply) {
+        if (reply.code() == 421) {
+            usable = false;
+        }
+        return reply;
     }
 
     /**
@@ -128,18 +218,109 @@ final class SmtpSession {
      */
     void transferMessage(MessageSource message, int replies, ReplyHandler handler) throws IOException {
         within(timeouts.submission(), "submission timeout", "while sending the message and waiting for the final reply", () -> {
-            DotStuffingOutputStream data = new DotStuffingOutputStream(transport.output());
+            MessageLinesOutputStream data = MessageLinesOutputStream.forData(transport.output());
             message.writeTo(data);
-            data.finish();
+            data.finishData();
             log.sent("<message body>");
             log.sent(".");
-            for (int i = 0; i < replies; i++) {
-                Reply reply = reader.read();
-                log.received(reply);
-                handler.accept(reply);
-            }
+            readFinalReplies(replies, handler);
             return null;
         });
+    }
+
+    /**
+     * CHUNKING (RFC 3030): the message in BDAT chunks, no dot-stuffing, each chunk's reply read
+     * before the next (a refused chunk ends the transfer with that reply), then the final replies
+     * after {@code BDAT n LAST}, all under the submission timeout.
+     *
+     * @return the reply that refused a chunk, or null when every chunk was accepted
+     */
+    Reply transferChunked(MessageSource message, int replies, ReplyHandler handler) throws IOException {
+        return within(timeouts.submission(), "submission timeout", "while sending the message in chunks and waiting for the final reply", () -> {
+            ChunkingOutputStream chunks = new ChunkingOutputStream();
+            MessageLinesOutputStream lines = MessageLinesOutputStream.forChunks(chunks);
+            try {
+                message.writeTo(lines);
+                lines.endLastLine();
+            } catch (ChunkRefused refused) {
+                // the server is mid-transaction and will refuse what follows: never reuse this session
+                usable = false;
+                return refused.reply;
+            }
+            chunks.send(true);
+            readFinalReplies(replies, handler);
+            return null;
+        });
+    }
+
+    private void readFinalReplies(int replies, ReplyHandler handler) throws IOException {
+        for (int i = 0; i < replies; i++) {
+            Reply reply = reader.read();
+            log.received(reply);
+            handler.accept(closing(reply));
+        }
+    }
+
+    /** Gathers the message into chunks and sends each full one as a BDAT command. */
+    private final class ChunkingOutputStream extends OutputStream {
+        private final byte[] chunk = new byte[CHUNK_SIZE];
+        private int length;
+
+        @Override
+        public void write(int b) throws IOException {
+            if (length == chunk.length) {
+                throwIfRefused(send(false));
+            }
+            chunk[length++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int count) throws IOException {
+            while (count > 0) {
+                if (length == chunk.length) {
+                    throwIfRefused(send(false));
+                }
+                int n = Math.min(count, chunk.length - length);
+                System.arraycopy(bytes, offset, chunk, length, n);
+                length += n;
+                offset += n;
+                count -= n;
+            }
+        }
+
+        /** Sends what is gathered; for a non-last chunk, reads its reply and returns it when it refuses. */
+        Reply send(boolean last) throws IOException {
+            OutputStream out = transport.output();
+            String command = "BDAT " + length + (last ? " LAST" : "");
+            out.write(command.getBytes(StandardCharsets.US_ASCII));
+            out.write(CRLF);
+            out.write(chunk, 0, length);
+            out.flush();
+            log.sent(command);
+            length = 0;
+            if (last) {
+                return null;
+            }
+            Reply reply = reader.read();
+            log.received(reply);
+            return closing(reply).isPositive() ? null : reply;
+        }
+
+        private void throwIfRefused(Reply reply) throws ChunkRefused {
+            if (reply != null) {
+                throw new ChunkRefused(reply);
+            }
+        }
+    }
+
+    /** Stops the message's writer when the server refused a chunk. */
+    private static final class ChunkRefused extends IOException {
+        private final transient Reply reply;
+
+        ChunkRefused(Reply reply) {
+            super("chunk refused with " + reply);
+            this.reply = reply;
+        }
     }
 
     /** Ends the session: QUIT when the connection is still sound, then close it. Never throws. */
@@ -161,6 +342,9 @@ final class SmtpSession {
         } catch (IOException ignored) {
             transport.abort();
         }
+        Runnable action = onClose;
+        onClose = () -> { };
+        action.run();
     }
 
     private <T> T within(Duration limit, String timeoutName, String step, IoCall<T> call) throws IOException {

@@ -37,6 +37,11 @@ final class Watchdog implements AutoCloseable {
         return deadline;
     }
 
+    /** Runs {@code task} every {@code period} until closed. */
+    void every(Duration period, Runnable task) {
+        scheduler.scheduleWithFixedDelay(task, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     /** Stops the thread and waits for it: once closed, nothing of the sender runs any more. */
     @Override
     public void close() {

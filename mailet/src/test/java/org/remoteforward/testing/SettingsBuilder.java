@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.remoteforward.sender.AuthMode;
+import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
@@ -24,6 +25,7 @@ public final class SettingsBuilder {
     private Optional<Credentials> credentials = Optional.empty();
     private Timeouts timeouts = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10));
     private DialogueLogging dialogue = DialogueLogging.LOGGER_LEVEL;
+    private ConnectionSettings connections = ConnectionSettings.ONE_PER_MESSAGE;
 
     public static SettingsBuilder to(String... endpoints) {
         SettingsBuilder builder = new SettingsBuilder();
@@ -67,7 +69,12 @@ public final class SettingsBuilder {
         return this;
     }
 
+    public SettingsBuilder connections(ConnectionSettings connections) {
+        this.connections = connections;
+        return this;
+    }
+
     public SenderSettings build() {
-        return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue);
+        return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue, connections);
     }
 }

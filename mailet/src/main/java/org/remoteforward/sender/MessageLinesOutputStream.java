@@ -5,21 +5,33 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * Writes a message as the DATA command wants it (RFC 5321 4.5.2): every line ends with CRLF, a
- * line that starts with a dot gets a second one, and {@link #finish()} writes the terminating
- * {@code CRLF . CRLF}. Bytes are otherwise passed through untouched, so a message that already
+ * Writes a message with every line ending in CRLF, as the wire wants it, and for DATA (RFC 5321
+ * 4.5.2) with a second dot on each line that starts with one. BDAT (RFC 3030) takes the lines
+ * without dot-stuffing. Bytes are otherwise passed through untouched, so a message that already
  * uses CRLF arrives byte-identical.
  */
-final class DotStuffingOutputStream extends FilterOutputStream {
+final class MessageLinesOutputStream extends FilterOutputStream {
     private static final byte CR = '\r';
     private static final byte LF = '\n';
     private static final byte DOT = '.';
 
+    private final boolean dotStuffing;
     private boolean atLineStart = true;
     private boolean afterCr;
 
-    DotStuffingOutputStream(OutputStream out) {
+    /** For DATA: dot-stuffed, and {@link #finishData()} ends it with the lone dot. */
+    static MessageLinesOutputStream forData(OutputStream out) {
+        return new MessageLinesOutputStream(out, true);
+    }
+
+    /** For BDAT: CRLF line ends only. */
+    static MessageLinesOutputStream forChunks(OutputStream out) {
+        return new MessageLinesOutputStream(out, false);
+    }
+
+    private MessageLinesOutputStream(OutputStream out, boolean dotStuffing) {
         super(out);
+        this.dotStuffing = dotStuffing;
     }
 
     @Override
@@ -33,7 +45,7 @@ final class DotStuffingOutputStream extends FilterOutputStream {
         if (value == LF && !afterCr) {
             out.write(CR);
         }
-        if (atLineStart && value == DOT) {
+        if (dotStuffing && atLineStart && value == DOT) {
             out.write(DOT);
         }
         out.write(value);
@@ -48,7 +60,7 @@ final class DotStuffingOutputStream extends FilterOutputStream {
         int end = offset + length;
         for (int i = offset; i < end; i++) {
             byte value = bytes[i];
-            boolean plain = !afterCr && !atLineStart && value != CR && value != LF;
+            boolean plain = !afterCr && (!atLineStart || !dotStuffing) && value != CR && value != LF;
             if (plain) {
                 continue;
             }
@@ -65,14 +77,21 @@ final class DotStuffingOutputStream extends FilterOutputStream {
         }
     }
 
-    /** Ends the last line if the message did not, then writes the lone dot. Does not close. */
-    void finish() throws IOException {
+    /** Ends the last line if the message did not. Does not flush or close. */
+    void endLastLine() throws IOException {
         if (afterCr) {
             out.write(LF);
         } else if (!atLineStart) {
             out.write(CR);
             out.write(LF);
         }
+        atLineStart = true;
+        afterCr = false;
+    }
+
+    /** Ends the last line, then writes the lone dot that ends DATA, and flushes. Does not close. */
+    void finishData() throws IOException {
+        endLastLine();
         out.write(new byte[] {DOT, CR, LF});
         out.flush();
     }

@@ -9,11 +9,11 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class DotStuffingOutputStreamTest {
+class MessageLinesOutputStreamTest {
 
     private static String stuffed(String message, boolean byteAtATime) throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
-        DotStuffingOutputStream data = new DotStuffingOutputStream(wire);
+        MessageLinesOutputStream data = MessageLinesOutputStream.forData(wire);
         byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
         if (byteAtATime) {
             for (byte b : bytes) {
@@ -22,7 +22,7 @@ class DotStuffingOutputStreamTest {
         } else {
             data.write(bytes, 0, bytes.length);
         }
-        data.finish();
+        data.finishData();
         return wire.toString(StandardCharsets.UTF_8);
     }
 
@@ -53,12 +53,27 @@ class DotStuffingOutputStreamTest {
         String message = ".start\r\nmid\r\n.dot\nbare\rcr\r\n..\r\nend";
         byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
-        DotStuffingOutputStream data = new DotStuffingOutputStream(wire);
+        MessageLinesOutputStream data = MessageLinesOutputStream.forData(wire);
         for (int i = 0; i < bytes.length; i += chunk) {
             data.write(bytes, i, Math.min(chunk, bytes.length - i));
         }
-        data.finish();
+        data.finishData();
         assertThat(wire.toString(StandardCharsets.UTF_8)).isEqualTo(stuffed(message, true));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        ".a\\r\\nb|.a\\r\\nb\\r\\n",
+        "a\\nb\\n|a\\r\\nb\\r\\n",
+        "x\\r\\n.\\r\\n|x\\r\\n.\\r\\n",
+        "a\\rb|a\\r\\nb\\r\\n"})
+    void chunksGetCrlfLinesWithoutDotStuffing(String input, String expected) throws IOException {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        MessageLinesOutputStream chunks = MessageLinesOutputStream.forChunks(wire);
+        byte[] bytes = unescape(input).getBytes(StandardCharsets.UTF_8);
+        chunks.write(bytes, 0, bytes.length);
+        chunks.endLastLine();
+        assertThat(wire.toString(StandardCharsets.UTF_8)).isEqualTo(unescape(expected));
     }
 
     private static String unescape(String text) {
