@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -303,6 +304,24 @@ public final class ScriptedServer implements Closeable {
             return this;
         }
 
+        /**
+         * Reads BDAT chunks up to the LAST one, answering each earlier chunk with 250 and the last
+         * with {@code lastReplies}; the chunks' bytes, exactly as sent, are recorded as the message.
+         */
+        public Script receiveChunks(String... lastReplies) {
+            steps.add(session -> session.receiveChunks(lastReplies));
+            return this;
+        }
+
+        /** Reads one BDAT chunk that is not the last and answers it with {@code reply}. */
+        public Script refuseChunk(String reply) {
+            steps.add(session -> {
+                session.readChunk();
+                session.writeLines(reply);
+            });
+            return this;
+        }
+
         /** Reads a message without keeping it, adding each byte's arrival to {@code received} as it comes. */
         public Script receiveMessageCounting(AtomicLong received) {
             steps.add(session -> session.drainMessage(received));
@@ -410,6 +429,31 @@ public final class ScriptedServer implements Closeable {
             conversation.messages.add(message.toByteArray());
         }
 
+        void receiveChunks(String... lastReplies) throws IOException {
+            ByteArrayOutputStream message = new ByteArrayOutputStream();
+            while (true) {
+                Chunk chunk = readChunk();
+                message.write(chunk.bytes());
+                if (chunk.last()) {
+                    conversation.messages.add(message.toByteArray());
+                    writeLines(lastReplies);
+                    return;
+                }
+                writeLines("250 2.0.0 " + chunk.bytes().length + " octets received");
+            }
+        }
+
+        Chunk readChunk() throws IOException {
+            String command = readCommand();
+            Matcher matcher = Pattern.compile("BDAT (\\d+)( LAST)?").matcher(command);
+            if (!matcher.matches()) {
+                conversation.violations.add("expected BDAT but got " + command);
+                throw new IOException("script violated");
+            }
+            byte[] bytes = in.readNBytes(Integer.parseInt(matcher.group(1)));
+            return new Chunk(bytes, matcher.group(2) != null);
+        }
+
         void drainMessage(AtomicLong received) throws IOException {
             readMessage(new OutputStream() {
                 @Override
@@ -487,6 +531,10 @@ public final class ScriptedServer implements Closeable {
             }
             throw new InterruptedException("stalled until the connection closed");
         }
+    }
+
+    /** One BDAT chunk as received. */
+    private record Chunk(byte[] bytes, boolean last) {
     }
 
     /** A connection, TCP or Unix. */

@@ -1,0 +1,75 @@
+package org.remoteforward.sender;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.remoteforward.testing.Messages;
+import org.remoteforward.testing.ScriptedServer;
+import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.SettingsBuilder;
+import org.remoteforward.testing.Started;
+
+/** An endpoint that just failed is passed over while another works, and still tried when none does. */
+class EndpointBackoffTest {
+    private static final Envelope ENVELOPE = new Envelope("a@example.com", List.of("b@example.com"));
+
+    @RegisterExtension
+    final Started started = new Started();
+
+    private static ConnectionSettings backoff(Duration backoff) {
+        return new ConnectionSettings(false, 10, Duration.ofMinutes(1), Duration.ofMinutes(5), 1, backoff, false, false);
+    }
+
+    private static Script delivering() {
+        return Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go")
+            .receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye");
+    }
+
+    @Test
+    void aFailedFirstEndpointIsSkippedWhileTheSecondWorks() throws Exception {
+        ScriptedServer failing = started.tcp(Script.of().send("554 5.3.2 not now").expect("QUIT").send("221 bye"));
+        ScriptedServer working = started.tcp(delivering());
+        DownstreamSender sender = started.sender(SettingsBuilder.to(failing.tcpUri(), working.tcpUri()).connections(backoff(Duration.ofMinutes(1))));
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+        }
+
+        assertThat(failing.conversations()).as("tried once, then passed over").hasSize(1);
+        assertThat(working.awaitConversations(3)).hasSize(3);
+    }
+
+    @Test
+    void withoutBackoffEveryMessageTriesTheFailedEndpointFirst() throws Exception {
+        ScriptedServer failing = started.tcp(Script.of().send("554 5.3.2 not now").expect("QUIT").send("221 bye"));
+        ScriptedServer working = started.tcp(delivering());
+        DownstreamSender sender = started.sender(SettingsBuilder.to(failing.tcpUri(), working.tcpUri()).connections(backoff(Duration.ZERO)));
+
+        for (int i = 0; i < 3; i++) {
+            sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE));
+        }
+
+        assertThat(failing.awaitConversations(3)).hasSize(3);
+    }
+
+    @Test
+    void anEndpointThatFailedLatelyIsStillTriedWhenTheOthersFail() throws Exception {
+        ScriptedServer flaky = started.tcp(List.of(
+            Script.of().send("421 4.3.2 busy").expect("QUIT").send("221 bye"),
+            delivering()));
+        ScriptedServer refusing = started.tcp(Script.of().send("554 5.3.2 never").expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(flaky.tcpUri(), refusing.tcpUri()).connections(backoff(Duration.ofMinutes(1))));
+
+        assertThat(sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).failed()).hasSize(1);
+        // both failed lately: the configured order again, and flaky has recovered
+        assertThat(sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+    }
+}
