@@ -313,6 +313,21 @@ public final class ScriptedServer implements Closeable {
             return this;
         }
 
+        /** Reads BDAT chunks up to the LAST one without keeping them, counting their bytes into {@code received}. */
+        public Script receiveChunksCounting(AtomicLong received) {
+            steps.add(session -> {
+                Chunk chunk;
+                do {
+                    chunk = session.readChunk();
+                    received.addAndGet(chunk.bytes().length);
+                    if (!chunk.last()) {
+                        session.writeLines("250 2.0.0 chunk received");
+                    }
+                } while (!chunk.last());
+            });
+            return this;
+        }
+
         /** Reads one BDAT chunk that is not the last and answers it with {@code reply}. */
         public Script refuseChunk(String reply) {
             steps.add(session -> {
