@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.remoteforward.sender.AuthMode;
+import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
@@ -62,6 +63,19 @@ class ForwardConfigParserTest {
             Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(6), Duration.ofHours(6));
         assertThat(delivery.maxRetries()).isEqualTo(7);
         assertThat(delivery.bounceProcessor()).isEmpty();
+        assertThat(sender.connections()).isEqualTo(ConnectionSettings.DEFAULTS);
+    }
+
+    @Test
+    void connectionSettingsAreRead() throws Exception {
+        ConnectionSettings connections = parse("targets", "tcp://mx:25", "reuseConnections", "no", "maxConnections", "3",
+            "connectionIdleTimeout", "10s", "connectionMaxAge", "2m", "connectionMaxMessages", "50", "endpointBackoff", "off",
+            "pipelining", "off", "chunking", "auto").sender().connections();
+
+        assertThat(connections).isEqualTo(new ConnectionSettings(false, 3, Duration.ofSeconds(10), Duration.ofMinutes(2), 50,
+            Duration.ZERO, false, true));
+        assertThat(parse("targets", "tcp://mx:25", "endpointBackoff", "1m").sender().connections().endpointBackoff())
+            .isEqualTo(Duration.ofMinutes(1));
     }
 
     @Test
@@ -211,7 +225,15 @@ class ForwardConfigParserTest {
             bad("delivery threads word", Map.of("targets", "tcp://mx:25", "deliveryThreads", "many"), "deliveryThreads: 'many' is not a whole number"),
             bad("inline", Map.of("targets", "tcp://mx:25", "inline", "sometimes"), "inline: 'sometimes' is not a yes/no value"),
             bad("bounce processor empty", Map.of("targets", "tcp://mx:25", "bounceProcessor", ""), "bounceProcessor: must name a processor"),
-            bad("queue name", Map.of("targets", "tcp://mx:25", "outgoingQueue", "a/b"), "outgoingQueue: 'a/b' is not a queue name"));
+            bad("queue name", Map.of("targets", "tcp://mx:25", "outgoingQueue", "a/b"), "outgoingQueue: 'a/b' is not a queue name"),
+            bad("reuse", Map.of("targets", "tcp://mx:25", "reuseConnections", "often"), "reuseConnections: 'often' is not a yes/no value"),
+            bad("max connections", Map.of("targets", "tcp://mx:25", "maxConnections", "0"), "maxConnections: '0' is not a whole number from 1"),
+            bad("idle timeout", Map.of("targets", "tcp://mx:25", "connectionIdleTimeout", "30"), "connectionIdleTimeout: '30' is not a duration"),
+            bad("max age", Map.of("targets", "tcp://mx:25", "connectionMaxAge", "0s"), "connectionMaxAge: '0s' must be longer than zero"),
+            bad("max messages", Map.of("targets", "tcp://mx:25", "connectionMaxMessages", "lots"), "connectionMaxMessages: 'lots' is not a whole number"),
+            bad("backoff", Map.of("targets", "tcp://mx:25", "endpointBackoff", "soon"), "endpointBackoff: 'soon' is not a duration"),
+            bad("pipelining", Map.of("targets", "tcp://mx:25", "pipelining", "always"), "pipelining: 'always' is neither auto nor off"),
+            bad("chunking", Map.of("targets", "tcp://mx:25", "chunking", "maybe"), "chunking: 'maybe' is neither auto nor off"));
     }
 
     private static Arguments bad(String name, Map<String, String> parameters, String message) {
