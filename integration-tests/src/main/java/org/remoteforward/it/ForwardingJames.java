@@ -52,22 +52,27 @@ public final class ForwardingJames implements Closeable {
      * @param errorMailets the mailets of the error processor, as XML
      * @param users James users (address to password) that SMTP clients may authenticate as; their domains are added
      */
-    record Options(Optional<Path> conf, List<String> targets, Map<String, String> parameters, Optional<Integer> smtpPort,
+    public record Options(Optional<Path> conf, List<String> targets, Map<String, String> parameters, Optional<Integer> smtpPort,
                    Consumer<MailSink.Landed> onLanded, String errorMailets, Map<String, String> users) {
         /** Failed recipients are kept in a memory repository, as James's default error processor does. */
-        static final String KEEP_FAILURES = "      <mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/error/</repositoryPath></mailet>";
+        public static final String KEEP_FAILURES = "      <mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/error/</repositoryPath></mailet>";
 
         /** Forward with the given parameters (targets among them, or none for the embedded sink). */
-        static Options forwarding(Map<String, String> parameters, String errorMailets) {
+        public static Options forwarding(Map<String, String> parameters, String errorMailets) {
             return new Options(Optional.empty(), List.of(), parameters, Optional.empty(), landed -> { }, errorMailets, Map.of());
         }
 
-        Options withUsers(Map<String, String> users) {
+        /** Runs an operator's James conf folder as it is, SMTP on {@code smtpPort}. */
+        public static Options ofConf(Path conf, int smtpPort) {
+            return new Options(Optional.of(conf), List.of(), Map.of(), Optional.of(smtpPort), landed -> { }, KEEP_FAILURES, Map.of());
+        }
+
+        public Options withUsers(Map<String, String> users) {
             return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users);
         }
     }
 
-    static ForwardingJames start(Options options) throws Exception {
+    public static ForwardingJames start(Options options) throws Exception {
         Path workDir = Files.createTempDirectory("forwarding-james-");
         MailSink sink = null;
         int smtpPort;
@@ -119,7 +124,7 @@ public final class ForwardingJames implements Closeable {
         }
     }
 
-    int smtpPort() {
+    public int smtpPort() {
         return smtpPort;
     }
 

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * through RemoteForwardMailet: a copy of the templates in {@code james-conf/} with the SMTP bind
  * address and the mailet's parameters filled in, or a copy of an operator's own folder.
  */
-final class JamesConfFolder {
+public final class JamesConfFolder {
     private static final List<String> TEMPLATES = List.of("imapserver.xml", "jmap.properties", "jmx.properties", "lmtpserver.xml",
         "logback.xml", "mailetcontainer.xml", "managesieveserver.xml", "pop3server.xml", "smtpserver.xml", "usersrepository.xml",
         "webadmin.properties");
@@ -25,7 +25,7 @@ final class JamesConfFolder {
     }
 
     /** Writes the template configuration into {@code workDir/conf}. */
-    static Path write(Path workDir, int smtpPort, Map<String, String> forwardParameters, String errorMailets) throws IOException {
+    public static Path write(Path workDir, int smtpPort, Map<String, String> forwardParameters, String errorMailets) throws IOException {
         Path conf = Files.createDirectories(workDir.resolve("conf"));
         String parameters = forwardParameters.entrySet().stream()
             .map(e -> "        <" + e.getKey() + ">" + xmlEscape(e.getValue()) + "</" + e.getKey() + ">")

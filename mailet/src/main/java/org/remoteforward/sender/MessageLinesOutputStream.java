@@ -36,45 +36,40 @@ final class MessageLinesOutputStream extends FilterOutputStream {
 
     @Override
     public void write(int b) throws IOException {
-        byte value = (byte) b;
-        if (afterCr && value != LF) {
-            // a bare CR is not a line end on the wire: complete it
-            out.write(LF);
-            atLineStart = true;
-        }
-        if (value == LF && !afterCr) {
-            out.write(CR);
-        }
-        if (dotStuffing && atLineStart && value == DOT) {
-            out.write(DOT);
-        }
-        out.write(value);
-        afterCr = value == CR;
-        atLineStart = value == LF;
+        write(new byte[] {(byte) b}, 0, 1);
     }
 
+    /**
+     * Passes bytes through in runs as long as possible: only a bare LF (a CR goes before it), a
+     * bare CR (an LF goes after it) and, for DATA, a dot starting a line (a second dot goes before
+     * it) break a run. Lines that already end in CRLF cost nothing extra.
+     */
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
-        // the fast path copies runs that need no change in one call: only line starts and line ends need care
         int runStart = offset;
         int end = offset + length;
         for (int i = offset; i < end; i++) {
             byte value = bytes[i];
-            boolean plain = !afterCr && (!atLineStart || !dotStuffing) && value != CR && value != LF;
-            if (plain) {
-                continue;
-            }
-            if (i > runStart) {
+            if (afterCr && value != LF) {
                 out.write(bytes, runStart, i - runStart);
+                out.write(LF);
+                runStart = i;
+                atLineStart = true;
             }
-            write(value);
-            runStart = i + 1;
+            if (value == LF && !afterCr) {
+                out.write(bytes, runStart, i - runStart);
+                out.write(CR);
+                runStart = i;
+            }
+            if (dotStuffing && atLineStart && value == DOT) {
+                out.write(bytes, runStart, i - runStart);
+                out.write(DOT);
+                runStart = i;
+            }
+            afterCr = value == CR;
+            atLineStart = value == LF;
         }
-        if (end > runStart) {
-            out.write(bytes, runStart, end - runStart);
-            atLineStart = false;
-            afterCr = false;
-        }
+        out.write(bytes, runStart, end - runStart);
     }
 
     /** Ends the last line if the message did not. Does not flush or close. */

@@ -1,0 +1,22 @@
+package org.remoteforward.bench;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One row of the results: a scenario, its runs' rates in messages per second, and the median.
+ *
+ * @param group P1, P2, P3...
+ * @param scenario what ran
+ * @param rates messages per second of each run
+ * @param note anything the figure needs said next to it
+ */
+record Measurement(String group, String scenario, List<Double> rates, String note) {
+    double median() {
+        List<Double> sorted = new ArrayList<>(rates);
+        Collections.sort(sorted);
+        int middle = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
+    }
+}
