@@ -24,19 +24,10 @@ class EndpointBackoffTest {
         return new ConnectionSettings(false, 10, Duration.ofMinutes(1), Duration.ofMinutes(5), 1, backoff, false, false);
     }
 
-    private static Script delivering() {
-        return Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
-            .expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("250 ok")
-            .expect("DATA").send("354 go")
-            .receiveMessage().send("250 ok")
-            .expect("QUIT").send("221 bye");
-    }
-
     @Test
     void aFailedFirstEndpointIsSkippedWhileTheSecondWorks() throws Exception {
         ScriptedServer failing = started.tcp(Script.of().send("554 5.3.2 not now").expect("QUIT").send("221 bye"));
-        ScriptedServer working = started.tcp(delivering());
+        ScriptedServer working = started.tcp(FailoverTest.delivering());
         DownstreamSender sender = started.sender(SettingsBuilder.to(failing.tcpUri(), working.tcpUri()).connections(backoff(Duration.ofMinutes(1))));
 
         for (int i = 0; i < 3; i++) {
@@ -50,7 +41,7 @@ class EndpointBackoffTest {
     @Test
     void withoutBackoffEveryMessageTriesTheFailedEndpointFirst() throws Exception {
         ScriptedServer failing = started.tcp(Script.of().send("554 5.3.2 not now").expect("QUIT").send("221 bye"));
-        ScriptedServer working = started.tcp(delivering());
+        ScriptedServer working = started.tcp(FailoverTest.delivering());
         DownstreamSender sender = started.sender(SettingsBuilder.to(failing.tcpUri(), working.tcpUri()).connections(backoff(Duration.ZERO)));
 
         for (int i = 0; i < 3; i++) {
@@ -64,7 +55,7 @@ class EndpointBackoffTest {
     void anEndpointThatFailedLatelyIsStillTriedWhenTheOthersFail() throws Exception {
         ScriptedServer flaky = started.tcp(List.of(
             Script.of().send("421 4.3.2 busy").expect("QUIT").send("221 bye"),
-            delivering()));
+            FailoverTest.delivering()));
         ScriptedServer refusing = started.tcp(Script.of().send("554 5.3.2 never").expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(flaky.tcpUri(), refusing.tcpUri()).connections(backoff(Duration.ofMinutes(1))));
 

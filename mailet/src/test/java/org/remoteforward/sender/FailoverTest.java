@@ -22,7 +22,8 @@ class FailoverTest {
     private ScriptedServer second;
     private DownstreamSender sender;
 
-    private static Script delivering() {
+    /** Greets, takes one message from a@example.com to b@example.com, and QUITs. */
+    static Script delivering() {
         return Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
             .expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").send("250 ok")
