@@ -24,8 +24,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.remoteforward.it.Dovecot;
 import org.remoteforward.it.ForwardingJames;
 import org.remoteforward.it.JamesConfFolder;
+import org.remoteforward.it.Postfix;
 import org.remoteforward.sender.AuthMode;
 import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.DeliveryResult;
@@ -45,7 +47,8 @@ import org.remoteforward.sender.TlsSettings;
  * 1 and 10 sessions, with connection reuse and pipelining each on and off;
  * P2 a real James 3.8.1 with RemoteForwardMailet against the same James with RemoteDelivery in
  * gateway mode, fed by the same SMTP load and forwarding to the same counting sink;
- * P3 a 50 MB message through the sender in a JVM limited to 256 MB, with its peak RSS.
+ * P3 a 50 MB message through the sender in a JVM limited to 256 MB, with its peak RSS;
+ * P4 the sender over LMTP to a real Dovecot, next to Postfix's lmtp client delivering to it.
  * Each figure is the median of several runs. Prints a table; writes it and a chart per group to
  * the folder given as argument (default {@code benchmarks/target/results}).
  */
@@ -55,6 +58,7 @@ public final class Benchmark {
     private static final int P1_MESSAGES = Integer.getInteger("bench.p1.messages", 4000);
     private static final int P2_MESSAGES = Integer.getInteger("bench.p2.messages", 1500);
     private static final int P2_CLIENTS = 8;
+    private static final int P4_MESSAGES = Integer.getInteger("bench.p4.messages", 2000);
     private static final int P2_DELIVERY_THREADS = 8;
 
     private Benchmark() {
@@ -66,6 +70,7 @@ public final class Benchmark {
         List<Measurement> results = new ArrayList<>();
         p1(results);
         p2(results);
+        p4(results);
         String p3 = p3();
         String table = table(results, p3);
         System.out.println(table);
@@ -102,13 +107,18 @@ public final class Benchmark {
     }
 
     static double senderRate(int port, int sessions, int messages, boolean reuse, boolean pipelining) throws Exception {
+        return senderRate(Protocol.SMTP, port, "b@example.com", sessions, messages, reuse, pipelining, false);
+    }
+
+    private static double senderRate(Protocol protocol, int port, String recipient, int sessions, int messages, boolean reuse,
+                                     boolean pipelining, boolean chunking) throws Exception {
         ConnectionSettings connections = new ConnectionSettings(reuse, Math.max(sessions, 1) * 2, Duration.ofSeconds(30),
-            Duration.ofMinutes(5), 1_000_000, Duration.ZERO, pipelining, false);
-        SenderSettings settings = new SenderSettings(Protocol.SMTP, List.of(Endpoint.parse("tcp://127.0.0.1:" + port)), false,
+            Duration.ofMinutes(5), 1_000_000, Duration.ZERO, pipelining, chunking);
+        SenderSettings settings = new SenderSettings(protocol, List.of(Endpoint.parse("tcp://127.0.0.1:" + port)), false,
             TlsSettings.DEFAULTS, AuthMode.OFF, Optional.empty(), new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30),
             Duration.ofSeconds(60)), "bench.test", DialogueLogging.OFF, connections);
         MessageSource message = message();
-        Envelope envelope = new Envelope("a@example.com", List.of("b@example.com"));
+        Envelope envelope = new Envelope("a@example.com", List.of(recipient));
         try (DownstreamSender sender = DownstreamSender.create(settings)) {
             AtomicInteger remaining = new AtomicInteger(messages);
             AtomicLong failed = new AtomicLong();
@@ -281,6 +291,41 @@ public final class Benchmark {
         if (!line.startsWith(code)) {
             throw new IOException("expected " + code + ", got " + line);
         }
+    }
+
+    // ---- P4: LMTP to a real Dovecot, and Postfix's lmtp client delivering to the same Dovecot
+
+    private static void p4(List<Measurement> results) throws Exception {
+        Path dir = Files.createTempDirectory("bench-lmtp-");
+        try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"))) {
+            senderRate(Protocol.LMTP, dovecot.lmtpPort(), "known@example.com", 1, 200, true, true, true);
+            for (int sessions : new int[] {1, 10}) {
+                results.add(new Measurement("P4", "sender over LMTP to Dovecot, " + sessions + " session(s), pool + pipelining + BDAT",
+                    runs(() -> senderRate(Protocol.LMTP, dovecot.lmtpPort(), "known@example.com", sessions, P4_MESSAGES, true, true, true)),
+                    "each message stored in a maildir"));
+            }
+            try (Postfix postfix = Postfix.setup().lmtpTo(dovecot.lmtpPort()).start(dir.resolve("postfix"))) {
+                results.add(new Measurement("P4", "smtp-source into Postfix, its lmtp client to Dovecot, 10 sessions",
+                    runs(() -> postfixLmtpRate(postfix.smtpPort(), dovecot)), "end to end, through Postfix's queue"));
+            }
+        }
+    }
+
+    /** Messages per second from smtp-source's first message to Postfix until Dovecot has stored them all. */
+    private static double postfixLmtpRate(int postfixPort, Dovecot dovecot) throws Exception {
+        int before = dovecot.awaitMessages("known", 0).size();
+        long start = System.nanoTime();
+        Process source = new ProcessBuilder("smtp-source", "-s", "10", "-m", Integer.toString(P4_MESSAGES), "-l", Integer.toString(MESSAGE_SIZE),
+            "-d", "-f", "a@example.com", "-t", "known@example.com", "127.0.0.1:" + postfixPort).redirectErrorStream(true).start();
+        String output = new String(source.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (source.waitFor() != 0) {
+            throw new IllegalStateException("smtp-source failed: " + output);
+        }
+        int stored = dovecot.awaitMessages("known", before + P4_MESSAGES).size() - before;
+        if (stored < P4_MESSAGES) {
+            throw new IllegalStateException("Dovecot stored " + stored + " of " + P4_MESSAGES);
+        }
+        return P4_MESSAGES / ((System.nanoTime() - start) / 1e9);
     }
 
     // ---- P3: 50 MB through the sender with -Xmx256m

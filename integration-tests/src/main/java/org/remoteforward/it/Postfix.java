@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * is delivered by virtual(8) to the one maildir {@code dir/maildirs/inbox}, with the
  * Delivered-To, X-Original-To and Return-Path headers that tell the envelope.
  */
-final class Postfix implements AutoCloseable {
+public final class Postfix implements AutoCloseable {
     private final Process process;
     private final Path dir;
     private final int smtpPort;
@@ -27,12 +27,13 @@ final class Postfix implements AutoCloseable {
     }
 
     /** How to set it up. */
-    static final class Setup {
+    public static final class Setup {
         private Path certificate;
         private Path key;
         private Path authSocket;
         private boolean implicitTlsPort;
         private int port;
+        private int lmtpPort;
 
         /** STARTTLS with this certificate (and on the implicit TLS port, when there is one). */
         Setup tls(Path certificate, Path key) {
@@ -58,12 +59,18 @@ final class Postfix implements AutoCloseable {
             return this;
         }
 
-        Postfix start(Path dir) throws Exception {
+        /** Delivers every accepted message over LMTP to 127.0.0.1:{@code port} instead of to the maildir. */
+        public Setup lmtpTo(int port) {
+            this.lmtpPort = port;
+            return this;
+        }
+
+        public Postfix start(Path dir) throws Exception {
             return Postfix.start(dir, this);
         }
     }
 
-    static Setup setup() {
+    public static Setup setup() {
         return new Setup();
     }
 
@@ -100,6 +107,9 @@ final class Postfix implements AutoCloseable {
             "virtual_mailbox_limit = 0",
             "virtual_uid_maps = static:65534",
             "virtual_gid_maps = static:65534"));
+        if (setup.lmtpPort > 0) {
+            main.add("virtual_transport = lmtp:inet:127.0.0.1:" + setup.lmtpPort);
+        }
         if (setup.certificate != null) {
             Path tlsDir = Daemons.openFolder(dir.resolve("tls"), "rwxr-xr-x");
             Path certificate = Files.copy(setup.certificate, tlsDir.resolve("cert.pem"));
@@ -142,6 +152,7 @@ final class Postfix implements AutoCloseable {
             "retry     unix  - - n - - error",
             "discard   unix  - - n - - discard",
             "virtual   unix  - n n - - virtual",
+            "lmtp      unix  - - n - - lmtp",
             "anvil     unix  - - n - 1 anvil",
             "scache    unix  - - n - 1 scache",
             "postlog   unix-dgram n - n - 1 postlogd",
@@ -164,7 +175,7 @@ final class Postfix implements AutoCloseable {
         return postfix;
     }
 
-    int smtpPort() {
+    public int smtpPort() {
         return smtpPort;
     }
 

@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** What the Postfix and Dovecot fixtures share: ports, readiness, folders their users can enter. */
-final class Daemons {
+public final class Daemons {
     private Daemons() {
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
@@ -54,7 +54,7 @@ final class Daemons {
     }
 
     /** Waits until a maildir's new/ holds {@code count} messages, and returns them oldest first. */
-    static List<Path> awaitMessages(Path maildirNew, int count) throws Exception {
+    public static List<Path> awaitMessages(Path maildirNew, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             List<Path> messages = Files.isDirectory(maildirNew) ? list(maildirNew) : List.of();

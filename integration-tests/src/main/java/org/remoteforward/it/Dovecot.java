@@ -9,7 +9,7 @@ import java.util.List;
  * with a static passwd-file: {@code known@example.com} and {@code alice@example.com} exist, any
  * other user does not. Mail is stored in maildirs under {@code dir/mail}.
  */
-final class Dovecot implements AutoCloseable {
+public final class Dovecot implements AutoCloseable {
     static final String ALICE = "alice@example.com";
     static final String ALICE_PASSWORD = "alice-pw";
 
@@ -23,7 +23,7 @@ final class Dovecot implements AutoCloseable {
         this.lmtpPort = lmtpPort;
     }
 
-    static Dovecot start(Path dir) throws Exception {
+    public static Dovecot start(Path dir) throws Exception {
         Daemons.openFolder(dir, "rwxr-xr-x");
         Daemons.openFolder(dir.resolve("mail"), "rwxrwxrwx");
         Files.writeString(dir.resolve("users"),
@@ -49,7 +49,7 @@ final class Dovecot implements AutoCloseable {
         return new Dovecot(process, dir, port);
     }
 
-    int lmtpPort() {
+    public int lmtpPort() {
         return lmtpPort;
     }
 
@@ -62,7 +62,7 @@ final class Dovecot implements AutoCloseable {
     }
 
     /** The messages stored for a user (local part), once {@code count} have arrived. */
-    List<Path> awaitMessages(String localPart, int count) throws Exception {
+    public List<Path> awaitMessages(String localPart, int count) throws Exception {
         return Daemons.awaitMessages(dir.resolve("mail").resolve(localPart).resolve("Maildir/new"), count);
     }
 
