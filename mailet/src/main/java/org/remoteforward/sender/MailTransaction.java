@@ -26,6 +26,8 @@ final class MailTransaction {
     private final MessageSource message;
     private final ResultLedger ledger;
     private final String identity;
+    /** Each recipient still to send, in envelope order, with its form on the wire. */
+    private final Map<String, String> wireRecipients = new LinkedHashMap<>();
 
     MailTransaction(SmtpSession session, SenderSettings settings, Envelope envelope, MessageSource message, ResultLedger ledger,
                     String identity) {
@@ -41,34 +43,70 @@ final class MailTransaction {
         if (!authenticate()) {
             return;
         }
+        Optional<String> mailFrom = mailFromCommand();
+        if (mailFrom.isEmpty()) {
+            return;
+        }
+        boolean chunking = settings.connections().chunking() && session.capabilities().has("CHUNKING");
+        boolean pipelining = settings.connections().pipelining() && session.capabilities().has("PIPELINING");
+        EnvelopeReplies envelopeReplies = exchangeEnvelope(mailFrom.get(), pipelining, pipelining && !chunking);
+        List<String> accepted = envelopeReplies.accepted;
+        if (accepted.isEmpty()) {
+            if (envelopeReplies.dataReply != null && envelopeReplies.dataReply.code() == 354) {
+                // a server that opened DATA for nobody: close it with an empty message and ignore its answer
+                session.transferMessage(EMPTY, 1, reply -> { });
+            }
+            return;
+        }
+        int finalReplies = settings.protocol() == Protocol.LMTP ? accepted.size() : 1;
+        Iterator<String> owners = accepted.iterator();
+        SmtpSession.ReplyHandler decide = reply -> decideFinal(accepted, owners, reply);
+        if (chunking) {
+            Reply refused = session.transferChunked(message, finalReplies, decide);
+            if (refused != null) {
+                accepted.stream().filter(ledger.pending()::contains).forEach(r -> ledger.refused(r, refused, "BDAT"));
+            }
+            return;
+        }
+        Reply dataReply = envelopeReplies.dataReply != null ? envelopeReplies.dataReply : session.command("DATA");
+        if (dataReply.code() != 354) {
+            if (dataReply.isPositive()) {
+                throw new ProtocolException("answered DATA with " + dataReply + " instead of 354");
+            }
+            accepted.forEach(r -> ledger.refused(r, dataReply, "DATA"));
+            return;
+        }
+        session.transferMessage(message, finalReplies, decide);
+    }
+
+    /**
+     * The checks that need the server's capabilities (SIZE, 8BITMIME, SMTPUTF8) and the MAIL FROM
+     * command with its declarations; empty when those checks decided every recipient. Fills
+     * {@link #wireRecipients} with each recipient still to send and its form on the wire.
+     */
+    private Optional<String> mailFromCommand() throws IOException {
         Capabilities capabilities = session.capabilities();
         Endpoint endpoint = session.endpoint();
-
         long size = message.size();
         if (size >= 0 && capabilities.maxSize().isPresent() && size > capabilities.maxSize().getAsLong()) {
             ledger.failAllPending(Outcome.PERMANENT_FAILURE, "message of " + size + " bytes is larger than the SIZE limit of "
                 + capabilities.maxSize().getAsLong() + " bytes that " + endpoint + " advertises");
-            return;
+            return Optional.empty();
         }
         boolean smtputf8 = capabilities.has("SMTPUTF8");
-        boolean eightBitMime = capabilities.has("8BITMIME");
         // needed whatever the server offers: to declare 8-bit content where it can go, to refuse it where it cannot
         MessageTraits traits = MessageTraits.scan(message);
-        if (traits.eightBit() && !eightBitMime) {
+        if (traits.eightBit() && !capabilities.has("8BITMIME")) {
             ledger.failAllPending(Outcome.PERMANENT_FAILURE, "message has 8-bit content but " + endpoint
                 + " does not advertise 8BITMIME, and converting it would alter the message");
-            return;
+            return Optional.empty();
         }
-
-        boolean utf8Envelope = !AddressCheck.isAscii(envelope.sender())
-            || envelope.recipients().stream().anyMatch(r -> !AddressCheck.isAscii(r));
         Optional<String> sender = wireForm(envelope.sender(), smtputf8);
         if (sender.isEmpty()) {
             ledger.failAllPending(Outcome.PERMANENT_FAILURE, "sender " + envelope.sender()
                 + " needs SMTPUTF8, which " + endpoint + " does not advertise");
-            return;
+            return Optional.empty();
         }
-        Map<String, String> wireRecipients = new LinkedHashMap<>();
         for (String recipient : ledger.pending()) {
             Optional<String> wire = wireForm(recipient, smtputf8);
             if (wire.isPresent()) {
@@ -79,9 +117,10 @@ final class MailTransaction {
             }
         }
         if (wireRecipients.isEmpty()) {
-            return;
+            return Optional.empty();
         }
-
+        boolean utf8Envelope = !AddressCheck.isAscii(envelope.sender())
+            || envelope.recipients().stream().anyMatch(r -> !AddressCheck.isAscii(r));
         StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender.get()).append('>');
         if (size >= 0 && capabilities.has("SIZE")) {
             mail.append(" SIZE=").append(size);
@@ -92,58 +131,31 @@ final class MailTransaction {
         if (smtputf8 && (utf8Envelope || traits.eightBitHeaders())) {
             mail.append(" SMTPUTF8");
         }
-        boolean chunking = settings.connections().chunking() && capabilities.has("CHUNKING");
-        boolean pipelining = settings.connections().pipelining() && capabilities.has("PIPELINING");
+        return Optional.of(mail.toString());
+    }
+
+    /** MAIL FROM and a RCPT TO per recipient, pipelined (with DATA, when {@code withData}) or one at a time. */
+    private EnvelopeReplies exchangeEnvelope(String mailFrom, boolean pipelining, boolean withData) throws IOException {
         List<String> commands = new ArrayList<>();
-        commands.add(mail.toString());
+        commands.add(mailFrom);
         wireRecipients.values().forEach(wire -> commands.add("RCPT TO:<" + wire + ">"));
-        boolean dataPipelined = pipelining && !chunking;
-        if (dataPipelined) {
+        if (withData) {
             // RFC 2920: DATA may close the group; its reply tells whether to send the body
             commands.add("DATA");
         }
-        EnvelopeReplies envelopeReplies = new EnvelopeReplies(new ArrayList<>(wireRecipients.keySet()));
+        EnvelopeReplies replies = new EnvelopeReplies(new ArrayList<>(wireRecipients.keySet()));
         if (pipelining) {
-            session.pipeline(commands, envelopeReplies::accept);
-        } else {
-            for (String command : commands) {
-                envelopeReplies.accept(session.command(command));
-                if (envelopeReplies.mailRefused()) {
-                    // no RCPT may follow a refused MAIL FROM
-                    break;
-                }
+            session.pipeline(commands, replies::accept);
+            return replies;
+        }
+        for (String command : commands) {
+            replies.accept(session.command(command));
+            if (replies.mailRefused()) {
+                // no RCPT may follow a refused MAIL FROM
+                break;
             }
         }
-        List<String> accepted = envelopeReplies.accepted;
-        Reply pipelinedData = envelopeReplies.dataReply;
-        if (accepted.isEmpty()) {
-            if (pipelinedData != null && pipelinedData.code() == 354) {
-                // a server that opened DATA for nobody: close it with an empty message and ignore its answer
-                session.transferMessage(EMPTY, 1, reply -> { });
-            }
-            return;
-        }
-        if (chunking) {
-            int expected = settings.protocol() == Protocol.LMTP ? accepted.size() : 1;
-            Iterator<String> owners = accepted.iterator();
-            Reply refused = session.transferChunked(message, expected, reply -> decideFinal(accepted, owners, reply));
-            if (refused != null) {
-                accepted.stream().filter(ledger.pending()::contains).forEach(r -> ledger.refused(r, refused, "BDAT"));
-            }
-            return;
-        }
-
-        Reply dataReply = pipelinedData != null ? pipelinedData : session.command("DATA");
-        if (dataReply.code() != 354) {
-            if (dataReply.isPositive()) {
-                throw new ProtocolException("answered DATA with " + dataReply + " instead of 354");
-            }
-            accepted.forEach(r -> ledger.refused(r, dataReply, "DATA"));
-            return;
-        }
-        int expected = settings.protocol() == Protocol.LMTP ? accepted.size() : 1;
-        Iterator<String> owners = accepted.iterator();
-        session.transferMessage(message, expected, reply -> decideFinal(accepted, owners, reply));
+        return replies;
     }
 
     /**
