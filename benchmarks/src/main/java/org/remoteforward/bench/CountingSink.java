@@ -2,39 +2,27 @@ package org.remoteforward.bench;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.remoteforward.it.LoopbackListener;
 
 /**
  * An SMTP server on a free loopback port that accepts everything, stores nothing and counts
  * messages, so an end-to-end run knows when the last one arrived. It answers pipelined commands
  * as they come; the two Jameses compared against it get the same server.
  */
-final class CountingSink implements Closeable {
-    private final ServerSocket server;
+final class CountingSink extends LoopbackListener {
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
-    private final List<Socket> connections = new CopyOnWriteArrayList<>();
 
     CountingSink() throws IOException {
-        server = new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::accept, "counting-sink");
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
-    int port() {
-        return server.getLocalPort();
+        super("counting-sink", 512);
     }
 
     long messages() {
@@ -62,69 +50,50 @@ final class CountingSink implements Closeable {
         return true;
     }
 
-    private void accept() {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
-                connections.add(socket);
-                Thread conversation = new Thread(() -> converse(socket), "counting-sink-conversation");
-                conversation.setDaemon(true);
-                conversation.start();
-            } catch (IOException e) {
+    @Override
+    protected void converse(Socket socket) throws IOException {
+        InputStream in = new BufferedInputStream(socket.getInputStream(), 65536);
+        OutputStream out = new BufferedOutputStream(socket.getOutputStream());
+        out.write("220 sink ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        byte[] line = new byte[8192];
+        while (true) {
+            int length = readLine(in, line);
+            if (length < 0) {
                 return;
             }
-        }
-    }
-
-    private void converse(Socket socket) {
-        try (socket) {
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 65536);
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-            out.write("220 sink ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            byte[] line = new byte[8192];
-            while (true) {
-                int length = readLine(in, line);
-                if (length < 0) {
+            String verb = new String(line, 0, Math.min(4, length), StandardCharsets.US_ASCII).toUpperCase();
+            switch (verb) {
+                case "EHLO", "LHLO" -> out.write("250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n".getBytes(StandardCharsets.US_ASCII));
+                case "DATA" -> {
+                    out.write("354 go\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    long size = 0;
+                    while (true) {
+                        int n = readLine(in, line);
+                        if (n < 0) {
+                            return;
+                        }
+                        if (n == 1 && line[0] == '.') {
+                            break;
+                        }
+                        size += n + 2;
+                    }
+                    bytes.addAndGet(size);
+                    messages.incrementAndGet();
+                    out.write("250 2.0.0 ok\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                case "QUIT" -> {
+                    out.write("221 bye\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
                     return;
                 }
-                String verb = new String(line, 0, Math.min(4, length), StandardCharsets.US_ASCII).toUpperCase();
-                switch (verb) {
-                    case "EHLO", "LHLO" -> out.write("250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n".getBytes(StandardCharsets.US_ASCII));
-                    case "DATA" -> {
-                        out.write("354 go\r\n".getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                        long size = 0;
-                        while (true) {
-                            int n = readLine(in, line);
-                            if (n < 0) {
-                                return;
-                            }
-                            if (n == 1 && line[0] == '.') {
-                                break;
-                            }
-                            size += n + 2;
-                        }
-                        bytes.addAndGet(size);
-                        messages.incrementAndGet();
-                        out.write("250 2.0.0 ok\r\n".getBytes(StandardCharsets.US_ASCII));
-                    }
-                    case "QUIT" -> {
-                        out.write("221 bye\r\n".getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                        return;
-                    }
-                    default -> out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
-                }
-                // answer pipelined commands in one write: flush only when nothing more is waiting
-                if (in.available() == 0) {
-                    out.flush();
-                }
+                default -> out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
             }
-        } catch (IOException e) {
-            // the client went away
-        } finally {
-            connections.remove(socket);
+            // answer pipelined commands in one write: flush only when nothing more is waiting
+            if (in.available() == 0) {
+                out.flush();
+            }
         }
     }
 
@@ -144,11 +113,4 @@ final class CountingSink implements Closeable {
         return -1;
     }
 
-    @Override
-    public void close() throws IOException {
-        server.close();
-        for (Socket socket : connections) {
-            socket.close();
-        }
-    }
 }

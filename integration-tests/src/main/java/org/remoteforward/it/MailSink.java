@@ -2,12 +2,9 @@ package org.remoteforward.it;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,30 +20,20 @@ import java.util.function.Consumer;
  * free loopback port that accepts every message and writes it, byte for byte as received
  * (dot-stuffing undone), to {@code DIR/NNNN.eml}, with the envelope in {@code NNNN.envelope}.
  */
-final class MailSink implements Closeable {
+final class MailSink extends LoopbackListener {
     /** One stored message. */
     record Landed(Path file, String sender, List<String> recipients) {
     }
 
-    private final ServerSocket server;
     private final Path dir;
     private final Consumer<Landed> onLanded;
     private final AtomicInteger counter = new AtomicInteger();
-    private final List<Socket> connections = new CopyOnWriteArrayList<>();
     private final List<Landed> landed = new CopyOnWriteArrayList<>();
-    private final Thread acceptor;
 
     MailSink(Path dir, Consumer<Landed> onLanded) throws IOException {
+        super("mail-sink", 50);
         this.dir = Files.createDirectories(dir);
         this.onLanded = onLanded;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        this.acceptor = new Thread(this::acceptLoop, "mail-sink-accept");
-        this.acceptor.setDaemon(true);
-        this.acceptor.start();
-    }
-
-    int port() {
-        return server.getLocalPort();
     }
 
     Path dir() {
@@ -57,65 +44,46 @@ final class MailSink implements Closeable {
         return List.copyOf(landed);
     }
 
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
-                connections.add(socket);
-                Thread conversation = new Thread(() -> converse(socket), "mail-sink-conversation");
-                conversation.setDaemon(true);
-                conversation.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
-    }
-
-    private void converse(Socket socket) {
-        try (socket) {
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            OutputStream out = socket.getOutputStream();
-            reply(out, "220 mail-sink ESMTP ready");
-            String sender = null;
-            List<String> recipients = new ArrayList<>();
-            for (String line = readLine(in); line != null; line = readLine(in)) {
-                String verb = line.length() < 4 ? line.toUpperCase() : line.substring(0, 4).toUpperCase();
-                switch (verb) {
-                    case "EHLO", "LHLO" -> reply(out, "250-mail-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-PIPELINING\r\n250 SIZE 104857600");
-                    case "HELO" -> reply(out, "250 mail-sink");
-                    case "MAIL" -> {
-                        sender = path(line);
-                        recipients.clear();
-                        reply(out, "250 2.1.0 sender ok");
-                    }
-                    case "RCPT" -> {
-                        recipients.add(path(line));
-                        reply(out, "250 2.1.5 recipient ok");
-                    }
-                    case "DATA" -> {
-                        reply(out, "354 end with <CRLF>.<CRLF>");
-                        Landed stored = store(readMessage(in), sender, recipients);
-                        reply(out, "250 2.0.0 stored as " + stored.file().getFileName());
-                        landed.add(stored);
-                        onLanded.accept(stored);
-                    }
-                    case "RSET" -> {
-                        sender = null;
-                        recipients.clear();
-                        reply(out, "250 2.0.0 ok");
-                    }
-                    case "NOOP" -> reply(out, "250 2.0.0 ok");
-                    case "QUIT" -> {
-                        reply(out, "221 2.0.0 bye");
-                        return;
-                    }
-                    default -> reply(out, "502 5.5.2 command not implemented");
+    @Override
+    protected void converse(Socket socket) throws IOException {
+        InputStream in = new BufferedInputStream(socket.getInputStream());
+        OutputStream out = socket.getOutputStream();
+        reply(out, "220 mail-sink ESMTP ready");
+        String sender = null;
+        List<String> recipients = new ArrayList<>();
+        for (String line = readLine(in); line != null; line = readLine(in)) {
+            String verb = line.length() < 4 ? line.toUpperCase() : line.substring(0, 4).toUpperCase();
+            switch (verb) {
+                case "EHLO", "LHLO" -> reply(out, "250-mail-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-PIPELINING\r\n250 SIZE 104857600");
+                case "HELO" -> reply(out, "250 mail-sink");
+                case "MAIL" -> {
+                    sender = path(line);
+                    recipients.clear();
+                    reply(out, "250 2.1.0 sender ok");
                 }
+                case "RCPT" -> {
+                    recipients.add(path(line));
+                    reply(out, "250 2.1.5 recipient ok");
+                }
+                case "DATA" -> {
+                    reply(out, "354 end with <CRLF>.<CRLF>");
+                    Landed stored = store(readMessage(in), sender, recipients);
+                    reply(out, "250 2.0.0 stored as " + stored.file().getFileName());
+                    landed.add(stored);
+                    onLanded.accept(stored);
+                }
+                case "RSET" -> {
+                    sender = null;
+                    recipients.clear();
+                    reply(out, "250 2.0.0 ok");
+                }
+                case "NOOP" -> reply(out, "250 2.0.0 ok");
+                case "QUIT" -> {
+                    reply(out, "221 2.0.0 bye");
+                    return;
+                }
+                default -> reply(out, "502 5.5.2 command not implemented");
             }
-        } catch (IOException e) {
-            // the client went away; nothing was acknowledged that is not stored
-        } finally {
-            connections.remove(socket);
         }
     }
 
@@ -170,16 +138,4 @@ final class MailSink implements Closeable {
         throw new IOException("connection closed during DATA");
     }
 
-    @Override
-    public void close() throws IOException {
-        server.close();
-        for (Socket socket : connections) {
-            socket.close();
-        }
-        try {
-            acceptor.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }
