@@ -88,10 +88,6 @@ final class SessionPool implements AutoCloseable {
         }
     }
 
-    int idleCount() {
-        return idle.values().stream().flatMap(m -> m.values().stream()).mapToInt(Deque::size).sum();
-    }
-
     /** QUITs every idle session. */
     @Override
     public void close() {
