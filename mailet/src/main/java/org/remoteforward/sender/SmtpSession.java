@@ -28,6 +28,8 @@ final class SmtpSession {
     private ReplyReader reader;
     private Capabilities capabilities = Capabilities.NONE;
     private boolean usable = true;
+    /** Why the session went unusable, for the recipients a later command can no longer serve. */
+    private String retiredBecause;
     private final long openedNanos = System.nanoTime();
     private long idleSinceNanos = openedNanos;
     private int transactions;
@@ -95,7 +97,7 @@ final class SmtpSession {
         } catch (IOException | RuntimeException e) {
             // a connection the server closed while idle: the caller opens another
         }
-        usable = false;
+        retire("it did not accept RSET");
         return false;
     }
 
@@ -136,7 +138,7 @@ final class SmtpSession {
         }
         if (transport.input().available() > 0) {
             // bytes that arrived before the handshake would be read as if they came over TLS (CVE-2011-0411)
-            usable = false;
+            retire("it sent data after its STARTTLS reply");
             throw new SessionSetupException("sent data after its STARTTLS reply, before the TLS handshake");
         }
         transport = transport.startTls(tls, endpoint,
@@ -205,7 +207,7 @@ final class SmtpSession {
     /** A 421 means the server is closing the channel: the session must not be used again. */
     private Reply closing(Reply reply) {
         if (reply.code() == 421) {
-            usable = false;
+            retire("it answered " + reply);
         }
         return reply;
     }
@@ -244,7 +246,7 @@ final class SmtpSession {
                 lines.endLastLine();
             } catch (ChunkRefused refused) {
                 // the server is mid-transaction and will refuse what follows: never reuse this session
-                usable = false;
+                retire("it refused a chunk with " + refused.reply);
                 return refused.reply;
             }
             chunks.send(true);
@@ -258,6 +260,10 @@ final class SmtpSession {
             Reply reply = reader.read();
             log.received(reply);
             handler.accept(closing(reply));
+            if (!usable && i + 1 < replies) {
+                // a 421 for one LMTP recipient: the server closes, the later replies will never come
+                throw new IOException("the connection to " + endpoint + " is no longer usable: " + retiredBecause);
+            }
         }
     }
 
@@ -335,6 +341,13 @@ final class SmtpSession {
         close();
     }
 
+    private void retire(String why) {
+        usable = false;
+        if (retiredBecause == null) {
+            retiredBecause = why;
+        }
+    }
+
     void close() {
         usable = false;
         try {
@@ -349,18 +362,21 @@ final class SmtpSession {
 
     private <T> T within(Duration limit, String timeoutName, String step, IoCall<T> call) throws IOException {
         if (!usable) {
-            throw new IOException("the connection to " + endpoint + " is no longer usable");
+            throw new IOException("the connection to " + endpoint + " is no longer usable"
+                + (retiredBecause == null ? "" : ": " + retiredBecause));
         }
         Transport current = transport;
         Watchdog.Deadline deadline = watchdog.arm(limit, current::abort);
         try {
             return call.run();
         } catch (IOException | RuntimeException e) {
-            usable = false;
             current.abort();
             if (deadline.expired()) {
-                throw new StepTimeoutException(timeoutName, limit, step);
+                StepTimeoutException timeout = new StepTimeoutException(timeoutName, limit, step);
+                retire(timeout.getMessage());
+                throw timeout;
             }
+            retire(String.valueOf(e.getMessage()));
             throw e;
         } finally {
             deadline.close();

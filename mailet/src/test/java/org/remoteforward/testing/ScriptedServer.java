@@ -360,6 +360,17 @@ public final class ScriptedServer implements Closeable {
             return this;
         }
 
+        /** Reads and discards {@code count} bytes: part of a body, before the server breaks off in it. */
+        public Script skipBytes(int count) {
+            steps.add(session -> {
+                byte[] skipped = session.in.readNBytes(count);
+                if (skipped.length < count) {
+                    throw new IOException("client closed the connection");
+                }
+            });
+            return this;
+        }
+
         /** Closes the connection at this point. */
         public Script drop() {
             steps.add(session -> session.wire.close());
