@@ -96,6 +96,11 @@ final class MailTransaction {
         boolean smtputf8 = capabilities.has("SMTPUTF8");
         // needed whatever the server offers: to declare 8-bit content where it can go, to refuse it where it cannot
         MessageTraits traits = MessageTraits.scan(message);
+        if (traits.hasOverlongLine()) {
+            ledger.failAllPending(Outcome.PERMANENT_FAILURE, "message has a line of " + traits.longestLine()
+                + " octets; SMTP allows " + MessageTraits.MAX_LINE_OCTETS + " (RFC 5321 4.5.3.1.6), and folding it would alter the message");
+            return Optional.empty();
+        }
         if (traits.eightBit() && !capabilities.has("8BITMIME")) {
             ledger.failAllPending(Outcome.PERMANENT_FAILURE, "message has 8-bit content but " + endpoint
                 + " does not advertise 8BITMIME, and converting it would alter the message");

@@ -4,77 +4,76 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * What MAIL FROM must declare about a message: whether it has 8-bit bytes at all (BODY=8BITMIME)
- * and whether its header section does (UTF-8 headers, RFC 6532, which SMTPUTF8 announces).
+ * What MAIL FROM must declare about a message, and whether SMTP can carry it at all: whether it
+ * has 8-bit bytes (BODY=8BITMIME), whether its header section does (UTF-8 headers, RFC 6532,
+ * which SMTPUTF8 announces), and its longest line.
  *
  * @param eightBit some byte of the message is 0x80 or above
  * @param eightBitHeaders some byte of the header section is 0x80 or above
+ * @param longestLine octets on the longest line, line ending not counted
  */
-record MessageTraits(boolean eightBit, boolean eightBitHeaders) {
+record MessageTraits(boolean eightBit, boolean eightBitHeaders, long longestLine) {
+    /** RFC 5321 4.5.3.1.6: 1000 octets with the CRLF. */
+    static final int MAX_LINE_OCTETS = 998;
 
     static MessageTraits scan(MessageSource message) throws IOException {
         Scanner scanner = new Scanner();
-        try {
-            message.writeTo(scanner);
-        } catch (Scanner.Done done) {
-            // both answers are known: the rest of the message cannot change them
-        }
-        return new MessageTraits(scanner.eightBit, scanner.eightBitHeaders);
+        message.writeTo(scanner);
+        return new MessageTraits(scanner.eightBit, scanner.eightBitHeaders, Math.max(scanner.longestLine, scanner.lineLength));
     }
 
-    /** Counts as it is written to; stops the write early once both answers are yes. */
+    boolean hasOverlongLine() {
+        return longestLine > MAX_LINE_OCTETS;
+    }
+
+    /** Counts as it is written to. */
     private static final class Scanner extends OutputStream {
         private boolean inHeaders = true;
-        /** Bytes on the current header line, CR not counted: a line feed ending an empty line ends the headers. */
-        private int lineLength;
+        /** Bytes on the current line, CR not counted: a line feed ending an empty line ends the headers. */
+        private long lineLength;
+        private long longestLine;
         private boolean eightBit;
         private boolean eightBitHeaders;
 
         @Override
-        public void write(int b) throws IOException {
+        public void write(int b) {
             int value = b & 0xff;
             if (value >= 0x80) {
                 eightBit = true;
-                if (inHeaders) {
-                    eightBitHeaders = true;
-                    throw new Done();
-                }
+                eightBitHeaders |= inHeaders;
             }
-            if (inHeaders) {
-                if (value == '\n') {
-                    inHeaders = lineLength > 0;
-                    lineLength = 0;
-                } else if (value != '\r') {
-                    lineLength++;
-                }
+            if (value == '\n') {
+                inHeaders &= lineLength > 0;
+                endLine();
+            } else if (value != '\r') {
+                lineLength++;
             }
         }
 
         @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
+        public void write(byte[] bytes, int offset, int length) {
             int i = offset;
             int end = offset + length;
             while (i < end && inHeaders) {
                 write(bytes[i++]);
             }
+            // the body: the same counts, in a loop the JIT keeps tight
             for (; i < end; i++) {
-                if (bytes[i] < 0) {
-                    eightBit = true;
-                    throw new Done();
+                byte b = bytes[i];
+                if (b == '\n') {
+                    endLine();
+                } else if (b != '\r') {
+                    lineLength++;
+                    eightBit |= b < 0;
                 }
             }
         }
 
-        /** Ends the scan early; never leaves this class. */
-        private static final class Done extends IOException {
-            Done() {
-                super(null, null);
+        private void endLine() {
+            if (lineLength > longestLine) {
+                longestLine = lineLength;
             }
-
-            @Override
-            public synchronized Throwable fillInStackTrace() {
-                return this;
-            }
+            lineLength = 0;
         }
     }
 }
