@@ -19,6 +19,8 @@ import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.MemoryJamesServerMain;
 import org.apache.james.utils.DataProbeImpl;
 
+import com.google.inject.Module;
+
 /**
  * A real Apache James 3.8.1 memory server, in this JVM, whose processor chain hands every mail to
  * RemoteForwardMailet. With no targets it also starts a {@link MailSink} and forwards there, so a
@@ -51,29 +53,40 @@ public final class ForwardingJames implements Closeable {
      * @param onLanded told of each message the embedded sink stores
      * @param errorMailets the mailets of the error processor, as XML
      * @param users James users (address to password) that SMTP clients may authenticate as; their domains are added
+     * @param workDir the folder James works in (conf, var); empty: a new temporary one. Reusing one
+     *                is how a James is restarted over what it stored
+     * @param overrides Guice modules put over the memory server's (a persistent mail queue, say)
      */
     public record Options(Optional<Path> conf, List<String> targets, Map<String, String> parameters, Optional<Integer> smtpPort,
-                   Consumer<MailSink.Landed> onLanded, String errorMailets, Map<String, String> users) {
+                   Consumer<MailSink.Landed> onLanded, String errorMailets, Map<String, String> users,
+                   Optional<Path> workDir, List<Module> overrides) {
         /** Failed recipients are kept in a memory repository, as James's default error processor does. */
         public static final String KEEP_FAILURES = "      <mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/error/</repositoryPath></mailet>";
 
         /** Forward with the given parameters (targets among them, or none for the embedded sink). */
         public static Options forwarding(Map<String, String> parameters, String errorMailets) {
-            return new Options(Optional.empty(), List.of(), parameters, Optional.empty(), landed -> { }, errorMailets, Map.of());
+            return new Options(Optional.empty(), List.of(), parameters, Optional.empty(), landed -> { }, errorMailets, Map.of(),
+                Optional.empty(), List.of());
         }
 
         /** Runs an operator's James conf folder as it is, SMTP on {@code smtpPort}. */
         public static Options ofConf(Path conf, int smtpPort) {
-            return new Options(Optional.of(conf), List.of(), Map.of(), Optional.of(smtpPort), landed -> { }, KEEP_FAILURES, Map.of());
+            return new Options(Optional.of(conf), List.of(), Map.of(), Optional.of(smtpPort), landed -> { }, KEEP_FAILURES, Map.of(),
+                Optional.empty(), List.of());
         }
 
         public Options withUsers(Map<String, String> users) {
-            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users);
+            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users, workDir, overrides);
+        }
+
+        public Options in(Path workDir, Module... overrides) {
+            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users, Optional.of(workDir), List.of(overrides));
         }
     }
 
     public static ForwardingJames start(Options options) throws Exception {
-        Path workDir = Files.createTempDirectory("forwarding-james-");
+        Path workDir = options.workDir().isPresent() ? Files.createDirectories(options.workDir().get())
+            : Files.createTempDirectory("forwarding-james-");
         MailSink sink = null;
         int smtpPort;
         if (options.conf().isPresent()) {
@@ -98,7 +111,8 @@ public final class ForwardingJames implements Closeable {
         }
         GuiceJamesServer server = MemoryJamesServerMain.createServer(MemoryJamesConfiguration.builder()
             .workingDirectory(workDir.toFile())
-            .build());
+            .build())
+            .overrideWith(options.overrides().toArray(Module[]::new));
         try {
             server.start();
             addUsers(server, options.users());
@@ -228,6 +242,6 @@ public final class ForwardingJames implements Closeable {
         }
         return new Options(conf, targets, parameters, port,
             landed -> System.out.println("Mail landed: " + landed.file() + " (from <" + landed.sender() + "> to " + landed.recipients() + ")"),
-            Options.KEEP_FAILURES, Map.of());
+            Options.KEEP_FAILURES, Map.of(), Optional.empty(), List.of());
     }
 }

@@ -45,6 +45,11 @@ public class CollectingMailet extends GenericMailet {
         return collected;
     }
 
+    /** What reached the error processor so far, without waiting. */
+    static List<Collected> collected() {
+        return List.copyOf(COLLECTED);
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public void service(Mail mail) {

@@ -6,6 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import javax.inject.Inject;
+import javax.inject.Singleton;
+
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -17,19 +20,21 @@ import org.remoteforward.sender.Credentials;
  * JVM's memory only. A mail carries a random token ({@value #TOKEN_NAME}), never the credentials:
  * whatever James writes to a queue or repository holds nothing secret. The price: after a restart
  * the credentials are gone and such mails fail with a clear error rather than go out unauthenticated.
+ *
+ * <p>One per James server: Guice hands the same instance to {@code ForwardCredentialsHook} (which
+ * deposits) and to RemoteForwardMailet (which takes), and a James started again gets an empty one.
  */
+@Singleton
 public final class CredentialsVault {
     public static final String TOKEN_NAME = "org.remoteforward.credentialsToken";
     public static final AttributeName TOKEN = AttributeName.of(TOKEN_NAME);
 
-    private static final CredentialsVault SHARED = new CredentialsVault();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Map<String, Credentials> byToken = new ConcurrentHashMap<>();
 
-    /** The vault of this JVM: what the SMTP side deposits, the mailet finds. */
-    public static CredentialsVault shared() {
-        return SHARED;
+    @Inject
+    public CredentialsVault() {
     }
 
     /** Keeps the credentials and marks the mail with the token that finds them again. */
@@ -47,6 +52,11 @@ public final class CredentialsVault {
             .map(attribute -> attribute.getValue().getValue())
             .filter(String.class::isInstance)
             .map(token -> byToken.get((String) token));
+    }
+
+    /** Whether the mail was received with credentials, held by this vault or by the JVM before a restart. */
+    public boolean hadCredentialsFor(Mail mail) {
+        return mail.getAttribute(TOKEN).isPresent();
     }
 
     /** Forgets the mail's credentials once nothing will be sent with them again. */

@@ -74,7 +74,9 @@ final class DeliveryAttempts {
             credentials);
 
         DeliveryMetrics.Attempt clocks = metrics.start();
-        DeliveryResult result = sender.deliver(envelope, new MailMessageSource(mail));
+        DeliveryResult result = auth == AuthMode.FORWARD && credentials.isEmpty() && vault.hadCredentialsFor(mail)
+            ? credentialsLost(envelope)
+            : sender.deliver(envelope, new MailMessageSource(mail));
         metrics.record(clocks, result);
 
         List<RecipientResult> retry = new ArrayList<>();
@@ -135,5 +137,14 @@ final class DeliveryAttempts {
             .collect(Collectors.joining(", "));
         LOGGER.info("mail {} attempt {} via {}: delivered [{}] failed [{}]{}", mail.getName(), attempt, endpoint, delivered, failed,
             retryIn.map(d -> "; next attempt in " + d).orElse(""));
+    }
+
+    /** The mail was received with credentials that lived in memory only, and this JVM no longer has them. */
+    private static DeliveryResult credentialsLost(Envelope envelope) {
+        String detail = "auth forward: the credentials this message's client authenticated with were kept in memory only"
+            + " and are gone (James restarted since the message was received); it cannot be sent on the client's behalf";
+        return new DeliveryResult(envelope.recipients().stream().distinct()
+            .map(recipient -> new RecipientResult(recipient, Outcome.PERMANENT_FAILURE, Optional.empty(), detail, Optional.empty()))
+            .toList());
     }
 }

@@ -1,5 +1,7 @@
 package org.remoteforward.mailet;
 
+import java.time.Duration;
+
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.mailet.Mail;
@@ -11,20 +13,25 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * Takes mails off the outgoing queue, {@code threads} at a time, and delivers each. An item is
  * acknowledged only once its mail is wholly dealt with (delivered, bounced, or back in the queue
- * for a retry); if that fails, the queue gets it back.
+ * for a retry); if that fails, the queue gets it back. Should the queue itself fail to hand over
+ * the next mail (a broker that hiccups), the workers ask again after a pause rather than stop.
  */
 final class QueueWorkers implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(QueueWorkers.class);
+    private static final Duration PAUSE_AFTER_QUEUE_FAILURE = Duration.ofSeconds(1);
 
     private final MailQueue queue;
     private final int threads;
     private final Delivery delivery;
     private Scheduler scheduler;
+    private Scheduler dequeuer;
     private Disposable subscription;
+    private volatile boolean closing;
 
     /** What to do with each dequeued mail. */
     @FunctionalInterface
@@ -40,9 +47,23 @@ final class QueueWorkers implements AutoCloseable {
 
     void start() {
         scheduler = Schedulers.newBoundedElastic(threads, Integer.MAX_VALUE, "remote-forward-delivery");
-        subscription = Flux.from(queue.deQueue())
+        // Some queues block the thread that asks for the next item (the JMS/ActiveMQ queue waits in
+        // receive()); asked from init(), that would hold James's start-up forever.
+        dequeuer = Schedulers.newSingle("remote-forward-dequeue");
+        subscription = Flux.defer(queue::deQueue)
+            .subscribeOn(dequeuer)
+            .doOnError(this::reportQueueFailure)
+            .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, PAUSE_AFTER_QUEUE_FAILURE).filter(failure -> !closing))
             .flatMap(item -> Mono.fromRunnable(() -> handle(item)).subscribeOn(scheduler), threads)
-            .subscribe();
+            .subscribe(item -> { }, this::reportQueueFailure);
+    }
+
+    private void reportQueueFailure(Throwable failure) {
+        // closing interrupts a queue that waits for the next mail: that is no failure
+        if (!closing) {
+            LOGGER.error("queue {} failed to hand over the next mail; asking again in {}", queue.getName().asString(),
+                PAUSE_AFTER_QUEUE_FAILURE, failure);
+        }
     }
 
     private void handle(MailQueue.MailQueueItem item) {
@@ -64,8 +85,12 @@ final class QueueWorkers implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         if (subscription != null) {
             subscription.dispose();
+        }
+        if (dequeuer != null) {
+            dequeuer.dispose();
         }
         if (scheduler != null) {
             scheduler.dispose();

@@ -56,8 +56,8 @@ public class RemoteForwardMailet extends GenericMailet {
     private QueueWorkers workers;
 
     @Inject
-    public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory) {
-        this(queues, metricFactory, CredentialsVault.shared(), Clock.systemUTC());
+    public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault) {
+        this(queues, metricFactory, vault, Clock.systemUTC());
     }
 
     RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, Clock clock) {

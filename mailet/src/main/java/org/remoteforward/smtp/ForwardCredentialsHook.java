@@ -2,6 +2,8 @@ package org.remoteforward.smtp;
 
 import java.util.Optional;
 
+import javax.inject.Inject;
+
 import org.apache.james.core.Username;
 import org.apache.james.protocols.api.OidcSASLConfiguration;
 import org.apache.james.protocols.api.ProtocolSession;
@@ -36,11 +38,8 @@ public class ForwardCredentialsHook implements AuthHook, JamesMessageHook {
     private record Offered(Username username, Credentials credentials) {
     }
 
-    public ForwardCredentialsHook() {
-        this(CredentialsVault.shared());
-    }
-
-    ForwardCredentialsHook(CredentialsVault vault) {
+    @Inject
+    public ForwardCredentialsHook(CredentialsVault vault) {
         this.vault = vault;
     }
 

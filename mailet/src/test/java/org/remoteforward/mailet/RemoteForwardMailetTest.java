@@ -10,6 +10,8 @@ import java.util.Base64;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.junit.jupiter.api.BeforeEach;
@@ -126,6 +128,25 @@ class RemoteForwardMailetTest {
         assertThat(MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg()))
             .contains("Final-Recipient: rfc822; b@example.com")
             .contains("auth forward needs the original client's credentials");
+    }
+
+    @Test
+    void authForwardWhoseCredentialsDidNotSurviveARestartIsBouncedNotSentUnauthenticated() throws Exception {
+        // the port refuses connections: were the mailet to try, the failure would be temporary, not a bounce
+        RemoteForwardMailet mailet = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "auth", "forward",
+            "heloName", "relay.test", "inline", "yes");
+        Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
+        // a token from a previous JVM, as a persistent queue hands it back after James restarted
+        mail.setAttribute(new Attribute(CredentialsVault.TOKEN, AttributeValue.of("token-of-a-previous-jvm")));
+
+        mailet.service(mail);
+
+        assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+        assertThat(harness.queued("remote-forward")).isEmpty();
+        assertThat(harness.dsns()).hasSize(1);
+        assertThat(MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg()))
+            .contains("Final-Recipient: rfc822; b@example.com")
+            .contains("kept in memory only and are gone (James restarted");
     }
 
     @Test

@@ -1,0 +1,151 @@
+package org.remoteforward.mailet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.test.FakeMail;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
+
+class QueueWorkersTest {
+
+    /**
+     * Like James's JMS/ActiveMQ queue: asking for the next item blocks the asking thread until
+     * one arrives. A mailet whose init() asked on its own thread would hold James's start-up.
+     */
+    private static final class BlockingQueueOnRequest implements MailQueue {
+        private final BlockingQueue<Mail> mails = new LinkedBlockingQueue<>();
+        final List<MailQueueItem.CompletionStatus> completions = new CopyOnWriteArrayList<>();
+        final CountDownLatch completed = new CountDownLatch(2);
+        final CountDownLatch interrupted = new CountDownLatch(1);
+        final AtomicInteger failuresToCome;
+
+        BlockingQueueOnRequest(int failuresToCome) {
+            this.failuresToCome = new AtomicInteger(failuresToCome);
+        }
+
+        @Override
+        public MailQueueName getName() {
+            return MailQueueName.of("blocking");
+        }
+
+        @Override
+        public void enQueue(Mail mail, Duration delay) {
+            mails.add(mail);
+        }
+
+        @Override
+        public void enQueue(Mail mail) {
+            mails.add(mail);
+        }
+
+        @Override
+        public Publisher<Void> enqueueReactive(Mail mail) {
+            return Mono.fromRunnable(() -> mails.add(mail));
+        }
+
+        @Override
+        public Publisher<MailQueueItem> deQueue() {
+            if (failuresToCome.getAndDecrement() > 0) {
+                return Flux.error(new MailQueueException("the broker hiccups"));
+            }
+            // shaped like James's JMS queue: one blocking receive per item, repeated
+            return Mono.defer(this::takeOne).repeat();
+        }
+
+        private Mono<MailQueueItem> takeOne() {
+            try {
+                Mail mail = mails.take();
+                return Mono.just(new MailQueueItem() {
+                    @Override
+                    public Mail getMail() {
+                        return mail;
+                    }
+
+                    @Override
+                    public void done(CompletionStatus status) {
+                        completions.add(status);
+                        completed.countDown();
+                    }
+                });
+            } catch (InterruptedException e) {
+                // counted once the error has travelled all the way down
+                return Mono.<MailQueueItem>error(new MailQueueException("Unable to dequeue next message", e))
+                    .doFinally(signal -> interrupted.countDown());
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void startReturnsAtOnceWhenTheQueueBlocksTheThreadThatAsksForAMail() throws Exception {
+        BlockingQueueOnRequest queue = new BlockingQueueOnRequest(0);
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        QueueWorkers workers = new QueueWorkers(queue, 2, mail -> {
+            if (mail.getName().equals("broken")) {
+                throw new IllegalStateException("delivery blew up");
+            }
+            delivered.add(mail.getName());
+        });
+
+        List<Throwable> dropped = new CopyOnWriteArrayList<>();
+        Hooks.onErrorDropped(dropped::add);
+        try {
+            // a liveness bound, not a performance figure: without its own dequeue thread start() never returns
+            assertTimeoutPreemptively(Duration.ofSeconds(30), workers::start);
+
+            queue.enQueue(FakeMail.builder().name("first").build());
+            queue.enQueue(FakeMail.builder().name("broken").build());
+            assertThat(queue.completed.await(30, TimeUnit.SECONDS)).isTrue();
+            workers.close();
+            assertThat(queue.interrupted.await(30, TimeUnit.SECONDS)).as("closing interrupts the waiting queue").isTrue();
+        } finally {
+            workers.close();
+            Hooks.resetOnErrorDropped();
+        }
+
+        assertThat(dropped).as("errors Reactor would log as dropped").isEmpty();
+
+        assertThat(delivered).containsExactly("first");
+        assertThat(queue.completions).containsExactlyInAnyOrder(
+            MailQueue.MailQueueItem.CompletionStatus.SUCCESS, MailQueue.MailQueueItem.CompletionStatus.RETRY);
+    }
+
+    @Test
+    void aQueueThatFailsToHandOverTheNextMailIsAskedAgain() throws Exception {
+        BlockingQueueOnRequest queue = new BlockingQueueOnRequest(2);
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        QueueWorkers workers = new QueueWorkers(queue, 2, mail -> delivered.add(mail.getName()));
+
+        try {
+            workers.start();
+            queue.enQueue(FakeMail.builder().name("first").build());
+            queue.enQueue(FakeMail.builder().name("second").build());
+            assertThat(queue.completed.await(30, TimeUnit.SECONDS)).as("both mails handled despite two failures").isTrue();
+        } finally {
+            workers.close();
+        }
+
+        assertThat(delivered).containsExactlyInAnyOrder("first", "second");
+        assertThat(queue.failuresToCome.get()).isNegative();
+    }
+}
