@@ -1,12 +1,15 @@
 package org.remoteforward.it;
 
+import static org.remoteforward.it.SmtpLines.path;
+import static org.remoteforward.it.SmtpLines.readLine;
+import static org.remoteforward.it.SmtpLines.readMessage;
+import static org.remoteforward.it.SmtpLines.reply;
+
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,47 +98,4 @@ final class MailSink extends LoopbackListener {
             + recipients.stream().map(r -> "RCPT TO:<" + r + ">\n").reduce("", String::concat));
         return new Landed(file, sender, List.copyOf(recipients));
     }
-
-    private static String path(String command) {
-        int open = command.indexOf('<');
-        int close = command.indexOf('>', open + 1);
-        return open < 0 || close < 0 ? "" : command.substring(open + 1, close);
-    }
-
-    private static void reply(OutputStream out, String text) throws IOException {
-        out.write((text + "\r\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b >= 0; b = in.read()) {
-            if (b == '\n') {
-                String text = line.toString(StandardCharsets.UTF_8);
-                return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-            }
-            line.write(b);
-        }
-        return null;
-    }
-
-    /** Reads CRLF lines up to the lone dot, undoing dot-stuffing. */
-    private static byte[] readMessage(InputStream in) throws IOException {
-        ByteArrayOutputStream message = new ByteArrayOutputStream();
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b >= 0; b = in.read()) {
-            line.write(b);
-            if (b == '\n') {
-                byte[] bytes = line.toByteArray();
-                line.reset();
-                if (bytes.length == 3 && bytes[0] == '.' && bytes[1] == '\r') {
-                    return message.toByteArray();
-                }
-                int start = bytes[0] == '.' ? 1 : 0;
-                message.write(bytes, start, bytes.length - start);
-            }
-        }
-        throw new IOException("connection closed during DATA");
-    }
-
 }
