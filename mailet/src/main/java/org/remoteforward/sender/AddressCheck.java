@@ -55,4 +55,12 @@ final class AddressCheck {
             return Optional.empty();
         }
     }
+
+    /** The address as it goes on the wire: as is where SMTPUTF8 is offered or it is ASCII, else with A-label domains; empty when it cannot go. */
+    static Optional<String> wireForm(String address, boolean smtputf8) {
+        if (smtputf8 || isAscii(address)) {
+            return Optional.of(address);
+        }
+        return asciiForm(address);
+    }
 }

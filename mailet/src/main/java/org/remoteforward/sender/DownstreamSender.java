@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +51,7 @@ public final class DownstreamSender implements AutoCloseable {
         if (!precheck(envelope, ledger)) {
             return ledger.result();
         }
-        String identity = identity(envelope);
+        String identity = identity(envelope.credentials());
         SmtpSession session;
         try {
             session = pool.acquire(identity);
@@ -73,15 +74,26 @@ public final class DownstreamSender implements AutoCloseable {
     }
 
     /**
+     * Begins a transaction the caller drives step by step, for a caller that relays its own SMTP
+     * client's commands as they come and answers it with the downstream's replies.
+     *
+     * @param credentials the client's, for {@code auth forward}
+     * @param declaredSize the size the client declared in MAIL FROM, if it did
+     */
+    public LiveTransaction begin(String sender, Optional<Credentials> credentials, OptionalLong declaredSize) {
+        return LiveTransaction.begin(settings, pool, identity(credentials), sender, credentials, declaredSize);
+    }
+
+    /**
      * Who a session authenticates as, so a pooled session is only reused for the same identity.
      * Forwarded credentials count by user and a digest of the password, never kept in clear.
      */
-    private String identity(Envelope envelope) {
+    private String identity(Optional<Credentials> forwarded) {
         return switch (settings.auth()) {
             case OFF -> "";
             case EXTERNAL -> "external";
             case PLAIN -> "plain:" + settings.configuredCredentials().orElseThrow().username();
-            case FORWARD -> envelope.credentials().map(c -> "forward:" + c.username() + ":" + digest(c.password())).orElse("");
+            case FORWARD -> forwarded.map(c -> "forward:" + c.username() + ":" + digest(c.password())).orElse("");
         };
     }
 

@@ -2,10 +2,7 @@ package org.remoteforward.sender;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +56,7 @@ final class MailTransaction {
             return;
         }
         int finalReplies = settings.protocol() == Protocol.LMTP ? accepted.size() : 1;
-        Iterator<String> owners = accepted.iterator();
-        SmtpSession.ReplyHandler decide = reply -> decideFinal(accepted, owners, reply);
+        SmtpSession.ReplyHandler decide = ledger.finalReplies(settings.protocol(), accepted);
         if (chunking) {
             Reply refused = session.transferChunked(message, finalReplies, decide);
             if (refused != null) {
@@ -88,32 +84,22 @@ final class MailTransaction {
         Capabilities capabilities = session.capabilities();
         Endpoint endpoint = session.endpoint();
         long size = message.size();
-        if (size >= 0 && capabilities.maxSize().isPresent() && size > capabilities.maxSize().getAsLong()) {
-            ledger.failAllPending(Outcome.PERMANENT_FAILURE, "message of " + size + " bytes is larger than the SIZE limit of "
-                + capabilities.maxSize().getAsLong() + " bytes that " + endpoint + " advertises");
-            return Optional.empty();
-        }
         boolean smtputf8 = capabilities.has("SMTPUTF8");
         // needed whatever the server offers: to declare 8-bit content where it can go, to refuse it where it cannot
         MessageTraits traits = MessageTraits.scan(message);
-        if (traits.hasOverlongLine()) {
-            ledger.failAllPending(Outcome.PERMANENT_FAILURE, "message has a line of " + traits.longestLine()
-                + " octets; SMTP allows " + MessageTraits.MAX_LINE_OCTETS + " (RFC 5321 4.5.3.1.6), and folding it would alter the message");
+        Optional<String> unsendable = traits.unsendableTo(size, capabilities, endpoint);
+        if (unsendable.isPresent()) {
+            ledger.failAllPending(Outcome.PERMANENT_FAILURE, unsendable.get());
             return Optional.empty();
         }
-        if (traits.eightBit() && !capabilities.has("8BITMIME")) {
-            ledger.failAllPending(Outcome.PERMANENT_FAILURE, "message has 8-bit content but " + endpoint
-                + " does not advertise 8BITMIME, and converting it would alter the message");
-            return Optional.empty();
-        }
-        Optional<String> sender = wireForm(envelope.sender(), smtputf8);
+        Optional<String> sender = AddressCheck.wireForm(envelope.sender(), smtputf8);
         if (sender.isEmpty()) {
             ledger.failAllPending(Outcome.PERMANENT_FAILURE, "sender " + envelope.sender()
                 + " needs SMTPUTF8, which " + endpoint + " does not advertise");
             return Optional.empty();
         }
         for (String recipient : ledger.pending()) {
-            Optional<String> wire = wireForm(recipient, smtputf8);
+            Optional<String> wire = AddressCheck.wireForm(recipient, smtputf8);
             if (wire.isPresent()) {
                 wireRecipients.put(recipient, wire.get());
             } else {
@@ -205,15 +191,6 @@ final class MailTransaction {
         }
     }
 
-    /** A final reply: LMTP gives one per accepted recipient, in order; SMTP one for all. */
-    private void decideFinal(List<String> accepted, Iterator<String> owners, Reply reply) {
-        if (settings.protocol() == Protocol.LMTP) {
-            decideAfterData(owners.next(), reply);
-        } else {
-            accepted.forEach(r -> decideAfterData(r, reply));
-        }
-    }
-
     private static final MessageSource EMPTY = new MessageSource() {
         @Override
         public long size() {
@@ -226,59 +203,10 @@ final class MailTransaction {
         }
     };
 
-    private void decideAfterData(String recipient, Reply reply) {
-        if (reply.isPositive()) {
-            ledger.delivered(recipient, reply);
-        } else {
-            ledger.refused(recipient, reply, "the message");
-        }
-    }
-
     /** False when AUTH decided every recipient; true to go on. */
     private boolean authenticate() throws IOException {
-        if (settings.auth() != AuthMode.OFF && identity.equals(session.authenticatedAs())) {
-            // a pooled session, already authenticated as this very identity
-            return true;
-        }
-        switch (settings.auth()) {
-            case OFF:
-                return true;
-            case EXTERNAL: {
-                // an empty initial response: the identity is the certificate's
-                Reply reply = session.command("AUTH EXTERNAL =");
-                if (reply.isIntermediate()) {
-                    reply = session.command("=");
-                }
-                return authOutcome(reply);
-            }
-            default: {
-                Credentials credentials = settings.auth() == AuthMode.FORWARD
-                    ? envelope.credentials().orElseThrow()
-                    : settings.configuredCredentials().orElseThrow();
-                String response = Base64.getEncoder().encodeToString(
-                    ("\0" + credentials.username() + "\0" + credentials.password()).getBytes(StandardCharsets.UTF_8));
-                Reply reply = session.secretCommand("AUTH PLAIN " + response, "AUTH PLAIN <redacted>");
-                if (reply.isIntermediate()) {
-                    reply = session.secretCommand(response, "<redacted>");
-                }
-                return authOutcome(reply);
-            }
-        }
-    }
-
-    private boolean authOutcome(Reply reply) {
-        if (reply.isPositive()) {
-            session.authenticated(identity);
-            return true;
-        }
-        ledger.refusedAllPending(reply, "AUTH");
-        return false;
-    }
-
-    private static Optional<String> wireForm(String address, boolean smtputf8) {
-        if (smtputf8 || AddressCheck.isAscii(address)) {
-            return Optional.of(address);
-        }
-        return AddressCheck.asciiForm(address);
+        Optional<Reply> refused = Authentication.authenticate(session, settings, identity, envelope.credentials());
+        refused.ifPresent(reply -> ledger.refusedAllPending(reply, "AUTH"));
+        return refused.isEmpty();
     }
 }

@@ -2,6 +2,7 @@ package org.remoteforward.sender;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Optional;
 
 /**
  * What MAIL FROM must declare about a message, and whether SMTP can carry it at all: whether it
@@ -24,6 +25,26 @@ record MessageTraits(boolean eightBit, boolean eightBitHeaders, long longestLine
 
     boolean hasOverlongLine() {
         return longestLine > MAX_LINE_OCTETS;
+    }
+
+    /**
+     * Why the message of {@code size} bytes (-1: unknown) cannot go to the endpoint unaltered:
+     * over its SIZE limit, a line SMTP cannot carry, 8-bit content it does not take; empty when it can.
+     */
+    Optional<String> unsendableTo(long size, Capabilities capabilities, Endpoint endpoint) {
+        if (size >= 0 && capabilities.maxSize().isPresent() && size > capabilities.maxSize().getAsLong()) {
+            return Optional.of("message of " + size + " bytes is larger than the SIZE limit of "
+                + capabilities.maxSize().getAsLong() + " bytes that " + endpoint + " advertises");
+        }
+        if (hasOverlongLine()) {
+            return Optional.of("message has a line of " + longestLine + " octets; SMTP allows " + MAX_LINE_OCTETS
+                + " (RFC 5321 4.5.3.1.6), and folding it would alter the message");
+        }
+        if (eightBit && !capabilities.has("8BITMIME")) {
+            return Optional.of("message has 8-bit content but " + endpoint
+                + " does not advertise 8BITMIME, and converting it would alter the message");
+        }
+        return Optional.empty();
     }
 
     /** Counts as it is written to. */

@@ -1,6 +1,7 @@
 package org.remoteforward.sender;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,23 @@ final class ResultLedger {
 
     void failAllPending(Outcome outcome, String cause) {
         pending().forEach(r -> failed(r, outcome, cause));
+    }
+
+    /**
+     * Decides the accepted recipients from the replies after the message: LMTP gives one per
+     * accepted recipient, in order; SMTP one for all.
+     */
+    SmtpSession.ReplyHandler finalReplies(Protocol protocol, List<String> accepted) {
+        Iterator<String> owners = accepted.iterator();
+        return reply -> {
+            for (String recipient : protocol == Protocol.LMTP ? List.of(owners.next()) : accepted) {
+                if (reply.isPositive()) {
+                    delivered(recipient, reply);
+                } else {
+                    refused(recipient, reply, "the message");
+                }
+            }
+        };
     }
 
     private String where() {

@@ -1,0 +1,167 @@
+package org.remoteforward.sender;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.remoteforward.testing.Messages;
+import org.remoteforward.testing.ScriptedServer;
+import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.SettingsBuilder;
+import org.remoteforward.testing.Started;
+
+class LiveTransactionTest {
+    @RegisterExtension
+    final Started started = new Started();
+
+    private static Script greeted(String... ehloLines) {
+        return Script.of().send("220 mx.test ESMTP").expect("EHLO client.test").send(ehloLines);
+    }
+
+    @Test
+    void eachStepAnswersWithTheDownstreamsOwnReply() throws Exception {
+        ScriptedServer server = started.tcp(greeted("250-mx.test", "250-SIZE 1000000", "250 8BITMIME")
+            .expect("MAIL FROM:<a@example.com> SIZE=120 BODY=8BITMIME").send("250 2.1.0 sender ok")
+            .expect("RCPT TO:<known@example.com>").send("250 2.1.5 recipient ok")
+            .expect("RCPT TO:<unknown@example.com>").send("550 5.1.1 <unknown@example.com>: user unknown")
+            .expect("DATA").send("354 go ahead")
+            .receiveMessage().send("250 2.0.0 queued as 42")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.of(120))) {
+            assertThat(transaction.mailReply()).isEqualTo(Reply.of(250, "2.1.0 sender ok"));
+            assertThat(transaction.recipient("known@example.com")).isEqualTo(Reply.of(250, "2.1.5 recipient ok"));
+            assertThat(transaction.recipient("unknown@example.com"))
+                .isEqualTo(Reply.of(550, "5.1.1 <unknown@example.com>: user unknown"));
+            assertThat(transaction.accepted()).containsExactly("known@example.com");
+
+            DeliveryResult result = transaction.data(Messages.of(Messages.SIMPLE));
+
+            assertThat(result.recipients()).hasSize(1);
+            assertThat(result.of("known@example.com").reply()).contains(Reply.of(250, "2.0.0 queued as 42"));
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+        assertThat(new String(server.onlyConversation().onlyMessage(), StandardCharsets.UTF_8)).isEqualTo(Messages.SIMPLE);
+    }
+
+    @Test
+    void aTemporaryFailureAfterTheMessageIsTheDownstreamsReply() throws Exception {
+        ScriptedServer server = started.tcp(greeted("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go ahead")
+            .receiveMessage().send("451 4.3.0 try again later")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+            transaction.recipient("b@example.com");
+            RecipientResult result = transaction.data(Messages.of(Messages.SIMPLE)).of("b@example.com");
+
+            assertThat(result.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+            assertThat(result.reply()).contains(Reply.of(451, "4.3.0 try again later"));
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void lmtpGivesEachRecipientItsOwnReply() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 lmtp.test LMTP").expect("LHLO client.test").send("250 lmtp.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<one@example.com>").send("250 ok")
+            .expect("RCPT TO:<two@example.com>").send("250 ok")
+            .expect("DATA").send("354 go ahead")
+            .receiveMessage().send("250 2.0.0 one saved", "452 4.2.2 two is over quota")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp());
+
+        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+            transaction.recipient("one@example.com");
+            transaction.recipient("two@example.com");
+            DeliveryResult result = transaction.data(Messages.of(Messages.SIMPLE));
+
+            assertThat(result.of("one@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
+            assertThat(result.of("two@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+            assertThat(result.of("two@example.com").reply()).contains(Reply.of(452, "4.2.2 two is over quota"));
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void noUsableEndpointIsATemporaryFailureForTheSenderAndEveryRecipient() throws Exception {
+        DownstreamSender sender = started.sender(SettingsBuilder.to("tcp://127.0.0.1:1"));
+
+        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+            assertThat(transaction.mailReply().code()).isEqualTo(451);
+            assertThat(transaction.mailReply().text()).startsWith("downstream unavailable:").contains("127.0.0.1:1");
+            assertThat(transaction.recipient("b@example.com")).isEqualTo(transaction.mailReply());
+            assertThat(transaction.endpoint()).isEmpty();
+        }
+        sender.close();
+    }
+
+    @Test
+    void authForwardAuthenticatesAsTheClientAndWithoutItRefusesBeforeConnecting() throws Exception {
+        String payload = Base64.getEncoder().encodeToString("\0alice\0secret".getBytes(StandardCharsets.UTF_8));
+        ScriptedServer server = started.tcp(greeted("250-mx.test", "250 AUTH PLAIN")
+            .expect("AUTH PLAIN " + payload).send("235 2.7.0 ok")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).auth(AuthMode.FORWARD));
+
+        try (LiveTransaction anonymous = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+            assertThat(anonymous.mailReply().code()).isEqualTo(530);
+            assertThat(anonymous.recipient("b@example.com").code()).isEqualTo(530);
+        }
+        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.of(new Credentials("alice", "secret")),
+            OptionalLong.empty())) {
+            assertThat(transaction.recipient("b@example.com").code()).isEqualTo(250);
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void aMessageTheDownstreamCannotTakeUnalteredFailsForGoodWithoutData() throws Exception {
+        ScriptedServer server = started.tcp(greeted("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+            transaction.recipient("b@example.com");
+            RecipientResult result = transaction.data(Messages.of("Subject: 8bit\r\n\r\ncaf\u00e9\r\n")).of("b@example.com");
+
+            assertThat(result.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+            assertThat(result.detail()).contains("does not advertise 8BITMIME");
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void anAddressWithALineBreakNeverReachesTheWire() throws Exception {
+        ScriptedServer server = started.tcp(greeted("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+            assertThat(transaction.recipient("b@example.com>\r\nDATA").code()).isEqualTo(553);
+            assertThat(transaction.accepted()).isEmpty();
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+}
