@@ -56,31 +56,39 @@ public final class ForwardingJames implements Closeable {
      * @param workDir the folder James works in (conf, var); empty: a new temporary one. Reusing one
      *                is how a James is restarted over what it stored
      * @param overrides Guice modules put over the memory server's (a persistent mail queue, say)
+     * @param synchronous parameters of ForwardingRcptHook, which then forwards during the SMTP
+     *                    transaction; empty: James's SMTP server does not forward by itself
      */
     public record Options(Optional<Path> conf, List<String> targets, Map<String, String> parameters, Optional<Integer> smtpPort,
                    Consumer<MailSink.Landed> onLanded, String errorMailets, Map<String, String> users,
-                   Optional<Path> workDir, List<Module> overrides) {
+                   Optional<Path> workDir, List<Module> overrides, Map<String, String> synchronous) {
         /** Failed recipients are kept in a memory repository, as James's default error processor does. */
         public static final String KEEP_FAILURES = "      <mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/error/</repositoryPath></mailet>";
 
         /** Forward with the given parameters (targets among them, or none for the embedded sink). */
         public static Options forwarding(Map<String, String> parameters, String errorMailets) {
             return new Options(Optional.empty(), List.of(), parameters, Optional.empty(), landed -> { }, errorMailets, Map.of(),
-                Optional.empty(), List.of());
+                Optional.empty(), List.of(), Map.of());
         }
 
         /** Runs an operator's James conf folder as it is, SMTP on {@code smtpPort}. */
         public static Options ofConf(Path conf, int smtpPort) {
             return new Options(Optional.of(conf), List.of(), Map.of(), Optional.of(smtpPort), landed -> { }, KEEP_FAILURES, Map.of(),
-                Optional.empty(), List.of());
+                Optional.empty(), List.of(), Map.of());
         }
 
         public Options withUsers(Map<String, String> users) {
-            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users, workDir, overrides);
+            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users, workDir, overrides, synchronous);
+        }
+
+        /** James's SMTP server forwards during the transaction too, with these ForwardingRcptHook parameters. */
+        public Options forwardingSynchronously(Map<String, String> hookParameters) {
+            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users, workDir, overrides, hookParameters);
         }
 
         public Options in(Path workDir, Module... overrides) {
-            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users, Optional.of(workDir), List.of(overrides));
+            return new Options(conf, targets, parameters, smtpPort, onLanded, errorMailets, users, Optional.of(workDir), List.of(overrides),
+                synchronous);
         }
     }
 
@@ -103,7 +111,7 @@ public final class ForwardingJames implements Closeable {
                 parameters.put("targets", "tcp://127.0.0.1:" + sink.port());
                 parameters.putIfAbsent("starttls", "no");
             }
-            JamesConfFolder.write(workDir, smtpPort, parameters, options.errorMailets());
+            JamesConfFolder.write(workDir, smtpPort, parameters, options.errorMailets(), options.synchronous());
         }
         Path logback = workDir.resolve("conf/logback.xml");
         if (Files.exists(logback) && System.getProperty("logback.configurationFile") == null) {
@@ -242,6 +250,6 @@ public final class ForwardingJames implements Closeable {
         }
         return new Options(conf, targets, parameters, port,
             landed -> System.out.println("Mail landed: " + landed.file() + " (from <" + landed.sender() + "> to " + landed.recipients() + ")"),
-            Options.KEEP_FAILURES, Map.of(), Optional.empty(), List.of());
+            Options.KEEP_FAILURES, Map.of(), Optional.empty(), List.of(), Map.of());
     }
 }

@@ -26,15 +26,28 @@ public final class JamesConfFolder {
 
     /** Writes the template configuration into {@code workDir/conf}. */
     public static Path write(Path workDir, int smtpPort, Map<String, String> forwardParameters, String errorMailets) throws IOException {
+        return write(workDir, smtpPort, forwardParameters, errorMailets, Map.of());
+    }
+
+    /**
+     * Writes the template configuration into {@code workDir/conf}; with {@code synchronous}
+     * parameters the SMTP server forwards during the transaction too (ForwardingRcptHook).
+     */
+    public static Path write(Path workDir, int smtpPort, Map<String, String> forwardParameters, String errorMailets,
+                             Map<String, String> synchronous) throws IOException {
         Path conf = Files.createDirectories(workDir.resolve("conf"));
-        String parameters = forwardParameters.entrySet().stream()
-            .map(e -> "        <" + e.getKey() + ">" + xmlEscape(e.getValue()) + "</" + e.getKey() + ">")
-            .collect(Collectors.joining("\n"));
+        String parameters = elements(forwardParameters, "        ");
+        String messageHook = synchronous.isEmpty() ? ""
+            : "      <handler class=\"org.remoteforward.smtp.ForwardingMessageHook\"/>\n";
+        String rcptHook = synchronous.isEmpty() ? ""
+            : "      <handler class=\"org.remoteforward.smtp.ForwardingRcptHook\">\n" + elements(synchronous, "        ") + "\n      </handler>\n";
         for (String name : TEMPLATES) {
             String text = template(name)
                 .replace("${smtpBind}", "127.0.0.1:" + smtpPort)
                 .replace("${forwardParameters}", parameters)
-                .replace("${errorMailets}", errorMailets);
+                .replace("${errorMailets}", errorMailets)
+                .replace("${handlersBeforeJames}\n", messageHook)
+                .replace("${handlersAfterJames}\n", rcptHook);
             Files.writeString(conf.resolve(name), text);
         }
         return conf;
@@ -70,6 +83,12 @@ public final class JamesConfFolder {
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    private static String elements(Map<String, String> parameters, String indent) {
+        return parameters.entrySet().stream()
+            .map(e -> indent + "<" + e.getKey() + ">" + xmlEscape(e.getValue()) + "</" + e.getKey() + ">")
+            .collect(Collectors.joining("\n"));
     }
 
     private static String xmlEscape(String value) {

@@ -1,10 +1,13 @@
 package org.remoteforward.it;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,6 +37,8 @@ public final class Postfix implements AutoCloseable {
         private boolean implicitTlsPort;
         private int port;
         private int lmtpPort;
+        private final Map<String, String> refusedRecipients = new LinkedHashMap<>();
+        private final Map<String, String> refusedAtEndOfData = new LinkedHashMap<>();
 
         /** STARTTLS with this certificate (and on the implicit TLS port, when there is one). */
         Setup tls(Path certificate, Path key) {
@@ -56,6 +61,18 @@ public final class Postfix implements AutoCloseable {
 
         Setup implicitTlsPort() {
             this.implicitTlsPort = true;
+            return this;
+        }
+
+        /** Answers RCPT TO for {@code recipient} with {@code reply} (code, enhanced status, text). */
+        Setup refuseRecipient(String recipient, String reply) {
+            refusedRecipients.put(recipient, reply);
+            return this;
+        }
+
+        /** Answers the end of each message from {@code sender} with {@code reply} instead of taking it. */
+        Setup refuseAtEndOfData(String sender, String reply) {
+            refusedAtEndOfData.put(sender, reply);
             return this;
         }
 
@@ -121,6 +138,11 @@ public final class Postfix implements AutoCloseable {
                 "smtpd_tls_security_level = may",
                 "smtpd_tls_received_header = yes"));
         }
+        // texthash: tables are read as text when Postfix starts; no postmap, which wants a main.cf of its own
+        String refusals = "";
+        if (!setup.refusedRecipients.isEmpty()) {
+            refusals = "check_recipient_access texthash:" + accessTable(conf.resolve("recipient_access"), setup.refusedRecipients) + ", ";
+        }
         if (setup.authSocket != null) {
             main.addAll(List.of(
                 "smtpd_sasl_auth_enable = yes",
@@ -128,7 +150,13 @@ public final class Postfix implements AutoCloseable {
                 "smtpd_sasl_path = " + setup.authSocket,
                 "smtpd_tls_auth_only = " + (setup.certificate != null ? "yes" : "no"),
                 "smtpd_sasl_authenticated_header = yes",
-                "smtpd_recipient_restrictions = permit_sasl_authenticated, reject"));
+                "smtpd_recipient_restrictions = " + refusals + "permit_sasl_authenticated, reject"));
+        } else if (!refusals.isEmpty()) {
+            main.add("smtpd_recipient_restrictions = " + refusals + "permit_mynetworks, reject");
+        }
+        if (!setup.refusedAtEndOfData.isEmpty()) {
+            main.add("smtpd_end_of_data_restrictions = check_sender_access texthash:"
+                + accessTable(conf.resolve("end_of_data_access"), setup.refusedAtEndOfData));
         }
         Files.write(conf.resolve("main.cf"), main);
 
@@ -173,6 +201,11 @@ public final class Postfix implements AutoCloseable {
             throw e;
         }
         return postfix;
+    }
+
+    private static Path accessTable(Path file, Map<String, String> actions) throws IOException {
+        Files.write(file, actions.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
+        return file;
     }
 
     public int smtpPort() {

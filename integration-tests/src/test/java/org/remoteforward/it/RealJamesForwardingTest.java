@@ -24,7 +24,7 @@ class RealJamesForwardingTest {
     void jamesForwardsTheMessageAsItHoldsItWithTheEnvelopeUnchanged() throws Exception {
         LinkedBlockingQueue<MailSink.Landed> landed = new LinkedBlockingQueue<>();
         try (ForwardingJames james = ForwardingJames.start(new ForwardingJames.Options(Optional.empty(), List.of(), Map.of(),
-            Optional.empty(), landed::add, ForwardingJames.Options.KEEP_FAILURES, Map.of(), Optional.empty(), List.of()))) {
+            Optional.empty(), landed::add, ForwardingJames.Options.KEEP_FAILURES, Map.of(), Optional.empty(), List.of(), Map.of()))) {
             SmtpClient.send(james.smtpPort(), "you@example.com", List.of("someone@example.com", "other@example.org"), MESSAGE.getBytes(StandardCharsets.UTF_8));
 
             MailSink.Landed mail = landed.poll(30, TimeUnit.SECONDS);

@@ -2,8 +2,9 @@ package org.remoteforward.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -12,41 +13,60 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 
-/** A plain SMTP client, as any MTA or application would talk to James. */
-final class SmtpClient {
-    private SmtpClient() {
+/** A plain SMTP client, as any MTA or application would talk to James; each step returns James's reply. */
+final class SmtpClient implements AutoCloseable {
+    private final Socket socket;
+    private final BufferedReader in;
+    private final OutputStream out;
+
+    private SmtpClient(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        this.out = new BufferedOutputStream(socket.getOutputStream());
+    }
+
+    /** Connects and reads the greeting, which must be 220. */
+    static SmtpClient connect(int port) throws Exception {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        socket.setSoTimeout(60_000);
+        SmtpClient client = new SmtpClient(socket);
+        assertThat(client.reply()).as("greeting").startsWith("220");
+        return client;
     }
 
     static void send(int port, String from, List<String> to, byte[] message) throws Exception {
         send(port, null, null, from, to, message, "");
     }
 
-    /** Sends one message, authenticating with AUTH PLAIN first when {@code user} is given. */
+    /** Sends one message, authenticating with AUTH PLAIN first when {@code user} is given; every step must succeed. */
     static void send(int port, String user, String password, String from, List<String> to, byte[] message, String mailParameters) throws Exception {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(60_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-            expect(in, "220");
-            command(out, in, "EHLO client.example", "250");
+        try (SmtpClient client = connect(port)) {
+            expect(client.command("EHLO client.example"), "250");
             if (user != null) {
-                String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
-                command(out, in, "AUTH PLAIN " + plain, "235");
+                expect(client.authenticate(user, password), "235");
             }
-            command(out, in, "MAIL FROM:<" + from + ">" + mailParameters, "250");
+            expect(client.command("MAIL FROM:<" + from + ">" + mailParameters), "250");
             for (String recipient : to) {
-                command(out, in, "RCPT TO:<" + recipient + ">", "250");
+                expect(client.command("RCPT TO:<" + recipient + ">"), "250");
             }
-            command(out, in, "DATA", "354");
-            writeStuffed(out, message);
-            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            expect(in, "250");
-            command(out, in, "QUIT", "221");
+            expect(client.command("DATA"), "354");
+            expect(client.message(message), "250");
         }
     }
 
-    private static void writeStuffed(OutputStream out, byte[] message) throws Exception {
+    /** Sends one command line; the last line of the reply. */
+    String command(String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return reply();
+    }
+
+    String authenticate(String user, String password) throws IOException {
+        return command("AUTH PLAIN " + Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** After DATA's 354: the message, dot-stuffed, and the terminating dot; the final reply. */
+    String message(byte[] message) throws IOException {
         boolean lineStart = true;
         for (byte b : message) {
             if (lineStart && b == '.') {
@@ -58,20 +78,37 @@ final class SmtpClient {
         if (!lineStart) {
             out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
         }
-    }
-
-    private static void command(OutputStream out, BufferedReader in, String line, String code) throws Exception {
-        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        expect(in, code);
+        return reply();
     }
 
-    private static void expect(BufferedReader in, String code) throws Exception {
+    private String reply() throws IOException {
         String line;
         do {
             line = in.readLine();
-            assertThat(line).as("a reply").isNotNull();
+            if (line == null) {
+                throw new IOException("James closed the connection");
+            }
         } while (line.length() > 3 && line.charAt(3) == '-');
-        assertThat(line).as("reply").startsWith(code);
+        return line;
+    }
+
+    private static void expect(String reply, String code) {
+        assertThat(reply).as("reply").startsWith(code);
+    }
+
+    /** QUIT, then the connection closes. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (!socket.isClosed()) {
+                command("QUIT");
+            }
+        } catch (IOException e) {
+            // James may have closed first: nothing more to say
+        } finally {
+            socket.close();
+        }
     }
 }

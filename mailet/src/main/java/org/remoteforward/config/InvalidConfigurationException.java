@@ -2,7 +2,7 @@ package org.remoteforward.config;
 
 /** A parameter whose value cannot be used; the message starts with the parameter's name. */
 public final class InvalidConfigurationException extends Exception {
-    InvalidConfigurationException(String parameter, String problem) {
+    public InvalidConfigurationException(String parameter, String problem) {
         super(parameter + ": " + problem);
     }
 

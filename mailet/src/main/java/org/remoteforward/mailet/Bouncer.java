@@ -6,10 +6,6 @@ import java.util.stream.Collectors;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
-import org.apache.james.lifecycle.api.LifecycleUtil;
-import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
-import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.sender.RecipientResult;
@@ -25,7 +21,6 @@ import org.slf4j.LoggerFactory;
 final class Bouncer {
     private static final Logger LOGGER = LoggerFactory.getLogger(Bouncer.class);
     /** What RemoteDelivery sets for DSNBounce: the delivery error in words. */
-    static final AttributeName DELIVERY_ERROR = AttributeName.of("delivery-error");
 
     private final MailetContext context;
     private final Optional<String> bounceProcessor;
@@ -55,17 +50,7 @@ final class Bouncer {
 
     /** The failed recipients, as a copy of the mail carrying why, to {@code processor}. */
     private void handTo(Mail mail, List<RecipientResult> failed, String processor) throws MessagingException {
-        Mail copy = mail.duplicate();
-        try {
-            copy.setRecipients(DeliveryAttempts.addresses(failed));
-            String summary = failed.stream().map(r -> r.recipient() + ": " + r.detail()).collect(Collectors.joining("; "));
-            copy.setAttribute(FailureAttributes.of(failed));
-            copy.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(summary)));
-            copy.setErrorMessage(summary);
-            context.sendMail(copy, processor);
-        } finally {
-            LifecycleUtil.dispose(copy);
-        }
+        FailedRecipients.handTo(context, mail, failed, processor);
     }
 
     private static String recipients(List<RecipientResult> failed) {

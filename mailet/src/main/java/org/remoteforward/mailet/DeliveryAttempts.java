@@ -95,12 +95,12 @@ final class DeliveryAttempts {
         log(mail, attempt, result, delay);
 
         // delivered recipients leave first: should what follows fail, a redelivery cannot reach them twice
-        mail.setRecipients(addresses(result.failed()));
+        mail.setRecipients(FailedRecipients.addresses(result.failed()));
         if (!bounce.isEmpty()) {
             bouncer.bounce(mail, bounce);
         }
         if (delay.isPresent()) {
-            mail.setRecipients(addresses(retry));
+            mail.setRecipients(FailedRecipients.addresses(retry));
             mail.setAttribute(FailureAttributes.of(retry));
             RetryState.recordAttempt(mail, attempt, clock.instant().plus(delay.get()));
             queue.enQueue(mail, delay.get());
@@ -114,14 +114,6 @@ final class DeliveryAttempts {
     private static RecipientResult gaveUp(RecipientResult last, int attempts) {
         return new RecipientResult(last.recipient(), last.outcome(), last.reply(),
             "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + last.detail(), last.endpoint());
-    }
-
-    static List<MailAddress> addresses(List<RecipientResult> results) throws MessagingException {
-        List<MailAddress> addresses = new ArrayList<>();
-        for (RecipientResult result : results) {
-            addresses.add(new MailAddress(result.recipient()));
-        }
-        return addresses;
     }
 
     /** One line per attempt: which mail, which endpoint, who got it, who did not and why, what comes next. */

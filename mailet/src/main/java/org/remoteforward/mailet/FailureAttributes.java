@@ -28,7 +28,8 @@ public final class FailureAttributes {
     private FailureAttributes() {
     }
 
-    static Attribute of(List<RecipientResult> failures) {
+    /** The attribute describing each failed recipient. */
+    public static Attribute of(List<RecipientResult> failures) {
         Map<String, AttributeValue<?>> byRecipient = new LinkedHashMap<>();
         for (RecipientResult failure : failures) {
             byRecipient.put(failure.recipient(), AttributeValue.of(describe(failure)));

@@ -19,10 +19,10 @@ import org.remoteforward.sender.MessageSource;
  * the source itself while the message is unmodified, so that is what is read. A message a mailet
  * modified is streamed the way James writes it; other MimeMessage types go through writeTo.
  */
-final class MailMessageSource implements MessageSource {
+public final class MailMessageSource implements MessageSource {
     private final Mail mail;
 
-    MailMessageSource(Mail mail) {
+    public MailMessageSource(Mail mail) {
         this.mail = mail;
     }
 

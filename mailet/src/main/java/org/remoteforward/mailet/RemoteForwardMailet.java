@@ -1,7 +1,5 @@
 package org.remoteforward.mailet;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -43,7 +41,6 @@ import org.slf4j.LoggerFactory;
 public class RemoteForwardMailet extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(RemoteForwardMailet.class);
     /** Where James's own RemoteDelivery finds the server's HELO name when none is configured. */
-    private static final String JAMES_HELO_NAME_ATTRIBUTE = "org.apache.james.HelloName";
 
     private final MailQueueFactory<?> queues;
     private final MetricFactory metricFactory;
@@ -97,15 +94,7 @@ public class RemoteForwardMailet extends GenericMailet {
     }
 
     private String defaultHeloName() {
-        Object configured = getMailetContext() == null ? null : getMailetContext().getAttribute(JAMES_HELO_NAME_ATTRIBUTE);
-        if (configured instanceof String name && !name.isBlank()) {
-            return name;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
+        return JamesHeloName.of(getMailetContext());
     }
 
     @Override

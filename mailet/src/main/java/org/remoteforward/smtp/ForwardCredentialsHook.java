@@ -58,10 +58,14 @@ public class ForwardCredentialsHook implements AuthHook, JamesMessageHook {
 
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
+        confirmedCredentials(session).ifPresent(credentials -> vault.depositFor(mail, credentials));
+        return HookResult.DECLINED;
+    }
+
+    /** The credentials the client offered in AUTH, if James authenticated that very user in this session. */
+    public static Optional<Credentials> confirmedCredentials(SMTPSession session) {
         Optional<Offered> offered = session.getAttachment(OFFERED, ProtocolSession.State.Connection);
         Username authenticated = session.getUsername();
-        offered.filter(o -> o.username().equals(authenticated))
-            .ifPresent(o -> vault.depositFor(mail, o.credentials()));
-        return HookResult.DECLINED;
+        return offered.filter(o -> o.username().equals(authenticated)).map(Offered::credentials);
     }
 }

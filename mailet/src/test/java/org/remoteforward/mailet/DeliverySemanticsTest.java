@@ -164,7 +164,7 @@ class DeliverySemanticsTest {
         FakeMailContext.SentMail sent = harness.context.getSentMails().get(0);
         assertThat(sent.getState()).isEqualTo("bounces");
         assertThat(sent.getRecipients()).containsExactly(new MailAddress("b@example.com"));
-        assertThat((String) sent.getAttributes().get(Bouncer.DELIVERY_ERROR).getValue().getValue())
+        assertThat((String) sent.getAttributes().get(FailedRecipients.DELIVERY_ERROR).getValue().getValue())
             .contains("b@example.com").contains("550 5.1.1 unknown user");
     }
 

@@ -1,0 +1,213 @@
+package org.remoteforward.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.remoteforward.testing.ScriptedServer;
+import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.TestPki;
+
+/**
+ * James's SMTP server forwarding during the transaction (ForwardingRcptHook and
+ * ForwardingMessageHook in smtpserver.xml) to a real Postfix or Dovecot: the client hears the
+ * downstream's own answers, at RCPT and at the end of DATA, and James keeps nothing it was not
+ * asked to keep.
+ */
+class SynchronousForwardingTest {
+    private static final String MESSAGE = "Date: Wed, 25 Nov 2026 10:00:00 +0000\r\nMessage-ID: <sync-1@example.org>\r\n"
+        + "From: sender@example.org\r\nTo: known@example.com\r\nSubject: forwarded as it happens\r\n\r\n"
+        + "Hello downstream.\r\n.a line that starts with a dot\r\n";
+
+    @TempDir
+    static Path pkiDir;
+    private static TestPki pki;
+    private static TestPki.Issued serverCert;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void issue() throws Exception {
+        pki = TestPki.create(pkiDir, "sync-ca");
+        serverCert = pki.server();
+    }
+
+    @BeforeEach
+    void clear() {
+        CollectingMailet.clear();
+    }
+
+    private static ForwardingJames james(int downstreamPort, Map<String, String> hookParameters, Map<String, String> users)
+        throws Exception {
+        Map<String, String> hook = new LinkedHashMap<>(Map.of("targets", "tcp://127.0.0.1:" + downstreamPort, "starttls", "no",
+            "heloName", "relay.test", "failedRecipientsProcessor", "error"));
+        hook.putAll(hookParameters);
+        // the mailet of the "forward" processor would forward anything James kept: a second copy downstream would show it
+        return ForwardingJames.start(ForwardingJames.Options.forwarding(Map.of("targets", "tcp://127.0.0.1:" + downstreamPort,
+            "starttls", "no", "heloName", "relay.test", "maxRetries", "0", "bounceProcessor", "error"), CollectingMailet.XML)
+            .withUsers(users).forwardingSynchronously(hook));
+    }
+
+    @Test
+    void aRecipientTheDownstreamRefusesIsRefusedToTheClientWithItsCodeAndTextAndTheMessageArrivesByteIdentical() throws Exception {
+        try (Postfix postfix = Postfix.setup().refuseRecipient("nobody@example.com", "550 5.1.1 no such mailbox here")
+                 .start(dir.resolve("postfix"));
+             ForwardingJames james = james(postfix.smtpPort(), Map.of(), Map.of());
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            assertThat(client.command("EHLO client.example")).startsWith("250");
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<known@example.com>")).as(postfix.log()).startsWith("250");
+            assertThat(client.command("RCPT TO:<nobody@example.com>"))
+                .startsWith("550 5.1.1").contains("no such mailbox here");
+            assertThat(client.command("DATA")).startsWith("354");
+            assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8)))
+                .as("Postfix's own reply to the message").startsWith("250 2.0.0 Ok:").contains("queued as");
+
+            List<Path> delivered = postfix.awaitMessages(1);
+            assertThat(delivered).as(postfix.log()).hasSize(1);
+            String landed = Files.readString(delivered.get(0));
+            assertThat(landed).as("what James received, after the Received headers, byte for byte").endsWith(lf(MESSAGE));
+            assertThat(landed).contains("Delivered-To: known@example.com").doesNotContain("nobody@example.com");
+            assertNothingMoreArrives(postfix, 1);
+        }
+    }
+
+    @Test
+    void aTemporaryFailureAtTheEndOfDataReachesTheClientAsA4xxAndJamesKeepsNothing() throws Exception {
+        try (Postfix postfix = Postfix.setup().refuseAtEndOfData("sender@example.org", "451 4.7.1 greylisted, come back later")
+                 .start(dir.resolve("postfix"));
+             ForwardingJames james = james(postfix.smtpPort(), Map.of(), Map.of());
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<sender@example.org>");
+            assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            String reply = client.message(MESSAGE.getBytes(StandardCharsets.UTF_8));
+
+            assertThat(reply).as(postfix.log()).startsWith("451 4.7.1").contains("greylisted, come back later");
+            assertNothingMoreArrives(postfix, 0);
+            assertThat(CollectingMailet.collected()).isEmpty();
+        }
+    }
+
+    @Test
+    void anUnreachableDownstreamIsA4xxAtRcptNeverASilentAccept() throws Exception {
+        int nobodyListens = Daemons.freePort();
+        try (ForwardingJames james = james(nobodyListens, Map.of(), Map.of());
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<sender@example.org>");
+
+            assertThat(client.command("RCPT TO:<known@example.com>"))
+                .startsWith("451 4.4.1").contains("downstream unavailable").contains("127.0.0.1:" + nobodyListens);
+            assertThat(client.command("DATA")).as("no recipient was accepted").doesNotStartWith("354");
+        }
+    }
+
+    @Test
+    void authForwardUsesTheCredentialsTheClientAuthenticatedWithAndRefusesAnonymousClients() throws Exception {
+        try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
+             Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+                 .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"));
+             ForwardingJames james = james(postfix.smtpPort(), Map.of("targets", "tcp://localhost:" + postfix.smtpPort(),
+                 "starttls", "yes", "tlsRootCa", pki.caFile().toString(), "auth", "forward"),
+                 Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD))) {
+            try (SmtpClient anonymous = SmtpClient.connect(james.smtpPort())) {
+                anonymous.command("EHLO client.example");
+                anonymous.command("MAIL FROM:<sender@example.org>");
+                assertThat(anonymous.command("RCPT TO:<known@example.com>")).startsWith("530 5.7.0").contains("auth forward");
+            }
+            try (SmtpClient alice = SmtpClient.connect(james.smtpPort())) {
+                alice.command("EHLO client.example");
+                assertThat(alice.authenticate(Dovecot.ALICE, Dovecot.ALICE_PASSWORD)).startsWith("235");
+                alice.command("MAIL FROM:<" + Dovecot.ALICE + ">");
+                assertThat(alice.command("RCPT TO:<known@example.com>")).startsWith("250");
+                alice.command("DATA");
+                assertThat(alice.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
+            }
+
+            List<Path> delivered = postfix.awaitMessages(1);
+            assertThat(delivered).as(postfix.log()).hasSize(1);
+            assertThat(Files.readString(delivered.get(0))).contains("(Authenticated sender: " + Dovecot.ALICE + ")").endsWith(lf(MESSAGE));
+        }
+    }
+
+    @Test
+    void overLmtpDovecotsRefusalOfAnUnknownUserReachesTheClientAtRcpt() throws Exception {
+        try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
+             ForwardingJames james = james(dovecot.lmtpPort(), Map.of("protocol", "lmtp"), Map.of());
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<sender@example.org>");
+            assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<unknown@example.com>")).startsWith("550 5.1.1").containsIgnoringCase("doesn't exist");
+            client.command("DATA");
+            assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
+
+            List<Path> stored = dovecot.awaitMessages("known", 1);
+            assertThat(stored).hasSize(1);
+            assertThat(Files.readString(stored.get(0))).endsWith(lf(MESSAGE));
+        }
+    }
+
+    @Test
+    void overLmtpRecipientsRefusedAfterTheMessageAreHandedToJamesAndTheClientIsToldTheMessageIsTaken() throws Exception {
+        try (ScriptedServer lmtp = ScriptedServer.tcp(Script.of().send("220 lmtp.test LMTP").expect("LHLO relay.test")
+                 .send("250-lmtp.test", "250 PIPELINING")
+                 .expect("MAIL FROM:<sender@example.org>").send("250 2.1.0 ok")
+                 .expect("RCPT TO:<one@example.com>").send("250 2.1.5 ok")
+                 .expect("RCPT TO:<two@example.com>").send("250 2.1.5 ok")
+                 .expect("DATA").send("354 go ahead")
+                 .receiveMessage().send("250 2.0.0 one saved", "452 4.2.2 two is over quota")
+                 .expect("QUIT").send("221 bye"));
+             ForwardingJames james = james(lmtp.port(), Map.of("protocol", "lmtp", "reuseConnections", "no"), Map.of());
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<sender@example.org>");
+            client.command("RCPT TO:<one@example.com>");
+            client.command("RCPT TO:<two@example.com>");
+            client.command("DATA");
+
+            assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8)))
+                .startsWith("250").contains("delivered to 1 recipient(s); 1 will be retried or bounced by the relay");
+
+            CollectingMailet.Collected handed = CollectingMailet.next();
+            assertThat(handed.recipients()).containsExactly("two@example.com");
+            assertThat(handed.failures().get("two@example.com")).containsEntry("outcome", "temporary").containsEntry("code", 452);
+            assertThat(lmtp.violations()).isEmpty();
+        }
+    }
+
+    @Test
+    void afterForwardNamesTheProcessorThatGetsACopyForLocalUse() throws Exception {
+        try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"));
+             ForwardingJames james = james(postfix.smtpPort(), Map.of("afterForward", "error"), Map.of())) {
+            SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("known@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+
+            assertThat(postfix.awaitMessages(1)).hasSize(1);
+            CollectingMailet.Collected copy = CollectingMailet.next();
+            assertThat(copy.recipients()).containsExactly("known@example.com");
+            assertThat(copy.failures()).isEmpty();
+        }
+    }
+
+    private static String lf(String crlf) {
+        return crlf.replace("\r\n", "\n");
+    }
+
+    /** The downstream holds {@code count} messages and, a few seconds later, still no more: James kept nothing to send again. */
+    private static void assertNothingMoreArrives(Postfix postfix, int count) throws Exception {
+        Thread.sleep(3000);
+        assertThat(postfix.awaitMessages(0)).hasSize(count);
+    }
+}

@@ -1,0 +1,136 @@
+package org.remoteforward.smtp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+import org.remoteforward.mailet.CredentialsVault;
+import org.remoteforward.mailet.FailedRecipients;
+import org.remoteforward.mailet.MailMessageSource;
+import org.remoteforward.sender.DeliveryResult;
+import org.remoteforward.sender.LiveTransaction;
+import org.remoteforward.sender.Outcome;
+import org.remoteforward.sender.RecipientResult;
+import org.remoteforward.sender.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Synchronous forwarding, message side: at the end of DATA it sends the message, as James
+ * received it, over the downstream transaction {@link ForwardingRcptHook} opened, and answers the
+ * client with the downstream's reply: its 250, or its 4xx (the client retries) or 5xx (the client
+ * bounces). Nothing then stays in James unless configured: with {@code afterForward} naming a
+ * processor, a copy for the delivered recipients goes there (local copies, archiving).
+ *
+ * <p>LMTP answers per recipient. When some recipients are delivered and others not, the client
+ * is told 250 (refusing would make it send the delivered ones again) and the failed recipients go,
+ * in a copy carrying why, to {@code failedRecipientsProcessor}: a processor with
+ * RemoteForwardMailet retries and bounces them like any forwarded mail.
+ *
+ * <p>Configured in smtpserver.xml <em>before</em> James's {@code CoreCmdHandlerLoader}, so it
+ * answers before James queues the message:
+ * <pre>
+ * &lt;handler class="org.remoteforward.smtp.ForwardingMessageHook"/&gt;
+ * </pre>
+ */
+public class ForwardingMessageHook implements JamesMessageHook {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ForwardingMessageHook.class);
+
+    private final MailetContext mailetContext;
+    private final CredentialsVault vault;
+
+    @Inject
+    public ForwardingMessageHook(MailetContext mailetContext, CredentialsVault vault) {
+        this.mailetContext = mailetContext;
+        this.vault = vault;
+    }
+
+    @Override
+    public HookResult onMessage(SMTPSession session, Mail mail) {
+        Optional<OpenForward> taken = OpenForward.take(session);
+        if (taken.isEmpty()) {
+            return HookResult.DECLINED;
+        }
+        SynchronousForwardConfig config = taken.get().config();
+        try (LiveTransaction transaction = taken.get().transaction()) {
+            Set<String> forwarded = Set.copyOf(transaction.accepted());
+            if (forwarded.isEmpty()) {
+                return HookResult.DECLINED;
+            }
+            DeliveryResult result = transaction.data(new MailMessageSource(mail));
+            List<MailAddress> others = mail.getRecipients().stream()
+                .filter(recipient -> !forwarded.contains(recipient.asString())).collect(Collectors.toList());
+            LOGGER.info("mail {} from <{}> forwarded to {}: delivered {} failed {}", mail.getName(), mail.getMaybeSender().asString(),
+                transaction.endpoint().map(Object::toString).orElse("no endpoint"), recipients(result.delivered()),
+                result.failed().stream().map(r -> r.recipient() + " (" + r.detail() + ")").toList());
+            return answer(mail, config, result, others);
+        } catch (MessagingException | RuntimeException e) {
+            // the downstream may have the message; James could not take the rest: only a retry is safe
+            LOGGER.error("mail {}: handing the forwarding's outcome to James failed", mail.getName(), e);
+            return ForwardingRcptHook.relay(Reply.of(451, "4.3.0 local error after forwarding; please retry"));
+        }
+    }
+
+    private HookResult answer(Mail mail, SynchronousForwardConfig config, DeliveryResult result, List<MailAddress> others)
+        throws MessagingException {
+        List<RecipientResult> delivered = result.delivered();
+        List<RecipientResult> failed = result.failed();
+        if (delivered.isEmpty() && others.isEmpty()) {
+            // nothing was taken anywhere: the client keeps the message, and learns why as the downstream said it
+            vault.release(mail);
+            return ForwardingRcptHook.relay(failureReply(failed));
+        }
+        if (!failed.isEmpty()) {
+            FailedRecipients.handTo(mailetContext, mail, failed, config.failedRecipientsProcessor());
+        } else {
+            vault.release(mail);
+        }
+        if (config.afterForward().isPresent() && !delivered.isEmpty()) {
+            copyTo(mail, FailedRecipients.addresses(delivered), config.afterForward().get());
+        }
+        if (!others.isEmpty()) {
+            // recipients James took without forwarding (its own postmaster, say) go on through James as usual
+            mail.setRecipients(others);
+            return HookResult.DECLINED;
+        }
+        Reply accepted = delivered.get(0).reply().orElse(Reply.of(250, "2.0.0 delivered"));
+        String text = failed.isEmpty() ? String.join(" ", accepted.lines())
+            : "2.0.0 delivered to " + delivered.size() + " recipient(s); " + failed.size() + " will be retried or bounced by the relay";
+        return ForwardingRcptHook.relay(new Reply(250, List.of(text)));
+    }
+
+    /** The reply for a message no recipient took: a temporary one when there is one, since the client may then retry. */
+    private static Reply failureReply(List<RecipientResult> failed) {
+        RecipientResult chosen = failed.stream().filter(r -> r.outcome() == Outcome.TEMPORARY_FAILURE).findFirst()
+            .orElse(failed.get(0));
+        return chosen.reply().orElseGet(() -> chosen.outcome() == Outcome.TEMPORARY_FAILURE
+            ? Reply.of(451, "4.4.2 " + chosen.detail())
+            : Reply.of(554, "5.6.0 " + chosen.detail()));
+    }
+
+    private void copyTo(Mail mail, List<MailAddress> recipients, String processor) throws MessagingException {
+        Mail copy = mail.duplicate();
+        try {
+            copy.setRecipients(new ArrayList<>(recipients));
+            mailetContext.sendMail(copy, processor);
+        } finally {
+            LifecycleUtil.dispose(copy);
+        }
+    }
+
+    private static List<String> recipients(List<RecipientResult> results) {
+        return results.stream().map(RecipientResult::recipient).toList();
+    }
+}

@@ -1,0 +1,122 @@
+package org.remoteforward.smtp;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import javax.inject.Inject;
+
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.handler.DisconnectHandler;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.protocols.smtp.hook.RcptHook;
+import org.apache.mailet.MailetContext;
+import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.mailet.JamesHeloName;
+import org.remoteforward.sender.AuthMode;
+import org.remoteforward.sender.Credentials;
+import org.remoteforward.sender.DownstreamSender;
+import org.remoteforward.sender.InvalidTlsSettingException;
+import org.remoteforward.sender.LiveTransaction;
+import org.remoteforward.sender.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Synchronous forwarding, RCPT side: at a client's first RCPT it opens a transaction with the
+ * downstream (a pooled session, MAIL FROM with the client's sender) and gives the client, for
+ * each RCPT, the downstream's own answer: a recipient the downstream refuses is refused to the
+ * client, with the downstream's code and text, and a downstream that cannot be reached is a 4xx,
+ * never a silent accept. {@link ForwardingMessageHook} sends the message at the end of DATA.
+ *
+ * <p>Configured in smtpserver.xml <em>after</em> James's {@code CoreCmdHandlerLoader}, so that
+ * James's own checks (relaying, authentication) decide first, with RemoteForwardMailet's
+ * downstream parameters as child elements:
+ * <pre>
+ * &lt;handler class="org.remoteforward.smtp.ForwardingRcptHook"&gt;
+ *   &lt;targets&gt;tcp://mx.internal:25&lt;/targets&gt;
+ *   &lt;afterForward&gt;ghost&lt;/afterForward&gt;
+ * &lt;/handler&gt;
+ * </pre>
+ */
+public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSession> {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ForwardingRcptHook.class);
+
+    private final MailetContext mailetContext;
+    private SynchronousForwardConfig config;
+    private DownstreamSender sender;
+
+    @Inject
+    public ForwardingRcptHook(MailetContext mailetContext) {
+        this.mailetContext = mailetContext;
+    }
+
+    @Override
+    public void init(Configuration configuration) throws ConfigurationException {
+        try {
+            config = SynchronousForwardConfig.parse(parameters(configuration), JamesHeloName.of(mailetContext));
+            sender = DownstreamSender.create(config.sender());
+        } catch (InvalidConfigurationException | InvalidTlsSettingException e) {
+            throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
+        }
+        config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getClass().getSimpleName(), warning));
+        LOGGER.info("SMTP transactions are forwarded as they happen over {} to {}; accepted messages are then {}",
+            config.sender().protocol(), config.sender().endpoints(),
+            config.afterForward().map(processor -> "processed from " + processor).orElse("dropped by James"));
+    }
+
+    /** The handler element's children, by name; its own attributes ({@code class}) are not parameters. */
+    private static Map<String, String> parameters(Configuration configuration) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (Iterator<String> keys = configuration.getKeys(); keys.hasNext(); ) {
+            String key = keys.next();
+            if (!key.startsWith("[@")) {
+                parameters.put(key, configuration.getString(key));
+            }
+        }
+        return parameters;
+    }
+
+    @Override
+    public HookResult doRcpt(SMTPSession session, MaybeSender mailFrom, MailAddress recipient) {
+        OpenForward open = OpenForward.current(session).orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), config));
+        Reply reply = open.transaction().recipient(recipient.asString());
+        LOGGER.debug("RCPT {} forwarded to {}: {}", recipient.asString(),
+            open.transaction().endpoint().map(Object::toString).orElse("no endpoint"), reply);
+        return relay(reply);
+    }
+
+    private LiveTransaction begin(SMTPSession session, MaybeSender mailFrom) {
+        Optional<Credentials> credentials = config.sender().auth() == AuthMode.FORWARD
+            ? ForwardCredentialsHook.confirmedCredentials(session)
+            : Optional.empty();
+        return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials, OptionalLong.empty());
+    }
+
+    /** The downstream's reply as James's answer: its code, its text, and whether James takes the recipient. */
+    static HookResult relay(Reply reply) {
+        HookReturnCode code = reply.isPositive() ? HookReturnCode.ok()
+            : reply.isTransient() ? HookReturnCode.denySoft() : HookReturnCode.deny();
+        return HookResult.builder().hookReturnCode(code).smtpReturnCode(Integer.toString(reply.code()))
+            .smtpDescription(String.join(" ", reply.lines())).build();
+    }
+
+    @Override
+    public void onDisconnect(SMTPSession session) {
+        OpenForward.end(session);
+    }
+
+    @Override
+    public void destroy() {
+        if (sender != null) {
+            sender.close();
+        }
+    }
+}
