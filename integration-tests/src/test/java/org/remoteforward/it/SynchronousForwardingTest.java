@@ -52,6 +52,10 @@ class SynchronousForwardingTest {
         Map<String, String> hook = new LinkedHashMap<>(Map.of("targets", "tcp://127.0.0.1:" + downstreamPort, "starttls", "no",
             "heloName", "relay.test", "failedRecipientsProcessor", "error"));
         hook.putAll(hookParameters);
+        return startJames(downstreamPort, hook, users);
+    }
+
+    private static ForwardingJames startJames(int downstreamPort, Map<String, String> hook, Map<String, String> users) throws Exception {
         // the mailet of the "forward" processor would forward anything James kept: a second copy downstream would show it
         return ForwardingJames.start(ForwardingJames.Options.forwarding(Map.of("targets", "tcp://127.0.0.1:" + downstreamPort,
             "starttls", "no", "heloName", "relay.test", "maxRetries", "0", "bounceProcessor", "error"), CollectingMailet.XML)
@@ -62,7 +66,10 @@ class SynchronousForwardingTest {
     void aRecipientTheDownstreamRefusesIsRefusedToTheClientWithItsCodeAndTextAndTheMessageArrivesByteIdentical() throws Exception {
         try (Postfix postfix = Postfix.setup().refuseRecipient("nobody@example.com", "550 5.1.1 no such mailbox here")
                  .start(dir.resolve("postfix"));
-             ForwardingJames james = james(postfix.smtpPort(), Map.of(), Map.of());
+             // the conf-samples fragment, with this machine's downstream put over it
+             ForwardingJames james = startJames(postfix.smtpPort(), ConfSamples.hookParameters("smtpserver-synchronous-forwarding.xml",
+                 Map.of("targets", "tcp://127.0.0.1:" + postfix.smtpPort(), "starttls", "no", "tlsRootCa", pki.caFile().toString(),
+                     "heloName", "relay.test", "failedRecipientsProcessor", "error")), Map.of());
              SmtpClient client = SmtpClient.connect(james.smtpPort())) {
             assertThat(client.command("EHLO client.example")).startsWith("250");
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
@@ -78,6 +85,28 @@ class SynchronousForwardingTest {
             String landed = Files.readString(delivered.get(0));
             assertThat(landed).as("what James received, after the Received headers, byte for byte").endsWith(lf(MESSAGE));
             assertThat(landed).contains("Delivered-To: known@example.com").doesNotContain("nobody@example.com");
+            assertNothingMoreArrives(postfix, 1);
+        }
+    }
+
+    @Test
+    void aTransactionTheClientResetsIsAbandonedDownstreamAndTheNextOneStandsAlone() throws Exception {
+        try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"));
+             ForwardingJames james = james(postfix.smtpPort(), Map.of(), Map.of());
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<first@example.org>");
+            assertThat(client.command("RCPT TO:<abandoned@example.com>")).startsWith("250");
+            assertThat(client.command("RSET")).startsWith("250");
+            client.command("MAIL FROM:<sender@example.org>");
+            assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
+            client.command("DATA");
+            assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
+
+            List<Path> delivered = postfix.awaitMessages(1);
+            assertThat(delivered).as(postfix.log()).hasSize(1);
+            assertThat(Files.readString(delivered.get(0))).startsWith("Return-Path: <sender@example.org>")
+                .contains("Delivered-To: known@example.com").doesNotContain("abandoned@example.com");
             assertNothingMoreArrives(postfix, 1);
         }
     }

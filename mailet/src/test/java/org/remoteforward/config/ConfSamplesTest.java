@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 
 import org.junit.jupiter.api.Test;
+import org.remoteforward.smtp.SynchronousForwardConfig;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
@@ -26,16 +28,42 @@ class ConfSamplesTest {
         }
         assertThat(samples).isNotEmpty();
         for (Path sample : samples) {
-            Element mailet = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(sample.toFile()).getDocumentElement();
-            assertThat(mailet.getAttribute("class")).as(sample.toString()).isEqualTo("org.remoteforward.mailet.RemoteForwardMailet");
-            Map<String, String> parameters = new LinkedHashMap<>();
-            for (Node child = mailet.getFirstChild(); child != null; child = child.getNextSibling()) {
-                if (child instanceof Element element) {
-                    parameters.put(element.getTagName(), element.getTextContent());
-                }
+            Element root = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(sample.toFile()).getDocumentElement();
+            if (root.getTagName().equals("handlerchain")) {
+                assertHandlerChain(sample, root);
+                continue;
             }
-            ForwardConfig config = ForwardConfigParser.parse(parameters, "relay.example.com");
+            assertThat(root.getAttribute("class")).as(sample.toString()).isEqualTo("org.remoteforward.mailet.RemoteForwardMailet");
+            ForwardConfig config = ForwardConfigParser.parse(children(root), "relay.example.com");
             assertThat(config.sender().endpoints()).as(sample.toString()).isNotEmpty();
         }
+    }
+
+    /** An smtpserver.xml handler chain: our hooks where they must be around James's, and ForwardingRcptHook's parameters valid. */
+    private static void assertHandlerChain(Path sample, Element chain) throws Exception {
+        List<Element> handlers = new ArrayList<>();
+        for (Node child = chain.getFirstChild(); child != null; child = child.getNextSibling()) {
+            if (child instanceof Element element) {
+                handlers.add(element);
+            }
+        }
+        List<String> classes = handlers.stream().map(handler -> handler.getAttribute("class")).toList();
+        int james = classes.indexOf("org.apache.james.smtpserver.CoreCmdHandlerLoader");
+        assertThat(classes.indexOf("org.remoteforward.smtp.ForwardingMessageHook")).as(sample + ": message hook before James's")
+            .isBetween(0, james - 1);
+        int rcptHook = classes.indexOf("org.remoteforward.smtp.ForwardingRcptHook");
+        assertThat(rcptHook).as(sample + ": RCPT hook after James's").isGreaterThan(james);
+        SynchronousForwardConfig config = SynchronousForwardConfig.parse(children(handlers.get(rcptHook)), "relay.example.com");
+        assertThat(config.sender().endpoints()).as(sample.toString()).isNotEmpty();
+    }
+
+    private static Map<String, String> children(Element element) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (Node child = element.getFirstChild(); child != null; child = child.getNextSibling()) {
+            if (child instanceof Element parameter) {
+                parameters.put(parameter.getTagName(), parameter.getTextContent());
+            }
+        }
+        return parameters;
     }
 }

@@ -1,0 +1,67 @@
+package org.remoteforward.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.sender.Protocol;
+
+class SynchronousForwardConfigTest {
+    private static Map<String, String> with(String... pairs) {
+        Map<String, String> parameters = new LinkedHashMap<>(Map.of("targets", "tcp://mx.example.com:25"));
+        for (int i = 0; i < pairs.length; i += 2) {
+            parameters.put(pairs[i], pairs[i + 1]);
+        }
+        return parameters;
+    }
+
+    @Test
+    void ghostsAndHandsFailedRecipientsToTheErrorProcessorUnlessTold() throws Exception {
+        SynchronousForwardConfig config = SynchronousForwardConfig.parse(with(), "relay.example.com");
+
+        assertThat(config.afterForward()).isEmpty();
+        assertThat(config.failedRecipientsProcessor()).isEqualTo("error");
+        assertThat(config.sender().protocol()).isEqualTo(Protocol.SMTP);
+        assertThat(config.sender().heloName()).isEqualTo("relay.example.com");
+    }
+
+    @Test
+    void takesTheMailetsDownstreamParametersAndItsOwn() throws Exception {
+        SynchronousForwardConfig config = SynchronousForwardConfig.parse(with("protocol", "lmtp", "afterForward", "local-copies",
+            "failedRecipientsProcessor", "forward", "heloName", "relay.test"), "ignored");
+
+        assertThat(config.afterForward()).contains("local-copies");
+        assertThat(config.failedRecipientsProcessor()).isEqualTo("forward");
+        assertThat(config.sender().protocol()).isEqualTo(Protocol.LMTP);
+        assertThat(config.sender().heloName()).isEqualTo("relay.test");
+    }
+
+    static Stream<Arguments> badValues() {
+        return Stream.of(
+            Arguments.of(with("delayTime", "5m"), "delayTime: a RemoteForwardMailet parameter"),
+            Arguments.of(with("maxRetries", "3"), "maxRetries: a RemoteForwardMailet parameter"),
+            Arguments.of(with("bounceProcessor", "bounces"), "bounceProcessor: a RemoteForwardMailet parameter"),
+            Arguments.of(with("outgoingQueue", "q"), "outgoingQueue: a RemoteForwardMailet parameter"),
+            Arguments.of(with("inline", "yes"), "inline: a RemoteForwardMailet parameter"),
+            Arguments.of(with("afterForward", " "), "afterForward: empty"),
+            Arguments.of(with("failedRecipientsProcessor", ""), "failedRecipientsProcessor: empty"),
+            Arguments.of(Map.of("starttls", "no"), "targets: required"),
+            Arguments.of(with("commandTimeout", "30"), "commandTimeout"),
+            Arguments.of(with("afterFoward", "ghost"), "afterFoward"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("badValues")
+    void aBadValueIsRefusedNamingTheParameter(Map<String, String> parameters, String message) {
+        assertThatThrownBy(() -> SynchronousForwardConfig.parse(parameters, "relay.example.com"))
+            .isInstanceOf(InvalidConfigurationException.class).hasMessageStartingWith(message);
+    }
+}
