@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,10 +69,18 @@ public final class Benchmark {
         Path out = Path.of(args.length > 0 ? args[0] : "benchmarks/target/results");
         Files.createDirectories(out);
         List<Measurement> results = new ArrayList<>();
-        p1(results);
-        p2(results);
-        p4(results);
-        String p3 = p3();
+        // -Dbench.groups=P2,P4 runs only those (all by default)
+        Set<String> groups = Set.of(System.getProperty("bench.groups", "P1,P2,P3,P4").toUpperCase().split(","));
+        if (groups.contains("P1")) {
+            p1(results);
+        }
+        if (groups.contains("P2")) {
+            p2(results);
+        }
+        if (groups.contains("P4")) {
+            p4(results);
+        }
+        String p3 = groups.contains("P3") ? p3() : "not run (bench.groups)";
         String table = table(results, p3);
         System.out.println(table);
         Files.writeString(out.resolve("results.md"), table);
@@ -181,6 +190,12 @@ public final class Benchmark {
                 jamesRate(james.smtpPort(), sink, 300);
                 results.add(new Measurement("P2", "James 3.8.1 + RemoteForwardMailet, inline",
                     runs(() -> jamesRate(james.smtpPort(), sink, P2_MESSAGES)), "first attempt in service(): no second queue"));
+            }
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
+                .forwardingSynchronously(Map.of("targets", "tcp://127.0.0.1:" + sink.port(), "starttls", "no", "heloName", "bench.test")))) {
+                jamesRate(james.smtpPort(), sink, 300);
+                results.add(new Measurement("P2", "James 3.8.1 + synchronous forwarding (SMTP hooks)",
+                    runs(() -> jamesRate(james.smtpPort(), sink, P2_MESSAGES)), "forwarded during each SMTP transaction: no queue"));
             }
             int nullPort = freePort();
             try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(withMailet(sink.port(), nullPort,
