@@ -2,12 +2,17 @@ package org.remoteforward.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -214,6 +219,38 @@ class SynchronousForwardingTest {
             assertThat(handed.recipients()).containsExactly("two@example.com");
             assertThat(handed.failures().get("two@example.com")).containsEntry("outcome", "temporary").containsEntry("code", 452);
             assertThat(lmtp.violations()).isEmpty();
+        }
+    }
+
+    @Test
+    void aClientThatGoesAwayMidTransactionEndsTheDownstreamTransaction() throws Exception {
+        try (ScriptedServer downstream = ScriptedServer.tcp(Script.of().send("220 mx.test ESMTP").expect("EHLO relay.test")
+                 .send("250 mx.test")
+                 .expect("MAIL FROM:<sender@example.org>").send("250 2.1.0 ok")
+                 .expect("RCPT TO:<known@example.com>").send("250 2.1.5 ok")
+                 .expect("QUIT").send("221 bye"));
+             ForwardingJames james = james(downstream.port(), Map.of("reuseConnections", "no"), Map.of())) {
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), james.smtpPort())) {
+                client.getOutputStream().write(("EHLO client.example\r\nMAIL FROM:<sender@example.org>\r\n"
+                    + "RCPT TO:<known@example.com>\r\n").getBytes(StandardCharsets.US_ASCII));
+                client.getOutputStream().flush();
+                BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.US_ASCII));
+                String line;
+                do {
+                    line = in.readLine();
+                } while (line != null && !line.startsWith("250 2.1.5"));
+                assertThat(line).as("James's answer to RCPT").isNotNull();
+            }
+            // the client vanished without QUIT: James's disconnect ends the downstream session, which says QUIT
+            ScriptedServer.Conversation conversation = downstream.onlyConversation();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!conversation.commands.contains("QUIT") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(conversation.commands).containsExactly("EHLO relay.test", "MAIL FROM:<sender@example.org>",
+                "RCPT TO:<known@example.com>", "QUIT");
+            assertThat(downstream.violations()).isEmpty();
         }
     }
 
