@@ -37,17 +37,15 @@ public final class JamesConfFolder {
                              Map<String, String> synchronous) throws IOException {
         Path conf = Files.createDirectories(workDir.resolve("conf"));
         String parameters = elements(forwardParameters, "        ");
-        String messageHook = synchronous.isEmpty() ? ""
-            : "      <handler class=\"org.remoteforward.smtp.ForwardingMessageHook\"/>\n";
-        String rcptHook = synchronous.isEmpty() ? ""
-            : "      <handler class=\"org.remoteforward.smtp.ForwardingRcptHook\">\n" + elements(synchronous, "        ") + "\n      </handler>\n";
+        String hooks = synchronous.isEmpty() ? ""
+            : "      <handler class=\"org.remoteforward.smtp.ForwardingMessageHook\"/>\n"
+            + "      <handler class=\"org.remoteforward.smtp.ForwardingRcptHook\">\n" + elements(synchronous, "        ") + "\n      </handler>\n";
         for (String name : TEMPLATES) {
             String text = template(name)
                 .replace("${smtpBind}", "127.0.0.1:" + smtpPort)
                 .replace("${forwardParameters}", parameters)
                 .replace("${errorMailets}", errorMailets)
-                .replace("${handlersBeforeJames}\n", messageHook)
-                .replace("${handlersAfterJames}\n", rcptHook);
+                .replace("${forwardingHandlers}\n", hooks);
             Files.writeString(conf.resolve(name), text);
         }
         return conf;

@@ -255,6 +255,46 @@ class SynchronousForwardingTest {
     }
 
     @Test
+    void jamesDecidesRelayingBeforeTheDownstreamHearsOfARecipient() throws Exception {
+        try (ScriptedServer downstream = ScriptedServer.tcp(Script.of().send("220 mx.test ESMTP").expect("EHLO relay.test")
+                 .send("250 mx.test")
+                 .expect("MAIL FROM:<" + Dovecot.ALICE + ">").send("250 2.1.0 ok")
+                 .expect("RCPT TO:<someone@elsewhere.test>").send("250 2.1.5 ok")
+                 .expect("QUIT").send("221 bye"))) {
+            int port = Daemons.freePort();
+            Path conf = JamesConfFolder.write(dir.resolve("template"), port, Map.of("targets", "tcp://127.0.0.1:" + downstream.port(),
+                "starttls", "no"), CollectingMailet.XML, Map.of("targets", "tcp://127.0.0.1:" + downstream.port(), "starttls", "no",
+                "heloName", "relay.test", "reuseConnections", "no"));
+            // loopback clients may no longer relay: only authenticated ones may
+            Path smtpserver = conf.resolve("smtpserver.xml");
+            Files.writeString(smtpserver, Files.readString(smtpserver).replace("<authorizedAddresses>127.0.0.0/8</authorizedAddresses>",
+                "<authorizedAddresses>192.0.2.1/32</authorizedAddresses>"));
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(conf, port)
+                     .withUsers(Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD)))) {
+                try (SmtpClient stranger = SmtpClient.connect(port)) {
+                    stranger.command("EHLO client.example");
+                    stranger.command("MAIL FROM:<sender@example.org>");
+                    assertThat(stranger.command("RCPT TO:<someone@elsewhere.test>")).as("James's own relay check").startsWith("530");
+                }
+                assertThat(downstream.conversations()).as("what the downstream heard of the stranger").isEmpty();
+
+                try (SmtpClient alice = SmtpClient.connect(port)) {
+                    alice.command("EHLO client.example");
+                    assertThat(alice.authenticate(Dovecot.ALICE, Dovecot.ALICE_PASSWORD)).startsWith("235");
+                    alice.command("MAIL FROM:<" + Dovecot.ALICE + ">");
+                    assertThat(alice.command("RCPT TO:<someone@elsewhere.test>")).startsWith("250");
+                }
+                ScriptedServer.Conversation conversation = downstream.onlyConversation();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!conversation.commands.contains("QUIT") && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(downstream.violations()).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void afterForwardNamesTheProcessorThatGetsACopyForLocalUse() throws Exception {
         try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"));
              ForwardingJames james = james(postfix.smtpPort(), Map.of("afterForward", "error"), Map.of())) {

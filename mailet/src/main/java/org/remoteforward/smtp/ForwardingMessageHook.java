@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * in a copy carrying why, to {@code failedRecipientsProcessor}: a processor with
  * RemoteForwardMailet retries and bounces them like any forwarded mail.
  *
- * <p>Configured in smtpserver.xml <em>before</em> James's {@code CoreCmdHandlerLoader}, so it
- * answers before James queues the message:
+ * <p>Configured in smtpserver.xml's handler chain, where James runs it before the message hooks of
+ * its {@code CoreCmdHandlerLoader} (which queue the message); ForwardingRcptHook refuses to start
+ * without it:
  * <pre>
  * &lt;handler class="org.remoteforward.smtp.ForwardingMessageHook"/&gt;
  * </pre>

@@ -1,7 +1,9 @@
 package org.remoteforward.smtp;
 
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -13,6 +15,9 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.api.handler.DisconnectHandler;
+import org.apache.james.protocols.api.handler.ExtensibleHandler;
+import org.apache.james.protocols.api.handler.ProtocolHandler;
+import org.apache.james.protocols.api.handler.WiringException;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
@@ -36,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * client, with the downstream's code and text, and a downstream that cannot be reached is a 4xx,
  * never a silent accept. {@link ForwardingMessageHook} sends the message at the end of DATA.
  *
- * <p>Configured in smtpserver.xml <em>after</em> James's {@code CoreCmdHandlerLoader}, so that
- * James's own checks (relaying, authentication) decide first, with RemoteForwardMailet's
- * downstream parameters as child elements:
+ * <p>James's own RCPT checks (relaying, authentication: the RCPT hooks after this one in the
+ * chain, which is where James puts those of {@code CoreCmdHandlerLoader}) decide first: this hook
+ * runs them itself, and contacts the downstream only when none of them has taken a decision.
+ * Configured in smtpserver.xml with RemoteForwardMailet's downstream parameters as child elements:
  * <pre>
  * &lt;handler class="org.remoteforward.smtp.ForwardingRcptHook"&gt;
  *   &lt;targets&gt;tcp://mx.internal:25&lt;/targets&gt;
@@ -46,10 +52,11 @@ import org.slf4j.LoggerFactory;
  * &lt;/handler&gt;
  * </pre>
  */
-public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSession> {
+public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSession>, ExtensibleHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(ForwardingRcptHook.class);
 
     private final MailetContext mailetContext;
+    private List<RcptHook> jamesChecks = List.of();
     private SynchronousForwardConfig config;
     private DownstreamSender sender;
 
@@ -72,6 +79,31 @@ public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSessi
             config.afterForward().map(processor -> "processed from " + processor).orElse("dropped by James"));
     }
 
+    /** Asks for the whole handler chain, to check at start-up that the hooks sit where they work. */
+    @Override
+    public List<Class<?>> getMarkerInterfaces() {
+        return List.of(ProtocolHandler.class);
+    }
+
+    @Override
+    public void wireExtensions(Class<?> markerInterface, List<?> handlers) throws WiringException {
+        Optional<String> problem = HandlerChainCheck.problem(handlers);
+        if (problem.isPresent()) {
+            throw new WiringException(problem.get());
+        }
+        // the RCPT hooks James would call after this one, were it to decline: they decide before the downstream hears of a recipient
+        List<RcptHook> later = new ArrayList<>();
+        boolean afterThis = false;
+        for (Object handler : handlers) {
+            if (handler == this) {
+                afterThis = true;
+            } else if (afterThis && handler instanceof RcptHook hook) {
+                later.add(hook);
+            }
+        }
+        jamesChecks = List.copyOf(later);
+    }
+
     /** The handler element's children, by name; its own attributes ({@code class}) are not parameters. */
     private static Map<String, String> parameters(Configuration configuration) {
         Map<String, String> parameters = new LinkedHashMap<>();
@@ -85,7 +117,19 @@ public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSessi
     }
 
     @Override
-    public HookResult doRcpt(SMTPSession session, MaybeSender mailFrom, MailAddress recipient) {
+    public HookResult doRcpt(SMTPSession session, MaybeSender mailFrom, MailAddress recipient, Map<String, String> parameters) {
+        for (RcptHook check : jamesChecks) {
+            HookResult decided = check.doRcpt(session, mailFrom, recipient, parameters);
+            if (HookReturnCode.Action.ACTIVE_ACTIONS.contains(decided.getResult().getAction())) {
+                // refused (not allowed to relay, say), or taken by James itself (its postmaster): not forwarded
+                LOGGER.debug("RCPT {} decided by {}: {}", recipient.asString(), check.getClass().getName(), decided.getResult());
+                return decided;
+            }
+        }
+        return forward(session, mailFrom, recipient);
+    }
+
+    private HookResult forward(SMTPSession session, MaybeSender mailFrom, MailAddress recipient) {
         OpenForward open = OpenForward.current(session).orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), config));
         Reply reply = open.transaction().recipient(recipient.asString());
         LOGGER.debug("RCPT {} forwarded to {}: {}", recipient.asString(),

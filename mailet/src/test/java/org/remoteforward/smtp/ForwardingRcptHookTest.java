@@ -1,0 +1,115 @@
+package org.remoteforward.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.handler.ProtocolHandler;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.protocols.smtp.hook.RcptHook;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.remoteforward.mailet.CredentialsVault;
+import org.remoteforward.testing.ScriptedServer;
+import org.remoteforward.testing.ScriptedServer.Script;
+import org.remoteforward.testing.Started;
+
+/** James's RCPT checks decide before the downstream hears of a recipient: no open relay through the hook. */
+class ForwardingRcptHookTest {
+    @RegisterExtension
+    final Started started = new Started();
+    private final ForwardingRcptHook hook = new ForwardingRcptHook(null);
+    private final SMTPSession session = session();
+
+    @AfterEach
+    void destroy() {
+        hook.onDisconnect(session);
+        hook.destroy();
+    }
+
+    private void start(ScriptedServer downstream, RcptHook jamesCheck) throws Exception {
+        BaseHierarchicalConfiguration configuration = new BaseHierarchicalConfiguration();
+        configuration.addProperty("[@class]", ForwardingRcptHook.class.getName());
+        configuration.addProperty("targets", downstream.tcpUri());
+        configuration.addProperty("starttls", "no");
+        configuration.addProperty("heloName", "relay.test");
+        configuration.addProperty("reuseConnections", "no");
+        hook.init(configuration);
+        // the order James builds: configured handlers, then CoreCmdHandlerLoader's
+        hook.wireExtensions(ProtocolHandler.class, List.of(new ForwardingMessageHook(null, new CredentialsVault()), hook, jamesCheck));
+    }
+
+    /** A RCPT check of James's that answers every recipient with {@code result}. */
+    private static RcptHook jamesCheck(HookResult result) {
+        return new RcptHook() {
+            @Override
+            public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
+                return result;
+            }
+        };
+    }
+
+    @Test
+    void aRecipientJamesRefusesToRelayNeverReachesTheDownstream() throws Exception {
+        ScriptedServer downstream = started.tcp(Script.of().send("220 mx.test"));
+        start(downstream, jamesCheck(HookResult.builder().hookReturnCode(HookReturnCode.deny())
+            .smtpReturnCode("530").smtpDescription("5.7.1 Authentication Required").build()));
+
+        HookResult result = hook.doRcpt(session, MaybeSender.of(new MailAddress("a@example.org")), new MailAddress("b@example.com"), Map.of());
+
+        assertThat(result.getResult()).isEqualTo(HookReturnCode.deny());
+        assertThat(result.getSmtpRetCode()).isEqualTo("530");
+        assertThat(downstream.conversations()).as("connections the downstream saw").isEmpty();
+    }
+
+    @Test
+    void aRecipientJamesAllowsIsAnsweredByTheDownstream() throws Exception {
+        ScriptedServer downstream = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.org>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("550 5.1.1 no such user")
+            .expect("QUIT").send("221 bye"));
+        start(downstream, jamesCheck(HookResult.DECLINED));
+
+        HookResult result = hook.doRcpt(session, MaybeSender.of(new MailAddress("a@example.org")), new MailAddress("b@example.com"), Map.of());
+
+        assertThat(result.getResult()).isEqualTo(HookReturnCode.deny());
+        assertThat(result.getSmtpRetCode()).isEqualTo("550");
+        assertThat(result.getSmtpDescription()).isEqualTo("5.1.1 no such user");
+    }
+
+    /** An SMTP session that holds attachments and nothing else. */
+    private static SMTPSession session() {
+        Map<String, Object> attachments = new HashMap<>();
+        return (SMTPSession) Proxy.newProxyInstance(SMTPSession.class.getClassLoader(), new Class<?>[] {SMTPSession.class},
+            (proxy, method, args) -> {
+                switch (method.getName()) {
+                    case "setAttachment":
+                        return Optional.ofNullable(attachments.put(key(args), args[1]));
+                    case "getAttachment":
+                        return Optional.ofNullable(attachments.get(key(args)));
+                    case "removeAttachment":
+                        return Optional.ofNullable(attachments.remove(key(args)));
+                    case "toString":
+                        return "a test session";
+                    default:
+                        throw new UnsupportedOperationException(method.getName());
+                }
+            });
+    }
+
+    private static String key(Object[] args) {
+        ProtocolSession.State state = (ProtocolSession.State) args[args.length - 1];
+        return state + "/" + ((ProtocolSession.AttachmentKey<?>) args[0]).asString();
+    }
+}

@@ -1,0 +1,37 @@
+package org.remoteforward.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.apache.james.protocols.smtp.core.PostmasterAbuseRcptHook;
+import org.apache.james.smtpserver.AddDefaultAttributesMessageHook;
+import org.junit.jupiter.api.Test;
+import org.remoteforward.mailet.CredentialsVault;
+
+class HandlerChainCheckTest {
+    private final ForwardCredentialsHook credentials = new ForwardCredentialsHook(new CredentialsVault());
+    private final ForwardingMessageHook messageHook = new ForwardingMessageHook(null, new CredentialsVault());
+    private final ForwardingRcptHook rcptHook = new ForwardingRcptHook(null);
+    // two of what CoreCmdHandlerLoader puts in the chain, after every configured handler
+    private final PostmasterAbuseRcptHook jamesRcptHook = new PostmasterAbuseRcptHook();
+    private final AddDefaultAttributesMessageHook jamesMessageHook = new AddDefaultAttributesMessageHook();
+
+    @Test
+    void theChainJamesBuildsFromTheSampleIsRight() {
+        assertThat(HandlerChainCheck.problem(List.of(credentials, messageHook, rcptHook, jamesRcptHook, jamesMessageHook))).isEmpty();
+    }
+
+    @Test
+    void withoutTheMessageHookNoMessageWouldReachTheDownstream() {
+        assertThat(HandlerChainCheck.problem(List.of(credentials, rcptHook, jamesRcptHook, jamesMessageHook)))
+            .hasValueSatisfying(problem -> assertThat(problem).startsWith("ForwardingMessageHook is missing"));
+    }
+
+    @Test
+    void theMessageHookAfterJamesWouldComeAfterJamesQueuedTheMessage() {
+        assertThat(HandlerChainCheck.problem(List.of(rcptHook, jamesRcptHook, jamesMessageHook, messageHook)))
+            .hasValueSatisfying(problem -> assertThat(problem).startsWith("ForwardingMessageHook must come before CoreCmdHandlerLoader")
+                .contains(AddDefaultAttributesMessageHook.class.getName()));
+    }
+}
