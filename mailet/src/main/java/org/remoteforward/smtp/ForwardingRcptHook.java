@@ -117,6 +117,12 @@ public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSessi
     }
 
     @Override
+    public HookResult doRcpt(SMTPSession session, MaybeSender mailFrom, MailAddress recipient) {
+        // RcptHook's default variants call one another in a circle: every one of them comes here
+        return doRcpt(session, mailFrom, recipient, Map.of());
+    }
+
+    @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender mailFrom, MailAddress recipient, Map<String, String> parameters) {
         for (RcptHook check : jamesChecks) {
             HookResult decided = check.doRcpt(session, mailFrom, recipient, parameters);
