@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
@@ -26,19 +26,11 @@ class PostfixForwardingTest {
         + "From: sender@example.org\r\nTo: bob@example.com\r\nSubject:  spaced   out\r\n\tand folded\r\n\r\n"
         + "Hello Postfix.\r\n.a line starting with a dot\r\n";
 
-    @TempDir
-    static Path pkiDir;
-    private static TestPki pki;
-    private static TestPki.Issued serverCert;
+    @RegisterExtension
+    static final ClassPki PKI = new ClassPki("it-ca");
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void issue() throws Exception {
-        pki = TestPki.create(pkiDir, "it-ca");
-        serverCert = pki.server();
-    }
 
     @BeforeEach
     void clear() {
@@ -61,12 +53,12 @@ class PostfixForwardingTest {
     @Test
     void starttlsAndAuthPlainFromTheSample() throws Exception {
         try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
-             Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+             Postfix postfix = Postfix.setup().tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile())
                  .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"));
              ForwardingJames james = james(ConfSamples.parameters("smtp-relay-starttls-auth-plain.xml", Map.of(
                  "targets", "tcp://localhost:" + postfix.smtpPort(),
                  "authUsername", Dovecot.ALICE, "authPassword", Dovecot.ALICE_PASSWORD,
-                 "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test")))) {
+                 "tlsRootCa", PKI.ca().caFile().toString(), "heloName", "relay.test")))) {
             SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com", "carol@example.com"),
                 MESSAGE.getBytes(StandardCharsets.UTF_8));
 
@@ -86,11 +78,11 @@ class PostfixForwardingTest {
     @Test
     void authForwardFromTheSample() throws Exception {
         try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
-             Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+             Postfix postfix = Postfix.setup().tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile())
                  .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"));
              ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(CollectingMailet.collectingFailures(
                  ConfSamples.parameters("auth-forward.xml", Map.of("targets", "tcp://localhost:" + postfix.smtpPort(),
-                     "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test"))), CollectingMailet.XML)
+                     "tlsRootCa", PKI.ca().caFile().toString(), "heloName", "relay.test"))), CollectingMailet.XML)
                  .withUsers(Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD)))) {
             SmtpClient.send(james.smtpPort(), Dovecot.ALICE, Dovecot.ALICE_PASSWORD, Dovecot.ALICE, List.of("bob@example.com"),
                 MESSAGE.getBytes(StandardCharsets.UTF_8), "");
@@ -113,14 +105,14 @@ class PostfixForwardingTest {
 
     @Test
     void implicitTlsWithAClientCertificateAndAuthExternalFromTheSample() throws Exception {
-        TestPki.Issued client = pki.clientRsa("relay-client");
+        TestPki.Issued client = PKI.ca().clientRsa("relay-client");
         try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"));
-             DovecotSubmission submission = DovecotSubmission.start(dir.resolve("submission"), pki.caFile(),
-                 serverCert.certificateFile(), serverCert.pkcs8KeyFile(), postfix.smtpPort());
+             DovecotSubmission submission = DovecotSubmission.start(dir.resolve("submission"), PKI.ca().caFile(),
+                 PKI.server().certificateFile(), PKI.server().pkcs8KeyFile(), postfix.smtpPort());
              ForwardingJames james = james(ConfSamples.parameters("implicit-tls-client-certificate-external.xml", Map.of(
                  "targets", "tls://localhost:" + submission.port(),
                  "tlsCert", client.certificateFile().toString(), "tlsKey", client.traditionalKeyFile().toString(),
-                 "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test")))) {
+                 "tlsRootCa", PKI.ca().caFile().toString(), "heloName", "relay.test")))) {
             SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
 
             List<Path> delivered = postfix.awaitMessages(1);
@@ -152,10 +144,10 @@ class PostfixForwardingTest {
 
     @Test
     void implicitTls() throws Exception {
-        try (Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile()).implicitTlsPort()
+        try (Postfix postfix = Postfix.setup().tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile()).implicitTlsPort()
                  .start(dir.resolve("postfix"));
              ForwardingJames james = james(Map.of("targets", "tls://localhost:" + postfix.smtpsPort(),
-                 "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test"))) {
+                 "tlsRootCa", PKI.ca().caFile().toString(), "heloName", "relay.test"))) {
             SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
 
             List<Path> delivered = postfix.awaitMessages(1);
@@ -178,10 +170,10 @@ class PostfixForwardingTest {
             assertThat((String) refused.failures().get("bob@example.com").get("detail"))
                 .contains("cannot connect").contains("does not advertise STARTTLS");
         }
-        try (Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile()).start(dir.resolve("postfix-tls"));
+        try (Postfix postfix = Postfix.setup().tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile()).start(dir.resolve("postfix-tls"));
              ForwardingJames james = james(ConfSamples.parameters("two-targets-failover.xml", Map.of(
                  "targets", LoopbackPorts.deadEndpoint() + " tcp://localhost:" + postfix.smtpPort(),
-                 "heloName", "relay.test", "tlsRootCa", pki.caFile().toString())))) {
+                 "heloName", "relay.test", "tlsRootCa", PKI.ca().caFile().toString())))) {
             SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
 
             List<Path> delivered = postfix.awaitMessages(1);

@@ -22,11 +22,10 @@ import javax.mail.internet.MimeMessage;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.remoteforward.testing.TestPki;
 
 /**
  * A James whose mail queues persist (ActiveMQ with KahaDB, see {@link PersistentMailQueue}) is
@@ -38,19 +37,11 @@ class RestartTest {
     private static final String QUEUE = "remote-forward";
     private static final AttributeName ATTEMPTS = AttributeName.of("org.remoteforward.attempts");
 
-    @TempDir
-    static Path pkiDir;
-    private static TestPki pki;
-    private static TestPki.Issued serverCert;
+    @RegisterExtension
+    static final ClassPki PKI = new ClassPki("restart-ca");
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void issue() throws Exception {
-        pki = TestPki.create(pkiDir, "restart-ca");
-        serverCert = pki.server();
-    }
 
     @BeforeEach
     void clear() {
@@ -100,7 +91,7 @@ class RestartTest {
         int downstreamPort = Daemons.freePort();
         Path workDir = dir.resolve("james");
         Map<String, String> parameters = Map.of("targets", "tcp://localhost:" + downstreamPort, "auth", "forward",
-            "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test",
+            "tlsRootCa", PKI.ca().caFile().toString(), "heloName", "relay.test",
             "delayTime", "1s", "maxRetries", "50", "bounceProcessor", "error");
         Map<String, String> users = Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD);
         List<String> secrets = List.of(Dovecot.ALICE_PASSWORD, base64(Dovecot.ALICE_PASSWORD),
@@ -123,7 +114,7 @@ class RestartTest {
                 }
 
                 // the downstream comes up; the next attempt authenticates as alice, from memory
-                try (Postfix postfix = Postfix.setup().port(downstreamPort).tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+                try (Postfix postfix = Postfix.setup().port(downstreamPort).tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile())
                     .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"))) {
                     List<Path> delivered = postfix.awaitMessages(1);
                     assertThat(delivered).as(postfix.log()).hasSize(1);
@@ -137,7 +128,7 @@ class RestartTest {
             }
 
             // after the restart nobody holds alice's password: the mail fails with that said, never unauthenticated
-            try (Postfix postfix = Postfix.setup().port(downstreamPort).tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+            try (Postfix postfix = Postfix.setup().port(downstreamPort).tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile())
                      .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix-again"));
                  PersistentMailQueue queue = new PersistentMailQueue(workDir.resolve("queue"));
                  ForwardingJames james = start(parameters, workDir, queue, users)) {

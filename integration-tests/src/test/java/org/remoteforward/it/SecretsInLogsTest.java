@@ -11,11 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.remoteforward.testing.TestPki;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
@@ -37,22 +36,14 @@ class SecretsInLogsTest {
     private static final String MALLORY = "mallory@example.com";
     private static final String MALLORY_PASSWORD = "Mallory-Secret-91c2";
 
-    @TempDir
-    static Path pkiDir;
-    private static TestPki pki;
-    private static TestPki.Issued serverCert;
+    @RegisterExtension
+    static final ClassPki PKI = new ClassPki("secrets-ca");
 
     @TempDir
     Path dir;
 
     private final CapturingAppender captured = new CapturingAppender();
     private final Map<Logger, Level> levelsBefore = new HashMap<>();
-
-    @BeforeAll
-    static void issue() throws Exception {
-        pki = TestPki.create(pkiDir, "secrets-ca");
-        serverCert = pki.server();
-    }
 
     @BeforeEach
     void captureEverythingAtDebug() {
@@ -80,7 +71,7 @@ class SecretsInLogsTest {
     @Test
     void authPlainPasswordsNeverReachALog() throws Exception {
         try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
-             Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+             Postfix postfix = Postfix.setup().tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile())
                  .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"))) {
             try (ForwardingJames james = james(Map.of("targets", "tcp://localhost:" + postfix.smtpPort(), "auth", "plain",
                 "authUsername", Dovecot.ALICE, "authPassword", Dovecot.ALICE_PASSWORD))) {
@@ -100,11 +91,11 @@ class SecretsInLogsTest {
     @Test
     void forwardedCredentialsNeverReachALog() throws Exception {
         try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
-             Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+             Postfix postfix = Postfix.setup().tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile())
                  .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"));
              ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(CollectingMailet.collectingFailures(Map.of(
                      "targets", "tcp://localhost:" + postfix.smtpPort(), "auth", "forward", "debug", "yes",
-                     "tlsRootCa", pki.caFile().toString(), "heloName", "relay.test")), CollectingMailet.XML)
+                     "tlsRootCa", PKI.ca().caFile().toString(), "heloName", "relay.test")), CollectingMailet.XML)
                  .withUsers(Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD, MALLORY, MALLORY_PASSWORD)))) {
             SmtpClient.send(james.smtpPort(), Dovecot.ALICE, Dovecot.ALICE_PASSWORD, Dovecot.ALICE, List.of("bob@example.com"),
                 MESSAGE.getBytes(StandardCharsets.UTF_8), "");
@@ -122,7 +113,7 @@ class SecretsInLogsTest {
     private static ForwardingJames james(Map<String, String> parameters) throws Exception {
         Map<String, String> all = new HashMap<>(parameters);
         all.put("debug", "yes");
-        all.put("tlsRootCa", pki.caFile().toString());
+        all.put("tlsRootCa", PKI.ca().caFile().toString());
         all.put("heloName", "relay.test");
         return ForwardingJames.start(ForwardingJames.Options.forwarding(CollectingMailet.collectingFailures(all), CollectingMailet.XML));
     }

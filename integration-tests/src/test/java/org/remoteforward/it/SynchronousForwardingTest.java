@@ -14,13 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
-import org.remoteforward.testing.TestPki;
 
 /**
  * James's SMTP server forwarding during the transaction (ForwardingRcptHook and
@@ -33,19 +32,11 @@ class SynchronousForwardingTest {
         + "From: sender@example.org\r\nTo: known@example.com\r\nSubject: forwarded as it happens\r\n\r\n"
         + "Hello downstream.\r\n.a line that starts with a dot\r\n";
 
-    @TempDir
-    static Path pkiDir;
-    private static TestPki pki;
-    private static TestPki.Issued serverCert;
+    @RegisterExtension
+    static final ClassPki PKI = new ClassPki("sync-ca");
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void issue() throws Exception {
-        pki = TestPki.create(pkiDir, "sync-ca");
-        serverCert = pki.server();
-    }
 
     @BeforeEach
     void clear() {
@@ -73,7 +64,7 @@ class SynchronousForwardingTest {
                  .start(dir.resolve("postfix"));
              // the conf-samples fragment, with this machine's downstream put over it
              ForwardingJames james = startJames(postfix.smtpPort(), ConfSamples.hookParameters("smtpserver-synchronous-forwarding.xml",
-                 Map.of("targets", "tcp://127.0.0.1:" + postfix.smtpPort(), "starttls", "no", "tlsRootCa", pki.caFile().toString(),
+                 Map.of("targets", "tcp://127.0.0.1:" + postfix.smtpPort(), "starttls", "no", "tlsRootCa", PKI.ca().caFile().toString(),
                      "heloName", "relay.test", "failedRecipientsProcessor", "error")), Map.of());
              SmtpClient client = SmtpClient.connect(james.smtpPort())) {
             assertThat(client.command("EHLO client.example")).startsWith("250");
@@ -151,10 +142,10 @@ class SynchronousForwardingTest {
     @Test
     void authForwardUsesTheCredentialsTheClientAuthenticatedWithAndRefusesAnonymousClients() throws Exception {
         try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
-             Postfix postfix = Postfix.setup().tls(serverCert.certificateFile(), serverCert.pkcs8KeyFile())
+             Postfix postfix = Postfix.setup().tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile())
                  .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"));
              ForwardingJames james = james(postfix.smtpPort(), Map.of("targets", "tcp://localhost:" + postfix.smtpPort(),
-                 "starttls", "yes", "tlsRootCa", pki.caFile().toString(), "auth", "forward"),
+                 "starttls", "yes", "tlsRootCa", PKI.ca().caFile().toString(), "auth", "forward"),
                  Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD))) {
             try (SmtpClient anonymous = SmtpClient.connect(james.smtpPort())) {
                 anonymous.command("EHLO client.example");
