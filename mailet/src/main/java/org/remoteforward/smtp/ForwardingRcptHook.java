@@ -79,7 +79,7 @@ public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSessi
             config.afterForward().map(processor -> "processed from " + processor).orElse("dropped by James"));
     }
 
-    /** Asks for the whole handler chain, to check at start-up that the hooks sit where they work. */
+    /** Asks for the whole handler chain: to check ForwardingMessageHook is in it, and to find the RCPT checks that follow this hook. */
     @Override
     public List<Class<?>> getMarkerInterfaces() {
         return List.of(ProtocolHandler.class);
