@@ -162,30 +162,17 @@ public final class LiveTransaction implements AutoCloseable {
             return ledger.result();
         }
         try {
-            Optional<String> unsendable = MessageTraits.scan(message).unsendableTo(message.size(), session.capabilities(),
-                session.endpoint());
+            Capabilities capabilities = session.capabilities();
+            Optional<String> unsendable = MessageTraits.overSizeLimit(message.size(), capabilities, session.endpoint());
+            if (unsendable.isEmpty()) {
+                unsendable = MessageTraits.scan(message).unsendableTo(capabilities, session.endpoint());
+            }
             if (unsendable.isPresent()) {
                 ledger.failAllPending(Outcome.PERMANENT_FAILURE, unsendable.get());
                 return ledger.result();
             }
-            int finalReplies = settings.protocol() == Protocol.LMTP ? accepted.size() : 1;
-            SmtpSession.ReplyHandler decide = ledger.finalReplies(settings.protocol(), accepted);
-            if (settings.connections().chunking() && session.capabilities().has("CHUNKING")) {
-                Reply refused = session.transferChunked(message, finalReplies, decide);
-                if (refused != null) {
-                    ledger.refusedAllPending(refused, "BDAT");
-                }
-                return ledger.result();
-            }
-            Reply dataReply = session.command("DATA");
-            if (dataReply.code() != 354) {
-                if (dataReply.isPositive()) {
-                    throw new ProtocolException("answered DATA with " + dataReply + " instead of 354");
-                }
-                ledger.refusedAllPending(dataReply, "DATA");
-                return ledger.result();
-            }
-            session.transferMessage(message, finalReplies, decide);
+            MessageTransfer.send(session, settings.protocol(), settings.connections().chunking() && capabilities.has("CHUNKING"),
+                message, accepted, ledger, Optional.empty());
         } catch (IOException | RuntimeException e) {
             LOGGER.debug("message to {} broke off", session.endpoint(), e);
             session.close();

@@ -55,24 +55,8 @@ final class MailTransaction {
             }
             return;
         }
-        int finalReplies = settings.protocol() == Protocol.LMTP ? accepted.size() : 1;
-        SmtpSession.ReplyHandler decide = ledger.finalReplies(settings.protocol(), accepted);
-        if (chunking) {
-            Reply refused = session.transferChunked(message, finalReplies, decide);
-            if (refused != null) {
-                accepted.stream().filter(ledger.pending()::contains).forEach(r -> ledger.refused(r, refused, "BDAT"));
-            }
-            return;
-        }
-        Reply dataReply = envelopeReplies.dataReply != null ? envelopeReplies.dataReply : session.command("DATA");
-        if (dataReply.code() != 354) {
-            if (dataReply.isPositive()) {
-                throw new ProtocolException("answered DATA with " + dataReply + " instead of 354");
-            }
-            accepted.forEach(r -> ledger.refused(r, dataReply, "DATA"));
-            return;
-        }
-        session.transferMessage(message, finalReplies, decide);
+        MessageTransfer.send(session, settings.protocol(), chunking, message, accepted, ledger,
+            Optional.ofNullable(envelopeReplies.dataReply));
     }
 
     /**
@@ -85,9 +69,14 @@ final class MailTransaction {
         Endpoint endpoint = session.endpoint();
         long size = message.size();
         boolean smtputf8 = capabilities.has("SMTPUTF8");
+        Optional<String> overLimit = MessageTraits.overSizeLimit(size, capabilities, endpoint);
+        if (overLimit.isPresent()) {
+            ledger.failAllPending(Outcome.PERMANENT_FAILURE, overLimit.get());
+            return Optional.empty();
+        }
         // needed whatever the server offers: to declare 8-bit content where it can go, to refuse it where it cannot
         MessageTraits traits = MessageTraits.scan(message);
-        Optional<String> unsendable = traits.unsendableTo(size, capabilities, endpoint);
+        Optional<String> unsendable = traits.unsendableTo(capabilities, endpoint);
         if (unsendable.isPresent()) {
             ledger.failAllPending(Outcome.PERMANENT_FAILURE, unsendable.get());
             return Optional.empty();

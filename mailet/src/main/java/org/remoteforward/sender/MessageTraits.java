@@ -27,15 +27,17 @@ record MessageTraits(boolean eightBit, boolean eightBitHeaders, long longestLine
         return longestLine > MAX_LINE_OCTETS;
     }
 
-    /**
-     * Why the message of {@code size} bytes (-1: unknown) cannot go to the endpoint unaltered:
-     * over its SIZE limit, a line SMTP cannot carry, 8-bit content it does not take; empty when it can.
-     */
-    Optional<String> unsendableTo(long size, Capabilities capabilities, Endpoint endpoint) {
+    /** Why a message of {@code size} bytes (-1: unknown) is over the endpoint's SIZE limit; checked before any scan. */
+    static Optional<String> overSizeLimit(long size, Capabilities capabilities, Endpoint endpoint) {
         if (size >= 0 && capabilities.maxSize().isPresent() && size > capabilities.maxSize().getAsLong()) {
             return Optional.of("message of " + size + " bytes is larger than the SIZE limit of "
                 + capabilities.maxSize().getAsLong() + " bytes that " + endpoint + " advertises");
         }
+        return Optional.empty();
+    }
+
+    /** Why the message cannot go to the endpoint unaltered: a line SMTP cannot carry, 8-bit content it does not take. */
+    Optional<String> unsendableTo(Capabilities capabilities, Endpoint endpoint) {
         if (hasOverlongLine()) {
             return Optional.of("message has a line of " + longestLine + " octets; SMTP allows " + MAX_LINE_OCTETS
                 + " (RFC 5321 4.5.3.1.6), and folding it would alter the message");
