@@ -1,5 +1,6 @@
 package org.remoteforward.mailet;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -20,37 +21,33 @@ import org.slf4j.LoggerFactory;
  */
 final class Bouncer {
     private static final Logger LOGGER = LoggerFactory.getLogger(Bouncer.class);
-    /** What RemoteDelivery sets for DSNBounce: the delivery error in words. */
 
     private final MailetContext context;
     private final Optional<String> bounceProcessor;
     private final String errorProcessor;
     private final String reportingMta;
+    private final Clock clock;
 
-    Bouncer(MailetContext context, Optional<String> bounceProcessor, String errorProcessor, String reportingMta) {
+    Bouncer(MailetContext context, Optional<String> bounceProcessor, String errorProcessor, String reportingMta, Clock clock) {
         this.context = context;
         this.bounceProcessor = bounceProcessor;
         this.errorProcessor = errorProcessor;
         this.reportingMta = reportingMta;
+        this.clock = clock;
     }
 
     void bounce(Mail mail, List<RecipientResult> failed) throws MessagingException {
         if (mail.getMaybeSender().isNullSender()) {
             LOGGER.info("mail {} is from the null sender: not bouncing {}, handing them to processor {}",
                 mail.getName(), recipients(failed), errorProcessor);
-            handTo(mail, failed, errorProcessor);
+            FailedRecipients.handTo(context, mail, failed, errorProcessor);
         } else if (bounceProcessor.isPresent()) {
-            handTo(mail, failed, bounceProcessor.get());
+            FailedRecipients.handTo(context, mail, failed, bounceProcessor.get());
         } else {
             context.sendMail(MailAddress.nullSender(), List.of(mail.getMaybeSender().get()),
-                DeliveryStatusNotification.build(mail, failed, reportingMta, context.getPostmaster()));
+                DeliveryStatusNotification.build(mail, failed, reportingMta, context.getPostmaster(), clock));
             LOGGER.info("mail {}: sent a DSN to {} for {}", mail.getName(), mail.getMaybeSender().asString(), recipients(failed));
         }
-    }
-
-    /** The failed recipients, as a copy of the mail carrying why, to {@code processor}. */
-    private void handTo(Mail mail, List<RecipientResult> failed, String processor) throws MessagingException {
-        FailedRecipients.handTo(context, mail, failed, processor);
     }
 
     private static String recipients(List<RecipientResult> failed) {

@@ -14,7 +14,6 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.mailet.Mail;
 import org.remoteforward.config.DeliverySettings;
-import org.remoteforward.sender.AuthMode;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
@@ -39,13 +38,11 @@ final class DeliveryAttempts {
     private final Bouncer bouncer;
     private final DeliveryMetrics metrics;
     private final CredentialsVault vault;
-    private final AuthMode auth;
     private final Clock clock;
 
-    DeliveryAttempts(DownstreamSender sender, AuthMode auth, DeliverySettings settings, MailQueue queue, Bouncer bouncer,
+    DeliveryAttempts(DownstreamSender sender, DeliverySettings settings, MailQueue queue, Bouncer bouncer,
                      DeliveryMetrics metrics, CredentialsVault vault, Clock clock) {
         this.sender = sender;
-        this.auth = auth;
         this.settings = settings;
         this.queue = queue;
         this.bouncer = bouncer;
@@ -67,14 +64,15 @@ final class DeliveryAttempts {
             return;
         }
         int attempt = RetryState.attempts(mail) + 1;
-        Optional<Credentials> credentials = auth == AuthMode.FORWARD ? vault.credentialsFor(mail) : Optional.empty();
+        boolean forwardsCredentials = sender.forwardsClientCredentials();
+        Optional<Credentials> credentials = forwardsCredentials ? vault.credentialsFor(mail) : Optional.empty();
         Envelope envelope = new Envelope(
             mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
             recipients.stream().map(MailAddress::asString).toList(),
             credentials);
 
         DeliveryMetrics.Attempt clocks = metrics.start();
-        DeliveryResult result = auth == AuthMode.FORWARD && credentials.isEmpty() && vault.hadCredentialsFor(mail)
+        DeliveryResult result = forwardsCredentials && credentials.isEmpty() && vault.hadCredentialsFor(mail)
             ? credentialsLost(envelope)
             : sender.deliver(envelope, new MailMessageSource(mail));
         metrics.record(clocks, result);
@@ -95,12 +93,12 @@ final class DeliveryAttempts {
         log(mail, attempt, result, delay);
 
         // delivered recipients leave first: should what follows fail, a redelivery cannot reach them twice
-        mail.setRecipients(FailedRecipients.addresses(result.failed()));
+        mail.setRecipients(MailCopies.addresses(result.failed()));
         if (!bounce.isEmpty()) {
             bouncer.bounce(mail, bounce);
         }
         if (delay.isPresent()) {
-            mail.setRecipients(FailedRecipients.addresses(retry));
+            mail.setRecipients(MailCopies.addresses(retry));
             mail.setAttribute(FailureAttributes.of(retry));
             RetryState.recordAttempt(mail, attempt, clock.instant().plus(delay.get()));
             queue.enQueue(mail, delay.get());
@@ -121,8 +119,7 @@ final class DeliveryAttempts {
         if (!LOGGER.isInfoEnabled()) {
             return;
         }
-        String endpoint = result.recipients().stream().flatMap(r -> r.endpoint().stream()).findFirst()
-            .map(Object::toString).orElse("no endpoint");
+        String endpoint = result.endpoint().map(Object::toString).orElse("no endpoint");
         String delivered = result.delivered().stream().map(RecipientResult::recipient).collect(Collectors.joining(", "));
         String failed = result.failed().stream()
             .map(r -> r.recipient() + " (" + r.outcome().name().toLowerCase(Locale.ROOT) + ": " + r.detail() + ")")
@@ -137,6 +134,6 @@ final class DeliveryAttempts {
             + " and are gone (James restarted since the message was received); it cannot be sent on the client's behalf";
         return new DeliveryResult(envelope.recipients().stream().distinct()
             .map(recipient -> new RecipientResult(recipient, Outcome.PERMANENT_FAILURE, Optional.empty(), detail, Optional.empty()))
-            .toList());
+            .toList(), Optional.empty());
     }
 }

@@ -39,7 +39,7 @@ final class DeliveryMetrics {
 
     void record(Attempt attempt, DeliveryResult result) {
         attempt.overall.stopAndPublish();
-        result.recipients().stream().flatMap(r -> r.endpoint().stream()).findFirst()
+        result.endpoint()
             .map(endpoint -> attempt.perEndpoint.get(key(endpoint)))
             .ifPresent(TimeMetric::stopAndPublish);
         for (RecipientResult recipient : result.recipients()) {

@@ -1,6 +1,7 @@
 package org.remoteforward.mailet;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Collections;
@@ -30,13 +31,14 @@ final class DeliveryStatusNotification {
     private DeliveryStatusNotification() {
     }
 
-    static MimeMessage build(Mail original, List<RecipientResult> failed, String reportingMta, MailAddress postmaster)
+    /** @param clock the time the report is made at: its Date and Arrival-Date */
+    static MimeMessage build(Mail original, List<RecipientResult> failed, String reportingMta, MailAddress postmaster, Clock clock)
         throws MessagingException {
         MimeMessage dsn = new MimeMessage(Session.getInstance(System.getProperties()));
         dsn.setFrom(new InternetAddress(postmaster.asString(), false));
         dsn.setRecipients(javax.mail.Message.RecipientType.TO, original.getMaybeSender().asString());
         dsn.setSubject("Undelivered Mail Returned to Sender", "UTF-8");
-        dsn.setSentDate(new Date());
+        dsn.setSentDate(Date.from(clock.instant()));
         dsn.setHeader("Auto-Submitted", "auto-replied");
 
         MimeMultipart report = new MimeMultipart("report") {
@@ -47,7 +49,7 @@ final class DeliveryStatusNotification {
         MimeBodyPart human = new MimeBodyPart();
         human.setText(explanation(original, failed), "UTF-8");
         report.addBodyPart(human);
-        report.addBodyPart(part(status(original, failed, reportingMta), "message/delivery-status"));
+        report.addBodyPart(part(status(original, failed, reportingMta, ZonedDateTime.now(clock)), "message/delivery-status"));
         report.addBodyPart(part(String.join("\r\n", Collections.list(original.getMessage().getAllHeaderLines())) + "\r\n",
             "text/rfc822-headers"));
         dsn.setContent(report);
@@ -71,11 +73,11 @@ final class DeliveryStatusNotification {
         return text.append("\r\nThe headers of your message follow this report.\r\n").toString();
     }
 
-    private static String status(Mail original, List<RecipientResult> failed, String reportingMta) {
+    private static String status(Mail original, List<RecipientResult> failed, String reportingMta, ZonedDateTime now) {
         StringBuilder fields = new StringBuilder()
             .append("Reporting-MTA: dns; ").append(reportingMta).append("\r\n")
             .append("X-Original-Message-ID: ").append(oneLine(messageId(original))).append("\r\n")
-            .append("Arrival-Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now())).append("\r\n");
+            .append("Arrival-Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(now)).append("\r\n");
         for (RecipientResult result : failed) {
             fields.append("\r\n")
                 .append("Final-Recipient: rfc822; ").append(result.recipient()).append("\r\n")

@@ -1,13 +1,10 @@
 package org.remoteforward.mailet;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
 
-import org.apache.james.core.MailAddress;
-import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -28,25 +25,11 @@ public final class FailedRecipients {
 
     /** Sends a copy of {@code mail} for the {@code failed} recipients into {@code processor}. */
     public static void handTo(MailetContext context, Mail mail, List<RecipientResult> failed, String processor) throws MessagingException {
-        Mail copy = mail.duplicate();
-        try {
-            copy.setRecipients(addresses(failed));
-            String summary = failed.stream().map(r -> r.recipient() + ": " + r.detail()).collect(Collectors.joining("; "));
+        String summary = failed.stream().map(r -> r.recipient() + ": " + r.detail()).collect(Collectors.joining("; "));
+        MailCopies.send(context, mail, failed, processor, copy -> {
             copy.setAttribute(FailureAttributes.of(failed));
             copy.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(summary)));
             copy.setErrorMessage(summary);
-            context.sendMail(copy, processor);
-        } finally {
-            LifecycleUtil.dispose(copy);
-        }
-    }
-
-    /** The recipients of the results, as James addresses. */
-    public static List<MailAddress> addresses(List<RecipientResult> results) throws MessagingException {
-        List<MailAddress> addresses = new ArrayList<>();
-        for (RecipientResult result : results) {
-            addresses.add(new MailAddress(result.recipient()));
-        }
-        return addresses;
+        });
     }
 }

@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public class RemoteForwardMailet extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(RemoteForwardMailet.class);
-    /** Where James's own RemoteDelivery finds the server's HELO name when none is configured. */
 
     private final MailQueueFactory<?> queues;
     private final MetricFactory metricFactory;
@@ -83,8 +82,8 @@ public class RemoteForwardMailet extends GenericMailet {
         }
         DeliverySettings delivery = config.delivery();
         queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()));
-        Bouncer bouncer = new Bouncer(getMailetContext(), delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName());
-        attempts = new DeliveryAttempts(sender, config.sender().auth(), delivery, queue, bouncer,
+        Bouncer bouncer = new Bouncer(getMailetContext(), delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName(), clock);
+        attempts = new DeliveryAttempts(sender, delivery, queue, bouncer,
             new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, clock);
         workers = new QueueWorkers(queue, delivery.deliveryThreads(), attempts::attempt);
         workers.start();

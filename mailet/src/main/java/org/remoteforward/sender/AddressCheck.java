@@ -63,4 +63,10 @@ final class AddressCheck {
         }
         return asciiForm(address);
     }
+
+    /** The address as it may appear in a log line or a bounce: cut at 100 characters, control characters replaced. */
+    static String printable(String address) {
+        String cut = address.length() > 100 ? address.substring(0, 100) + "..." : address;
+        return cut.replaceAll("\\p{Cntrl}", "?");
+    }
 }

@@ -2,12 +2,41 @@ package org.remoteforward.sender;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Optional;
 
-/** AUTH on a session, as the settings ask: none, PLAIN with configured or forwarded credentials, or EXTERNAL. */
+/**
+ * AUTH as the settings ask: none, PLAIN with configured or forwarded credentials, or EXTERNAL;
+ * and the identity a session authenticates as, so that the pool reuses a session only for the
+ * same identity.
+ */
 final class Authentication {
     private Authentication() {
+    }
+
+    /**
+     * Who a session authenticates as. Forwarded credentials count by user and a digest of the
+     * password, never kept in clear; empty without AUTH (or without the forwarded credentials).
+     */
+    static String identity(SenderSettings settings, Optional<Credentials> forwarded) {
+        return switch (settings.auth()) {
+            case OFF -> "";
+            case EXTERNAL -> "external";
+            case PLAIN -> "plain:" + settings.configuredCredentials().orElseThrow().username();
+            case FORWARD -> forwarded.map(c -> "forward:" + c.username() + ":" + digest(c.password())).orElse("");
+        };
+    }
+
+    /** Why no session may be opened for this transaction at all: auth forward without the client's credentials. */
+    static Optional<String> missingCredentials(SenderSettings settings, Optional<Credentials> forwarded) {
+        if (settings.forwardsClientCredentials() && forwarded.isEmpty()) {
+            return Optional.of("auth forward needs the original client's credentials, and this message carries none"
+                + " (was it submitted with SMTP AUTH?)");
+        }
+        return Optional.empty();
     }
 
     /**
@@ -23,19 +52,19 @@ final class Authentication {
         Reply reply;
         if (settings.auth() == AuthMode.EXTERNAL) {
             // an empty initial response: the identity is the certificate's
-            reply = session.command("AUTH EXTERNAL =");
+            reply = session.command(SmtpCommand.of("AUTH", "EXTERNAL ="));
             if (reply.isIntermediate()) {
-                reply = session.command("=");
+                reply = session.command(SmtpCommand.continuation("AUTH", "="));
             }
         } else {
-            Credentials credentials = settings.auth() == AuthMode.FORWARD
+            Credentials credentials = settings.forwardsClientCredentials()
                 ? forwarded.orElseThrow()
                 : settings.configuredCredentials().orElseThrow();
             String response = Base64.getEncoder().encodeToString(
                 ("\0" + credentials.username() + "\0" + credentials.password()).getBytes(StandardCharsets.UTF_8));
-            reply = session.secretCommand("AUTH PLAIN " + response, "AUTH PLAIN <redacted>");
+            reply = session.command(SmtpCommand.secret("AUTH", "AUTH PLAIN " + response, "AUTH PLAIN <redacted>"));
             if (reply.isIntermediate()) {
-                reply = session.secretCommand(response, "<redacted>");
+                reply = session.command(SmtpCommand.secret("AUTH", response, "<redacted>"));
             }
         }
         if (!reply.isPositive()) {
@@ -43,5 +72,13 @@ final class Authentication {
         }
         session.authenticated(identity);
         return Optional.empty();
+    }
+
+    private static String digest(String secret) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
     }
 }

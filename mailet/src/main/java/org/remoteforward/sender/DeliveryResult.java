@@ -1,15 +1,21 @@
 package org.remoteforward.sender;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
- * One result per distinct envelope recipient, in envelope order.
+ * One result per distinct envelope recipient, in envelope order, and the endpoint the transaction
+ * talked to.
  *
  * @param recipients every recipient's result
+ * @param endpoint the endpoint a session was opened to; empty when none could be used
  */
-public record DeliveryResult(List<RecipientResult> recipients) {
+public record DeliveryResult(List<RecipientResult> recipients, Optional<Endpoint> endpoint) {
     public DeliveryResult {
         recipients = List.copyOf(recipients);
+        Objects.requireNonNull(endpoint, "endpoint");
     }
 
     public List<RecipientResult> delivered() {
@@ -23,5 +29,10 @@ public record DeliveryResult(List<RecipientResult> recipients) {
     public RecipientResult of(String recipient) {
         return recipients.stream().filter(r -> r.recipient().equals(recipient)).findFirst()
             .orElseThrow(() -> new IllegalArgumentException("no result for " + recipient));
+    }
+
+    /** The same result for {@code subset} of the recipients only. */
+    public DeliveryResult only(Collection<String> subset) {
+        return new DeliveryResult(recipients.stream().filter(r -> subset.contains(r.recipient())).toList(), endpoint);
     }
 }

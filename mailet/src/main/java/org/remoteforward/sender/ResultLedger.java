@@ -8,28 +8,61 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Tracks each recipient from pending to decided, so that whatever breaks mid-transaction, every
- * recipient still undecided gets an outcome and none is decided twice.
+ * Tracks each recipient from named to decided and owns what replies mean for them: a RCPT reply,
+ * the final reply or replies after the message (one for all over SMTP, one per accepted recipient
+ * over LMTP), a refusal of the whole transaction, a session that broke off. Whatever breaks
+ * mid-transaction, every recipient still undecided gets an outcome and none is decided twice.
  */
 final class ResultLedger {
     private final Map<String, RecipientResult> decided = new LinkedHashMap<>();
-    private final List<String> order;
+    /** Every recipient named, distinct, in order. */
+    private final List<String> order = new ArrayList<>();
+    /** The recipients the server accepted at RCPT, in order: the ones the final replies are about. */
+    private final List<String> accepted = new ArrayList<>();
     private Endpoint endpoint;
 
-    ResultLedger(List<String> recipients) {
-        this.order = recipients.stream().distinct().toList();
+    /** Adds a recipient; false when it was named before (an envelope is a set). */
+    boolean name(String recipient) {
+        if (order.contains(recipient)) {
+            return false;
+        }
+        order.add(recipient);
+        return true;
     }
 
     void endpoint(Endpoint endpoint) {
         this.endpoint = endpoint;
     }
 
+    Optional<Endpoint> endpoint() {
+        return Optional.ofNullable(endpoint);
+    }
+
     List<String> pending() {
         return order.stream().filter(r -> !decided.containsKey(r)).toList();
     }
 
-    void delivered(String recipient, Reply reply) {
-        decide(recipient, Outcome.DELIVERED, Optional.of(reply), reply.toString());
+    boolean isDecided(String recipient) {
+        return decided.containsKey(recipient);
+    }
+
+    /** The answer to one RCPT: accepted (the message decides it later), or refused with the reply. */
+    void rcptReply(String recipient, Reply reply) {
+        if (reply.isPositive()) {
+            accepted.add(recipient);
+        } else {
+            refused(recipient, reply, "RCPT TO");
+        }
+    }
+
+    /** The recipients accepted at RCPT, in order. */
+    List<String> accepted() {
+        return List.copyOf(accepted);
+    }
+
+    /** The accepted recipients still waiting for the message's outcome. */
+    List<String> awaitingMessage() {
+        return accepted.stream().filter(r -> !decided.containsKey(r)).toList();
     }
 
     /** Decides from a negative reply: 4xx temporary, 5xx permanent; {@code step} says what was refused. */
@@ -42,24 +75,36 @@ final class ResultLedger {
         decide(recipient, outcome, Optional.empty(), cause);
     }
 
-    void refusedAllPending(Reply reply, String step) {
-        pending().forEach(r -> refused(r, reply, step));
-    }
-
     void failAllPending(Outcome outcome, String cause) {
         pending().forEach(r -> failed(r, outcome, cause));
     }
 
+    /** The message step (DATA, a BDAT chunk) was refused: every accepted recipient still waiting gets the reply. */
+    void messageRefused(Reply reply, String step) {
+        awaitingMessage().forEach(r -> refused(r, reply, step));
+    }
+
     /**
-     * Decides the accepted recipients from the replies after the message: LMTP gives one per
-     * accepted recipient, in order; SMTP one for all.
+     * The session broke off: whatever was not answered may or may not have arrived, so every
+     * recipient still pending can only be retried.
      */
-    SmtpSession.ReplyHandler finalReplies(Protocol protocol, List<String> accepted) {
-        Iterator<String> owners = accepted.iterator();
+    void brokeOff(String cause) {
+        failAllPending(Outcome.TEMPORARY_FAILURE, cause);
+    }
+
+    /** How many replies follow the message: one per accepted recipient over LMTP, one for all over SMTP. */
+    int finalReplyCount(Protocol protocol) {
+        return protocol == Protocol.LMTP ? accepted.size() : 1;
+    }
+
+    /** Decides the accepted recipients from the replies after the message, each as it is read. */
+    SmtpSession.ReplyHandler finalReplies(Protocol protocol) {
+        List<String> recipients = accepted();
+        Iterator<String> owners = recipients.iterator();
         return reply -> {
-            for (String recipient : protocol == Protocol.LMTP ? List.of(owners.next()) : accepted) {
+            for (String recipient : protocol == Protocol.LMTP ? List.of(owners.next()) : recipients) {
                 if (reply.isPositive()) {
-                    delivered(recipient, reply);
+                    decide(recipient, Outcome.DELIVERED, Optional.of(reply), reply.toString());
                 } else {
                     refused(recipient, reply, "the message");
                 }
@@ -78,6 +123,7 @@ final class ResultLedger {
         decided.put(recipient, new RecipientResult(recipient, outcome, reply, detail, Optional.ofNullable(endpoint)));
     }
 
+    /** Every recipient named, each decided. */
     DeliveryResult result() {
         List<RecipientResult> results = new ArrayList<>();
         for (String recipient : order) {
@@ -87,6 +133,6 @@ final class ResultLedger {
             }
             results.add(result);
         }
-        return new DeliveryResult(results);
+        return new DeliveryResult(results, Optional.ofNullable(endpoint));
     }
 }

@@ -40,4 +40,9 @@ public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolea
             throw new IllegalArgumentException("configured credentials go with auth plain and only with it");
         }
     }
+
+    /** Whether sessions authenticate as each message's own client ({@code auth forward}): the one place that decides it. */
+    public boolean forwardsClientCredentials() {
+        return auth == AuthMode.FORWARD;
+    }
 }

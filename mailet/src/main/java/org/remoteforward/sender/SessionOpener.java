@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
@@ -31,13 +32,15 @@ final class SessionOpener {
     private final SenderSettings settings;
     private final TlsClient tls;
     private final Watchdog watchdog;
+    private final LongSupplier nanoClock;
     private final Map<Endpoint, Long> failedUntilNanos = new ConcurrentHashMap<>();
     private final Map<Endpoint, Semaphore> openSessions = new ConcurrentHashMap<>();
 
-    SessionOpener(SenderSettings settings, TlsClient tls, Watchdog watchdog) {
+    SessionOpener(SenderSettings settings, TlsClient tls, Watchdog watchdog, LongSupplier nanoClock) {
         this.settings = settings;
         this.tls = tls;
         this.watchdog = watchdog;
+        this.nanoClock = nanoClock;
         for (Endpoint endpoint : settings.endpoints()) {
             openSessions.put(endpoint, new Semaphore(settings.connections().maxPerEndpoint()));
         }
@@ -45,7 +48,7 @@ final class SessionOpener {
 
     /** The endpoints in the order to try them now: those that have not failed lately first, each group in configured order. */
     List<Endpoint> order() {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         List<Endpoint> healthy = new ArrayList<>();
         List<Endpoint> failedLately = new ArrayList<>();
         for (Endpoint endpoint : settings.endpoints()) {
@@ -67,7 +70,7 @@ final class SessionOpener {
                 reasons.add(endpoint + ": " + describe(e));
                 long backoff = settings.connections().endpointBackoff().toNanos();
                 if (backoff > 0) {
-                    failedUntilNanos.put(endpoint, System.nanoTime() + backoff);
+                    failedUntilNanos.put(endpoint, nanoClock.getAsLong() + backoff);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -87,7 +90,7 @@ final class SessionOpener {
         SmtpSession session;
         try {
             session = new SmtpSession(endpoint, dial(endpoint), settings.timeouts(), watchdog,
-                new DialogueLog(settings.dialogue(), endpoint));
+                new DialogueLog(settings.dialogue(), endpoint), nanoClock.getAsLong());
         } catch (IOException | RuntimeException e) {
             permits.release();
             throw e;
@@ -145,7 +148,7 @@ final class SessionOpener {
             try {
                 socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), connectMillis);
             } catch (SocketTimeoutException e) {
-                throw new StepTimeoutException("connect timeout", settings.timeouts().connect(), "while connecting");
+                throw new StepTimeoutException(TimeoutKind.CONNECT, settings.timeouts().connect(), "while connecting");
             }
             socket.setTcpNoDelay(true);
             if (endpoint.scheme() == Endpoint.Scheme.TCP) {
@@ -157,7 +160,7 @@ final class SessionOpener {
                 tlsSocket.startHandshake();
             } catch (IOException e) {
                 if (deadline.expired()) {
-                    throw new StepTimeoutException("connect timeout", settings.timeouts().connect(), "during the TLS handshake");
+                    throw new StepTimeoutException(TimeoutKind.CONNECT, settings.timeouts().connect(), "during the TLS handshake");
                 }
                 throw e;
             } finally {

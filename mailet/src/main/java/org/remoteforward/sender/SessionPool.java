@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps healthy sessions open between messages, per endpoint and per authenticated identity,
@@ -14,19 +15,30 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * returned here; an idle one is closed after {@code idleTimeout}; none is reused past
  * {@code maxAge} or {@code maxMessages}; and a reused one must answer RSET first.
  * With reuse off, every message gets its own session and QUIT.
+ *
+ * <p>Time comes from one clock given at construction ({@link System#nanoTime} in production), and
+ * each decision takes the time as an argument, so tests move time instead of sleeping.
+ *
+ * <p>Locking: there is none of our own. Idle sessions live in concurrent deques; a session is
+ * owned by whoever removed it from its deque ({@code pollLast} in {@link #acquire}, {@code remove}
+ * in the sweep, {@code pollFirst} in {@link #close}), and only that one thread touches it, so a
+ * session is never used by two threads at once. The deque's hand-over publishes the session's
+ * state from the thread that released it to the one that takes it.
  */
 final class SessionPool implements AutoCloseable {
     private final ConnectionSettings settings;
     private final SessionOpener opener;
+    private final LongSupplier nanoClock;
     /** Idle sessions, newest last, by endpoint then identity. */
     private final Map<Endpoint, Map<String, Deque<SmtpSession>>> idle = new ConcurrentHashMap<>();
 
-    SessionPool(ConnectionSettings settings, SessionOpener opener, Watchdog watchdog) {
+    SessionPool(ConnectionSettings settings, SessionOpener opener, Watchdog watchdog, LongSupplier nanoClock) {
         this.settings = settings;
         this.opener = opener;
+        this.nanoClock = nanoClock;
         if (settings.reuse()) {
             long period = Math.max(1000, settings.idleTimeout().toMillis() / 2);
-            watchdog.every(Duration.ofMillis(period), this::evictExpired);
+            watchdog.every(Duration.ofMillis(period), () -> evictExpired(nanoClock.getAsLong()));
         }
     }
 
@@ -36,10 +48,11 @@ final class SessionPool implements AutoCloseable {
      */
     SmtpSession acquire(String identity) throws NoEndpointAvailableException {
         if (settings.reuse()) {
+            long now = nanoClock.getAsLong();
             for (Endpoint endpoint : opener.order()) {
                 Deque<SmtpSession> sessions = idleOf(endpoint, identity);
                 for (SmtpSession session = sessions.pollLast(); session != null; session = sessions.pollLast()) {
-                    if (expired(session)) {
+                    if (expired(session, now)) {
                         session.finish();
                     } else if (session.reset()) {
                         return session;
@@ -52,13 +65,19 @@ final class SessionPool implements AutoCloseable {
         return opener.open();
     }
 
-    /** Takes a session back after a transaction: kept when sound and within its limits, else ended. */
+    /**
+     * Takes a session back after a transaction: kept when sound and within its limits, else ended.
+     * A session kept here is filed under the identity it authenticated as: one whose AUTH was
+     * refused must not come back (the transaction retires it), or it would hold a
+     * {@code maxConnections} permit under an identity no caller asks for.
+     */
     void release(SmtpSession session) {
+        long now = nanoClock.getAsLong();
         if (session.usable()) {
-            session.transactionDone();
+            session.transactionDone(now);
         }
         if (!settings.reuse() || !session.usable() || session.transactions() >= settings.maxMessages()
-            || session.ageNanos() >= settings.maxAge().toNanos()) {
+            || session.ageNanos(now) >= settings.maxAge().toNanos()) {
             session.finish();
             return;
         }
@@ -70,22 +89,27 @@ final class SessionPool implements AutoCloseable {
         return idle.computeIfAbsent(endpoint, e -> new ConcurrentHashMap<>()).computeIfAbsent(identity, i -> new ConcurrentLinkedDeque<>());
     }
 
-    private boolean expired(SmtpSession session) {
-        return !session.usable() || session.idleNanos() >= settings.idleTimeout().toNanos()
-            || session.ageNanos() >= settings.maxAge().toNanos();
+    private boolean expired(SmtpSession session, long now) {
+        return !session.usable() || session.idleNanos(now) >= settings.idleTimeout().toNanos()
+            || session.ageNanos(now) >= settings.maxAge().toNanos();
     }
 
-    /** Closes idle sessions past their time, so an idle relay holds no connections. */
-    private void evictExpired() {
+    /** Closes the idle sessions past their time at {@code now}, so an idle relay holds no connections. */
+    void evictExpired(long now) {
         for (Map<String, Deque<SmtpSession>> byIdentity : idle.values()) {
             for (Deque<SmtpSession> sessions : byIdentity.values()) {
                 for (SmtpSession session : List.copyOf(sessions)) {
-                    if (expired(session) && sessions.remove(session)) {
+                    if (expired(session, now) && sessions.remove(session)) {
                         session.finish();
                     }
                 }
             }
         }
+    }
+
+    /** How many sessions wait idle, over every endpoint and identity. */
+    int idleCount() {
+        return idle.values().stream().flatMap(byIdentity -> byIdentity.values().stream()).mapToInt(Deque::size).sum();
     }
 
     /** QUITs every idle session. */

@@ -10,15 +10,17 @@ import java.util.List;
  * One connection to one endpoint, speaking SMTP or LMTP: commands (one at a time or pipelined),
  * replies, STARTTLS and the message transfer (DATA or BDAT), each under its timeout. It holds the
  * protocol state only; what to send and what the replies mean for each recipient is
- * {@link MailTransaction}'s business, and whether it is reused is {@link SessionPool}'s.
+ * {@link Transaction}'s business, and whether it is reused is {@link SessionPool}'s.
  *
  * <p>Once anything goes wrong (an I/O error, a timeout, a malformed reply, a 421) the session is
  * marked unusable and is only ever closed, never used for another command.
+ *
+ * <p>Not thread-safe: one thread uses a session at a time, handed over through the pool (whose
+ * deque publishes it); only {@link #close} may also come from the timeout thread, through the
+ * transport's own thread-safe abort.
  */
 final class SmtpSession {
     private static final byte[] CRLF = {'\r', '\n'};
-    /** BDAT chunk size: large enough that chunk replies cost little, small enough to bound memory. */
-    static final int CHUNK_SIZE = 1 << 20;
 
     private final Endpoint endpoint;
     private final Timeouts timeouts;
@@ -30,19 +32,22 @@ final class SmtpSession {
     private boolean usable = true;
     /** Why the session went unusable, for the recipients a later command can no longer serve. */
     private String retiredBecause;
-    private final long openedNanos = System.nanoTime();
-    private long idleSinceNanos = openedNanos;
+    private final long openedNanos;
+    private long idleSinceNanos;
     private int transactions;
     private String authenticatedAs;
     private Runnable onClose = () -> { };
 
-    SmtpSession(Endpoint endpoint, Transport transport, Timeouts timeouts, Watchdog watchdog, DialogueLog log) {
+    /** @param nowNanos the pool's clock when the connection was opened */
+    SmtpSession(Endpoint endpoint, Transport transport, Timeouts timeouts, Watchdog watchdog, DialogueLog log, long nowNanos) {
         this.endpoint = endpoint;
         this.transport = transport;
         this.reader = new ReplyReader(transport.input());
         this.timeouts = timeouts;
         this.watchdog = watchdog;
         this.log = log;
+        this.openedNanos = nowNanos;
+        this.idleSinceNanos = nowNanos;
     }
 
     Endpoint endpoint() {
@@ -75,23 +80,23 @@ final class SmtpSession {
         return transactions;
     }
 
-    void transactionDone() {
+    void transactionDone(long nowNanos) {
         transactions++;
-        idleSinceNanos = System.nanoTime();
+        idleSinceNanos = nowNanos;
     }
 
-    long ageNanos() {
-        return System.nanoTime() - openedNanos;
+    long ageNanos(long nowNanos) {
+        return nowNanos - openedNanos;
     }
 
-    long idleNanos() {
-        return System.nanoTime() - idleSinceNanos;
+    long idleNanos(long nowNanos) {
+        return nowNanos - idleSinceNanos;
     }
 
     /** RSET before a reused session's next transaction; false (and unusable) unless the server agrees. */
     boolean reset() {
         try {
-            if (command("RSET").isPositive()) {
+            if (command(SmtpCommand.RSET).isPositive()) {
                 return true;
             }
         } catch (IOException | RuntimeException e) {
@@ -102,11 +107,7 @@ final class SmtpSession {
     }
 
     Reply greeting() throws IOException {
-        return within(timeouts.command(), "command timeout", "waiting for the greeting", () -> {
-            Reply reply = reader.read();
-            log.received(reply);
-            return reply;
-        });
+        return within(TimeoutKind.COMMAND, "waiting for the greeting", () -> readReply(false));
     }
 
     /**
@@ -115,13 +116,13 @@ final class SmtpSession {
      * @throws SessionSetupException when the server refuses to be greeted
      */
     void hello(Protocol protocol, String name) throws IOException {
-        Reply reply = command(protocol.helloVerb() + " " + name);
+        Reply reply = command(SmtpCommand.of(protocol.helloVerb(), name));
         if (reply.isPositive()) {
             capabilities = Capabilities.fromHelloReply(reply);
             return;
         }
         if (protocol == Protocol.SMTP && (reply.code() == 500 || reply.code() == 502)) {
-            Reply helo = command("HELO " + name);
+            Reply helo = command(SmtpCommand.of("HELO", name));
             if (helo.isPositive()) {
                 capabilities = Capabilities.NONE;
                 return;
@@ -132,7 +133,7 @@ final class SmtpSession {
     }
 
     void startTls(TlsClient tls) throws IOException {
-        Reply reply = command("STARTTLS");
+        Reply reply = command(SmtpCommand.STARTTLS);
         if (reply.code() != 220) {
             throw new SessionSetupException("refused STARTTLS with " + reply);
         }
@@ -142,7 +143,7 @@ final class SmtpSession {
             throw new SessionSetupException("sent data after its STARTTLS reply, before the TLS handshake");
         }
         transport = transport.startTls(tls, endpoint,
-            handshake -> within(timeouts.command(), "command timeout", "during the STARTTLS handshake", () -> {
+            handshake -> within(TimeoutKind.COMMAND, "during the STARTTLS handshake", () -> {
                 handshake.run();
                 return null;
             }));
@@ -152,30 +153,11 @@ final class SmtpSession {
     }
 
     /** Sends one command and waits for its reply. */
-    Reply command(String line) throws IOException {
-        return exchange(line, line, false);
-    }
-
-    /** Like {@link #command} for a line that carries a secret: the log shows {@code shown} and no challenge text. */
-    Reply secretCommand(String line, String shown) throws IOException {
-        return exchange(line, shown, true);
-    }
-
-    private Reply exchange(String line, String shown, boolean secret) throws IOException {
-        String verb = shown.split(" ", 2)[0];
-        return within(timeouts.command(), "command timeout", "waiting for the reply to " + verb, () -> {
-            OutputStream out = transport.output();
-            out.write(line.getBytes(StandardCharsets.UTF_8));
-            out.write(CRLF);
-            out.flush();
-            log.sent(shown);
-            Reply reply = reader.read();
-            if (secret && reply.isIntermediate()) {
-                log.receivedRedacted(reply);
-            } else {
-                log.received(reply);
-            }
-            return closing(reply);
+    Reply command(SmtpCommand command) throws IOException {
+        return within(TimeoutKind.COMMAND, "waiting for the reply to " + command.verb(), () -> {
+            writeLine(command);
+            transport.output().flush();
+            return readReply(command.secret());
         });
     }
 
@@ -183,33 +165,18 @@ final class SmtpSession {
      * PIPELINING (RFC 2920): writes every command in one go, then reads their replies in order,
      * each under the command timeout, handing each over as soon as it is read.
      */
-    void pipeline(List<String> commands, ReplyHandler handler) throws IOException {
-        within(timeouts.command(), "command timeout", "while sending pipelined commands", () -> {
-            OutputStream out = transport.output();
-            for (String command : commands) {
-                out.write(command.getBytes(StandardCharsets.UTF_8));
-                out.write(CRLF);
-                log.sent(command);
+    void pipeline(List<SmtpCommand> commands, ReplyHandler handler) throws IOException {
+        within(TimeoutKind.COMMAND, "while sending pipelined commands", () -> {
+            for (SmtpCommand command : commands) {
+                writeLine(command);
             }
-            out.flush();
+            transport.output().flush();
             return null;
         });
-        for (String command : commands) {
-            String verb = command.split(" ", 2)[0];
-            handler.accept(within(timeouts.command(), "command timeout", "waiting for the reply to pipelined " + verb, () -> {
-                Reply reply = reader.read();
-                log.received(reply);
-                return closing(reply);
-            }));
+        for (SmtpCommand command : commands) {
+            handler.accept(within(TimeoutKind.COMMAND, "waiting for the reply to pipelined " + command.verb(),
+                () -> readReply(command.secret())));
         }
-    }
-
-    /** A 421 means the server is closing the channel: the session must not be used again. */
-    private Reply closing(Reply reply) {
-        if (reply.code() == 421) {
-            retire("it answered " + reply);
-        }
-        return reply;
     }
 
     /**
@@ -219,7 +186,7 @@ final class SmtpSession {
      * before a failure keep their meaning.
      */
     void transferMessage(MessageSource message, int replies, ReplyHandler handler) throws IOException {
-        within(timeouts.submission(), "submission timeout", "while sending the message and waiting for the final reply", () -> {
+        within(TimeoutKind.SUBMISSION, "while sending the message and waiting for the final reply", () -> {
             MessageLinesOutputStream data = MessageLinesOutputStream.forData(transport.output());
             message.writeTo(data);
             data.finishData();
@@ -238,28 +205,35 @@ final class SmtpSession {
      * @return the reply that refused a chunk, or null when every chunk was accepted
      */
     Reply transferChunked(MessageSource message, int replies, ReplyHandler handler) throws IOException {
-        return within(timeouts.submission(), "submission timeout", "while sending the message in chunks and waiting for the final reply", () -> {
-            ChunkingOutputStream chunks = new ChunkingOutputStream();
+        return within(TimeoutKind.SUBMISSION, "while sending the message in chunks and waiting for the final reply", () -> {
+            ChunkingOutputStream chunks = new ChunkingOutputStream(this::sendChunk);
             MessageLinesOutputStream lines = MessageLinesOutputStream.forChunks(chunks);
             try {
                 message.writeTo(lines);
                 lines.endLastLine();
-            } catch (ChunkRefused refused) {
+            } catch (ChunkingOutputStream.ChunkRefused refused) {
                 // the server is mid-transaction and will refuse what follows: never reuse this session
-                retire("it refused a chunk with " + refused.reply);
-                return refused.reply;
+                retire("it refused a chunk with " + refused.reply());
+                return refused.reply();
             }
-            chunks.send(true);
+            chunks.finish();
             readFinalReplies(replies, handler);
             return null;
         });
     }
 
+    private Reply sendChunk(byte[] chunk, int length, boolean last) throws IOException {
+        SmtpCommand command = SmtpCommand.of("BDAT", length + (last ? " LAST" : ""));
+        OutputStream out = transport.output();
+        writeLine(command);
+        out.write(chunk, 0, length);
+        out.flush();
+        return last ? null : readReply(false);
+    }
+
     private void readFinalReplies(int replies, ReplyHandler handler) throws IOException {
         for (int i = 0; i < replies; i++) {
-            Reply reply = reader.read();
-            log.received(reply);
-            handler.accept(closing(reply));
+            handler.accept(readReply(false));
             if (!usable && i + 1 < replies) {
                 // a 421 for one LMTP recipient: the server closes, the later replies will never come
                 throw new IOException("the connection to " + endpoint + " is no longer usable: " + retiredBecause);
@@ -267,73 +241,36 @@ final class SmtpSession {
         }
     }
 
-    /** Gathers the message into chunks and sends each full one as a BDAT command. */
-    private final class ChunkingOutputStream extends OutputStream {
-        private final byte[] chunk = new byte[CHUNK_SIZE];
-        private int length;
-
-        @Override
-        public void write(int b) throws IOException {
-            if (length == chunk.length) {
-                throwIfRefused(send(false));
-            }
-            chunk[length++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int count) throws IOException {
-            while (count > 0) {
-                if (length == chunk.length) {
-                    throwIfRefused(send(false));
-                }
-                int n = Math.min(count, chunk.length - length);
-                System.arraycopy(bytes, offset, chunk, length, n);
-                length += n;
-                offset += n;
-                count -= n;
-            }
-        }
-
-        /** Sends what is gathered; for a non-last chunk, reads its reply and returns it when it refuses. */
-        Reply send(boolean last) throws IOException {
-            OutputStream out = transport.output();
-            String command = "BDAT " + length + (last ? " LAST" : "");
-            out.write(command.getBytes(StandardCharsets.US_ASCII));
-            out.write(CRLF);
-            out.write(chunk, 0, length);
-            out.flush();
-            log.sent(command);
-            length = 0;
-            if (last) {
-                return null;
-            }
-            Reply reply = reader.read();
-            log.received(reply);
-            return closing(reply).isPositive() ? null : reply;
-        }
-
-        private void throwIfRefused(Reply reply) throws ChunkRefused {
-            if (reply != null) {
-                throw new ChunkRefused(reply);
-            }
-        }
+    /** Writes one command line (not flushed) and logs it as it may be shown. */
+    private void writeLine(SmtpCommand command) throws IOException {
+        OutputStream out = transport.output();
+        out.write(command.line().getBytes(StandardCharsets.UTF_8));
+        out.write(CRLF);
+        log.sent(command.shown());
     }
 
-    /** Stops the message's writer when the server refused a chunk. */
-    private static final class ChunkRefused extends IOException {
-        private final transient Reply reply;
-
-        ChunkRefused(Reply reply) {
-            super("chunk refused with " + reply);
-            this.reply = reply;
+    /**
+     * Reads one reply and logs it (by code only when it is a challenge to a secret); a 421 retires
+     * the session, since the server is closing the channel.
+     */
+    private Reply readReply(boolean challengeToSecret) throws IOException {
+        Reply reply = reader.read();
+        if (challengeToSecret && reply.isIntermediate()) {
+            log.receivedRedacted(reply);
+        } else {
+            log.received(reply);
         }
+        if (reply.code() == 421) {
+            retire("it answered " + reply);
+        }
+        return reply;
     }
 
     /** Ends the session: QUIT when the connection is still sound, then close it. Never throws. */
     void finish() {
         if (usable) {
             try {
-                command("QUIT");
+                command(SmtpCommand.QUIT);
             } catch (IOException | RuntimeException ignored) {
                 // the transaction is over; a server that answers QUIT badly changes nothing
             }
@@ -341,7 +278,8 @@ final class SmtpSession {
         close();
     }
 
-    private void retire(String why) {
+    /** Marks the session as never to be used again; the first reason given is the one reported. */
+    void retire(String why) {
         usable = false;
         if (retiredBecause == null) {
             retiredBecause = why;
@@ -360,19 +298,20 @@ final class SmtpSession {
         action.run();
     }
 
-    private <T> T within(Duration limit, String timeoutName, String step, IoCall<T> call) throws IOException {
+    private <T> T within(TimeoutKind kind, String step, IoCall<T> call) throws IOException {
         if (!usable) {
             throw new IOException("the connection to " + endpoint + " is no longer usable"
                 + (retiredBecause == null ? "" : ": " + retiredBecause));
         }
         Transport current = transport;
+        Duration limit = kind.of(timeouts);
         Watchdog.Deadline deadline = watchdog.arm(limit, current::abort);
         try {
             return call.run();
         } catch (IOException | RuntimeException e) {
             current.abort();
             if (deadline.expired()) {
-                StepTimeoutException timeout = new StepTimeoutException(timeoutName, limit, step);
+                StepTimeoutException timeout = new StepTimeoutException(kind, limit, step);
                 retire(timeout.getMessage());
                 throw timeout;
             }
@@ -383,7 +322,7 @@ final class SmtpSession {
         }
     }
 
-    /** Receives the replies after the final dot, in order. */
+    /** Receives replies in order, each as soon as it is read. */
     @FunctionalInterface
     interface ReplyHandler {
         void accept(Reply reply);

@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /** A step did not finish within its configured timeout; the connection was cut. */
 final class StepTimeoutException extends IOException {
-    StepTimeoutException(String timeoutName, Duration limit, String step) {
-        super(timeoutName + " of " + Durations.describe(limit) + " expired " + step);
+    StepTimeoutException(TimeoutKind kind, Duration limit, String step) {
+        super(kind + " of " + Durations.describe(limit) + " expired " + step);
     }
 }

@@ -1,6 +1,5 @@
 package org.remoteforward.smtp;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -10,7 +9,6 @@ import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
-import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.smtpserver.JamesMessageHook;
@@ -18,9 +16,10 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.mailet.FailedRecipients;
+import org.remoteforward.mailet.MailCopies;
 import org.remoteforward.mailet.MailMessageSource;
 import org.remoteforward.sender.DeliveryResult;
-import org.remoteforward.sender.LiveTransaction;
+import org.remoteforward.sender.Transaction;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.RecipientResult;
 import org.remoteforward.sender.Reply;
@@ -65,16 +64,16 @@ public class ForwardingMessageHook implements JamesMessageHook {
             return HookResult.DECLINED;
         }
         SynchronousForwardConfig config = taken.get().config();
-        try (LiveTransaction transaction = taken.get().transaction()) {
+        try (Transaction transaction = taken.get().transaction()) {
             Set<String> forwarded = Set.copyOf(transaction.accepted());
             if (forwarded.isEmpty()) {
                 return HookResult.DECLINED;
             }
-            DeliveryResult result = transaction.data(new MailMessageSource(mail));
+            DeliveryResult result = transaction.message(new MailMessageSource(mail));
             List<MailAddress> others = mail.getRecipients().stream()
                 .filter(recipient -> !forwarded.contains(recipient.asString())).collect(Collectors.toList());
             LOGGER.info("mail {} from <{}> forwarded to {}: delivered {} failed {}", mail.getName(), mail.getMaybeSender().asString(),
-                transaction.endpoint().map(Object::toString).orElse("no endpoint"), recipients(result.delivered()),
+                result.endpoint().map(Object::toString).orElse("no endpoint"), recipients(result.delivered()),
                 result.failed().stream().map(r -> r.recipient() + " (" + r.detail() + ")").toList());
             return answer(mail, config, result, others);
         } catch (MessagingException | RuntimeException e) {
@@ -99,7 +98,7 @@ public class ForwardingMessageHook implements JamesMessageHook {
             vault.release(mail);
         }
         if (config.afterForward().isPresent() && !delivered.isEmpty()) {
-            copyTo(mail, FailedRecipients.addresses(delivered), config.afterForward().get());
+            MailCopies.send(mailetContext, mail, delivered, config.afterForward().get(), MailCopies.Marking.NONE);
         }
         if (!others.isEmpty()) {
             // recipients James took without forwarding (its own postmaster, say) go on through James as usual
@@ -119,16 +118,6 @@ public class ForwardingMessageHook implements JamesMessageHook {
         return chosen.reply().orElseGet(() -> chosen.outcome() == Outcome.TEMPORARY_FAILURE
             ? Reply.of(451, "4.4.2 " + chosen.detail())
             : Reply.of(554, "5.6.0 " + chosen.detail()));
-    }
-
-    private void copyTo(Mail mail, List<MailAddress> recipients, String processor) throws MessagingException {
-        Mail copy = mail.duplicate();
-        try {
-            copy.setRecipients(new ArrayList<>(recipients));
-            mailetContext.sendMail(copy, processor);
-        } finally {
-            LifecycleUtil.dispose(copy);
-        }
     }
 
     private static List<String> recipients(List<RecipientResult> results) {

@@ -25,11 +25,10 @@ import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.mailet.JamesHeloName;
-import org.remoteforward.sender.AuthMode;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DownstreamSender;
 import org.remoteforward.sender.InvalidTlsSettingException;
-import org.remoteforward.sender.LiveTransaction;
+import org.remoteforward.sender.Transaction;
 import org.remoteforward.sender.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,8 +142,8 @@ public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSessi
         return relay(reply);
     }
 
-    private LiveTransaction begin(SMTPSession session, MaybeSender mailFrom) {
-        Optional<Credentials> credentials = config.sender().auth() == AuthMode.FORWARD
+    private Transaction begin(SMTPSession session, MaybeSender mailFrom) {
+        Optional<Credentials> credentials = sender.forwardsClientCredentials()
             ? ForwardCredentialsHook.confirmedCredentials(session)
             : Optional.empty();
         return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials, OptionalLong.empty());

@@ -4,7 +4,7 @@ import java.util.Optional;
 
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.remoteforward.sender.LiveTransaction;
+import org.remoteforward.sender.Transaction;
 
 /**
  * The downstream transaction that mirrors a client's SMTP transaction with James, kept in the
@@ -18,15 +18,15 @@ final class OpenForward {
     private static final ProtocolSession.AttachmentKey<OpenForward> MARK =
         ProtocolSession.AttachmentKey.of("org.remoteforward.openForward.transaction", OpenForward.class);
 
-    private final LiveTransaction transaction;
+    private final Transaction transaction;
     private final SynchronousForwardConfig config;
 
-    private OpenForward(LiveTransaction transaction, SynchronousForwardConfig config) {
+    private OpenForward(Transaction transaction, SynchronousForwardConfig config) {
         this.transaction = transaction;
         this.config = config;
     }
 
-    LiveTransaction transaction() {
+    Transaction transaction() {
         return transaction;
     }
 
@@ -45,7 +45,7 @@ final class OpenForward {
         return held;
     }
 
-    static OpenForward open(SMTPSession session, LiveTransaction transaction, SynchronousForwardConfig config) {
+    static OpenForward open(SMTPSession session, Transaction transaction, SynchronousForwardConfig config) {
         OpenForward opened = new OpenForward(transaction, config);
         session.setAttachment(HELD, opened, ProtocolSession.State.Connection);
         session.setAttachment(MARK, opened, ProtocolSession.State.Transaction);

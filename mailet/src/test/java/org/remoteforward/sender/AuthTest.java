@@ -3,6 +3,7 @@ package org.remoteforward.sender;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -133,5 +134,27 @@ class AuthTest {
             new Envelope("a@example.com", List.of("b@example.com")));
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+    }
+
+    @Test
+    void aSessionWhoseAuthWasRefusedIsNotKeptForReuse() throws Exception {
+        // with one session an endpoint, a refused session left in the pool would hold the only permit until evicted
+        server = started.tcp(List.of(
+            Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH PLAIN")
+                .expectMatching("AUTH PLAIN .*").send("535 5.7.8 authentication failed")
+                .expect("QUIT").send("221 bye"),
+            authenticatedDelivery("AUTH PLAIN " + plain("relay", "s3cret"))));
+        sender = started.sender(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret")
+            .connections(new ConnectionSettings(true, 1, Duration.ofMinutes(1), Duration.ofMinutes(5), 100, Duration.ZERO, false, false))
+            .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5)));
+        Envelope envelope = new Envelope("a@example.com", List.of("b@example.com"));
+
+        assertThat(sender.deliver(envelope, Messages.of(Messages.SIMPLE)).of("b@example.com").outcome())
+            .isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(server.awaitConversations(1).get(0).commands).last().isEqualTo("QUIT");
+        assertThat(sender.deliver(envelope, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+        sender.close();
+        assertThat(server.awaitConversations(2)).hasSize(2);
+        assertThat(server.violations()).isEmpty();
     }
 }

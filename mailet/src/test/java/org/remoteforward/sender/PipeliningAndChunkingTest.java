@@ -117,7 +117,7 @@ class PipeliningAndChunkingTest {
     @Test
     void aLargeMessageGoesInSeveralChunksWithPipelinedEnvelope() throws Exception {
         StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
-        while (big.length() < 3 * SmtpSession.CHUNK_SIZE) {
+        while (big.length() < 3 * ChunkingOutputStream.CHUNK_SIZE) {
             big.append(".0123456789abcdefghijklmnopqrstuvwxyz\r\n");
         }
         DeliveryResult result = deliver(Script.of().send("220 mx.test").expect("EHLO client.test")
@@ -153,7 +153,7 @@ class PipeliningAndChunkingTest {
     @Test
     void aRefusedChunkDecidesTheRecipientsAndEndsTheSession() throws Exception {
         StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
-        while (big.length() < 2 * SmtpSession.CHUNK_SIZE) {
+        while (big.length() < 2 * ChunkingOutputStream.CHUNK_SIZE) {
             big.append("0123456789abcdefghijklmnopqrstuvwxyz\r\n");
         }
         DeliveryResult result = deliver(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 CHUNKING")

@@ -15,7 +15,7 @@ import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
 import org.remoteforward.testing.Started;
 
-class LiveTransactionTest {
+class TransactionTest {
     @RegisterExtension
     final Started started = new Started();
 
@@ -34,14 +34,14 @@ class LiveTransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.of(120))) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.of(120))) {
             assertThat(transaction.mailReply()).isEqualTo(Reply.of(250, "2.1.0 sender ok"));
             assertThat(transaction.recipient("known@example.com")).isEqualTo(Reply.of(250, "2.1.5 recipient ok"));
             assertThat(transaction.recipient("unknown@example.com"))
                 .isEqualTo(Reply.of(550, "5.1.1 <unknown@example.com>: user unknown"));
             assertThat(transaction.accepted()).containsExactly("known@example.com");
 
-            DeliveryResult result = transaction.data(Messages.of(Messages.SIMPLE));
+            DeliveryResult result = transaction.message(Messages.of(Messages.SIMPLE));
 
             assertThat(result.recipients()).hasSize(1);
             assertThat(result.of("known@example.com").reply()).contains(Reply.of(250, "2.0.0 queued as 42"));
@@ -61,9 +61,9 @@ class LiveTransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
             transaction.recipient("b@example.com");
-            RecipientResult result = transaction.data(Messages.of(Messages.SIMPLE)).of("b@example.com");
+            RecipientResult result = transaction.message(Messages.of(Messages.SIMPLE)).of("b@example.com");
 
             assertThat(result.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
             assertThat(result.reply()).contains(Reply.of(451, "4.3.0 try again later"));
@@ -83,10 +83,10 @@ class LiveTransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp());
 
-        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
             transaction.recipient("one@example.com");
             transaction.recipient("two@example.com");
-            DeliveryResult result = transaction.data(Messages.of(Messages.SIMPLE));
+            DeliveryResult result = transaction.message(Messages.of(Messages.SIMPLE));
 
             assertThat(result.of("one@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
             assertThat(result.of("two@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
@@ -100,7 +100,7 @@ class LiveTransactionTest {
     void noUsableEndpointIsATemporaryFailureForTheSenderAndEveryRecipient() throws Exception {
         DownstreamSender sender = started.sender(SettingsBuilder.to("tcp://127.0.0.1:1"));
 
-        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
             assertThat(transaction.mailReply().code()).isEqualTo(451);
             assertThat(transaction.mailReply().text()).startsWith("downstream unavailable:").contains("127.0.0.1:1");
             assertThat(transaction.recipient("b@example.com")).isEqualTo(transaction.mailReply());
@@ -119,11 +119,11 @@ class LiveTransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).auth(AuthMode.FORWARD));
 
-        try (LiveTransaction anonymous = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction anonymous = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
             assertThat(anonymous.mailReply().code()).isEqualTo(530);
             assertThat(anonymous.recipient("b@example.com").code()).isEqualTo(530);
         }
-        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.of(new Credentials("alice", "secret")),
+        try (Transaction transaction = sender.begin("a@example.com", Optional.of(new Credentials("alice", "secret")),
             OptionalLong.empty())) {
             assertThat(transaction.recipient("b@example.com").code()).isEqualTo(250);
         }
@@ -139,9 +139,9 @@ class LiveTransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
             transaction.recipient("b@example.com");
-            RecipientResult result = transaction.data(Messages.of("Subject: 8bit\r\n\r\ncaf\u00e9\r\n")).of("b@example.com");
+            RecipientResult result = transaction.message(Messages.of("Subject: 8bit\r\n\r\ncaf\u00e9\r\n")).of("b@example.com");
 
             assertThat(result.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
             assertThat(result.detail()).contains("does not advertise 8BITMIME");
@@ -157,11 +157,32 @@ class LiveTransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (LiveTransaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
             assertThat(transaction.recipient("b@example.com>\r\nDATA").code()).isEqualTo(553);
             assertThat(transaction.accepted()).isEmpty();
         }
         sender.close();
         assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void aMessageThatMayNeedSmtpUtf8IsDeclaredSoWhereTheDownstreamOffersIt() throws Exception {
+        // the message is not known at MAIL FROM: a UTF-8 recipient or header may follow, and SMTPUTF8 can only be declared there
+        String utf8Headers = "Subject: caf\u00e9\r\nFrom: j\u00f6rg@b\u00fccher.example\r\n\r\nbody\r\n";
+        ScriptedServer server = started.tcp(greeted("250-mx.test", "250-8BITMIME", "250 SMTPUTF8")
+            .expect("MAIL FROM:<a@example.com> BODY=8BITMIME SMTPUTF8").send("250 ok")
+            .expect("RCPT TO:<\u00e9l\u00e8ve@\u00e9cole.example>").send("250 ok")
+            .expect("DATA").send("354 go ahead")
+            .receiveMessage().send("250 2.0.0 queued")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+            assertThat(transaction.recipient("\u00e9l\u00e8ve@\u00e9cole.example").code()).isEqualTo(250);
+            assertThat(transaction.message(Messages.of(utf8Headers)).failed()).isEmpty();
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+        assertThat(new String(server.onlyConversation().onlyMessage(), StandardCharsets.UTF_8)).isEqualTo(utf8Headers);
     }
 }

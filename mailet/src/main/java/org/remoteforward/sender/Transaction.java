@@ -1,0 +1,463 @@
+package org.remoteforward.sender;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One mail transaction with a downstream server: the only one in the sender. The queued path
+ * ({@link DownstreamSender#deliver}) drives it as a short sequence: every recipient at once, then
+ * the message. The synchronous path (SMTP hooks relaying their own client) drives it step by step
+ * as its client speaks: a recipient per RCPT, then the message at the end of DATA. Either way the
+ * same steps run:
+ * <ol>
+ * <li>begin: checks that need no server (the sender address; {@code auth forward}'s credentials);</li>
+ * <li>at the first recipient that can be sent: a session from the pool, AUTH, the message checks
+ *     that need the server's capabilities (when the message is already known), MAIL FROM built by
+ *     {@link MailFromCommand};</li>
+ * <li>recipients: each checked, then RCPT TO, pipelined with MAIL FROM (and with DATA, when the
+ *     message follows at once) where PIPELINING is offered;</li>
+ * <li>message: DATA or BDAT, then the final reply or replies.</li>
+ * </ol>
+ * Each step answers with a {@link Reply} a synchronous caller can give its client as its own: the
+ * downstream's, or one made here for what happened on this side (no endpoint usable, a broken
+ * connection: 451; an address or a message the downstream cannot take unaltered: 5xx). What the
+ * replies mean for each recipient is the {@link ResultLedger}'s to decide.
+ *
+ * <p>Not thread-safe: one caller drives it. {@link #close} ends it whatever state it is in; the
+ * pool resets a session left mid-transaction (RSET) before it serves anyone again.
+ */
+public final class Transaction implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(Transaction.class);
+
+    private final SenderSettings settings;
+    private final SessionPool pool;
+    private final String sender;
+    private final Optional<Credentials> credentials;
+    private final String identity;
+    /** The message when it is known before MAIL FROM (queued path); empty when it comes last (synchronous path). */
+    private final Optional<MessageSource> knownMessage;
+    private final OptionalLong declaredSize;
+    private final ResultLedger ledger = new ResultLedger();
+    /** The answer each recipient named got at RCPT: the downstream's reply, or one made here. */
+    private final Map<String, Reply> rcptReplies = new HashMap<>();
+    private SmtpSession session;
+    private boolean started;
+    /** MAIL FROM, built and not sent yet: it goes with the first recipients. */
+    private SmtpCommand pendingMail;
+    private Reply mailReply;
+    /** Set once the transaction can take no more recipients: every recipient named later gets it. */
+    private Refusal refusal;
+    private MessageTraits traits;
+    private Reply pipelinedDataReply;
+    private boolean messageSent;
+    private boolean closed;
+
+    private Transaction(SenderSettings settings, SessionPool pool, String sender, Optional<Credentials> credentials,
+                        Optional<MessageSource> knownMessage, OptionalLong declaredSize) {
+        this.settings = settings;
+        this.pool = pool;
+        this.sender = sender;
+        this.credentials = credentials;
+        this.identity = Authentication.identity(settings, credentials);
+        this.knownMessage = knownMessage;
+        this.declaredSize = declaredSize;
+    }
+
+    /**
+     * Begins a transaction; no connection is made until a recipient can be sent.
+     *
+     * @param knownMessage the message, when it is known now (its checks then run before MAIL FROM)
+     * @param declaredSize the size to declare in MAIL FROM, when known
+     */
+    static Transaction begin(SenderSettings settings, SessionPool pool, String sender, Optional<Credentials> credentials,
+                             Optional<MessageSource> knownMessage, OptionalLong declaredSize) {
+        Transaction transaction = new Transaction(settings, pool, sender, credentials, knownMessage, declaredSize);
+        Optional<String> badSender = AddressCheck.unsendable(sender);
+        if (badSender.isPresent()) {
+            transaction.refuse(Refusal.local(Outcome.PERMANENT_FAILURE,
+                "sender '" + AddressCheck.printable(sender) + "' refused: " + badSender.get(),
+                Reply.of(553, "5.1.7 sender refused: " + badSender.get())));
+        } else {
+            Authentication.missingCredentials(settings, credentials).ifPresent(why -> transaction.refuse(
+                Refusal.local(Outcome.PERMANENT_FAILURE, why, Reply.of(530, "5.7.0 authentication required: the downstream"
+                    + " is reached as the client's own user (auth forward)"))));
+        }
+        return transaction;
+    }
+
+    /** The answer to MAIL FROM, sending it now if it has not gone yet; unless positive, every recipient gets it too. */
+    public Reply mailReply() {
+        if (mailReply != null) {
+            return mailReply;
+        }
+        if (refusal == null && start(List.of())) {
+            try {
+                mailAnswered(session.command(takePendingMail()));
+            } catch (IOException | RuntimeException e) {
+                brokeOff(e);
+            }
+        }
+        return mailReply != null ? mailReply : refusal.reply();
+    }
+
+    /** The endpoint this transaction talks to; empty when none could be reached (or none was needed yet). */
+    public Optional<Endpoint> endpoint() {
+        return ledger.endpoint();
+    }
+
+    /** Sends RCPT TO for {@code recipient} and answers with the downstream's reply to it. */
+    public Reply recipient(String recipient) {
+        return recipients(List.of(recipient), false).get(0);
+    }
+
+    /**
+     * Names recipients: each is checked, then sent with RCPT TO, pipelined where the server offers
+     * it. Returns each one's answer, in order. A recipient named again keeps its first answer.
+     *
+     * @param messageFollows the message is sent right after, so DATA may close the pipelined group
+     */
+    List<Reply> recipients(List<String> recipients, boolean messageFollows) {
+        requireOpen();
+        List<String> fresh = new ArrayList<>();
+        for (String recipient : recipients) {
+            if (!ledger.name(recipient)) {
+                continue;
+            }
+            Optional<String> bad = AddressCheck.unsendable(recipient);
+            if (refusal != null) {
+                refusal.decide(ledger, recipient);
+                rcptReplies.put(recipient, refusal.reply());
+            } else if (bad.isPresent()) {
+                ledger.failed(recipient, Outcome.PERMANENT_FAILURE,
+                    "recipient '" + AddressCheck.printable(recipient) + "' refused: " + bad.get());
+                rcptReplies.put(recipient, Reply.of(553, "5.1.3 recipient refused: " + bad.get()));
+            } else {
+                fresh.add(recipient);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            send(fresh, messageFollows);
+        }
+        return recipients.stream().map(rcptReplies::get).toList();
+    }
+
+    /** RCPT TO for recipients that passed the checks needing no server; MAIL FROM first when it has not gone. */
+    private void send(List<String> fresh, boolean messageFollows) {
+        if (start(fresh)) {
+            boolean smtputf8 = session.capabilities().has("SMTPUTF8");
+            Map<String, String> wire = new LinkedHashMap<>();
+            for (String recipient : fresh) {
+                Optional<String> form = AddressCheck.wireForm(recipient, smtputf8);
+                if (form.isPresent()) {
+                    wire.put(recipient, form.get());
+                } else {
+                    String why = "recipient " + recipient + " needs SMTPUTF8, which " + session.endpoint() + " does not advertise";
+                    ledger.failed(recipient, Outcome.PERMANENT_FAILURE, why);
+                    rcptReplies.put(recipient, Reply.of(553, "5.6.7 " + why));
+                }
+            }
+            if (!wire.isEmpty()) {
+                exchange(wire, messageFollows);
+            }
+        }
+        // those a refusal or a broken session decided before their own reply came
+        fresh.forEach(recipient -> rcptReplies.computeIfAbsent(recipient, r -> refusal.reply()));
+    }
+
+    private void exchange(Map<String, String> wire, boolean messageFollows) {
+        Capabilities capabilities = session.capabilities();
+        boolean pipelining = settings.connections().pipelining() && capabilities.has("PIPELINING");
+        List<SmtpCommand> commands = new ArrayList<>();
+        List<String> owners = new ArrayList<>();
+        if (pendingMail != null) {
+            commands.add(takePendingMail());
+            owners.add(null);
+        }
+        wire.forEach((recipient, form) -> {
+            commands.add(SmtpCommand.rcptTo(form));
+            owners.add(recipient);
+        });
+        if (messageFollows && pipelining && !chunking()) {
+            // RFC 2920: DATA may close the group; its reply tells whether to send the message
+            commands.add(SmtpCommand.DATA);
+        }
+        EnvelopeReplies replies = new EnvelopeReplies(owners);
+        try {
+            if (pipelining) {
+                session.pipeline(commands, replies::accept);
+            } else {
+                for (SmtpCommand command : commands) {
+                    replies.accept(session.command(command));
+                    if (refusal != null) {
+                        // no RCPT may follow a refused MAIL FROM
+                        break;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            brokeOff(e);
+        }
+    }
+
+    /** Decides the replies of one envelope exchange in order as they arrive, so replies read before a failure keep their meaning. */
+    private final class EnvelopeReplies {
+        private final List<String> owners;
+        private int received;
+
+        /** @param owners the recipient each reply is for, in order; null for MAIL FROM's */
+        EnvelopeReplies(List<String> owners) {
+            this.owners = owners;
+        }
+
+        void accept(Reply reply) {
+            int index = received++;
+            if (index >= owners.size()) {
+                pipelinedDataReply = reply;
+                return;
+            }
+            String recipient = owners.get(index);
+            if (recipient == null) {
+                mailAnswered(reply);
+            } else if (!ledger.isDecided(recipient)) {
+                ledger.rcptReply(recipient, reply);
+                rcptReplies.put(recipient, reply);
+            }
+        }
+    }
+
+    private SmtpCommand takePendingMail() {
+        SmtpCommand mail = pendingMail;
+        pendingMail = null;
+        return mail;
+    }
+
+    private void mailAnswered(Reply reply) {
+        mailReply = reply;
+        if (!reply.isPositive()) {
+            refuse(Refusal.downstream(reply, "MAIL FROM", reply));
+        }
+    }
+
+    /**
+     * Takes a session, authenticates it, checks a known message and builds MAIL FROM, once; false
+     * when the transaction cannot go on (the refusal then says why).
+     *
+     * @param firstRecipients the recipients about to be sent, for what MAIL FROM declares
+     */
+    private boolean start(List<String> firstRecipients) {
+        if (started) {
+            return refusal == null;
+        }
+        started = true;
+        try {
+            session = pool.acquire(identity);
+        } catch (NoEndpointAvailableException e) {
+            refuse(Refusal.local(Outcome.TEMPORARY_FAILURE, e.getMessage(), Reply.of(451, "4.4.1 downstream unavailable: " + e.getMessage())));
+            return false;
+        }
+        ledger.endpoint(session.endpoint());
+        try {
+            Optional<Reply> authRefused = Authentication.authenticate(session, settings, identity, credentials);
+            if (authRefused.isPresent()) {
+                // unauthenticated, the session would serve nobody from the pool and hold one of its permits
+                session.finish();
+                Reply downstream = authRefused.get();
+                refuse(Refusal.downstream(downstream, "AUTH", downstream.isTransient()
+                    ? Reply.of(454, "4.7.0 the downstream refused authentication for now: " + downstream)
+                    : Reply.of(535, "5.7.8 the downstream refused authentication: " + downstream)));
+                return false;
+            }
+            if (knownMessage.isPresent()) {
+                Optional<String> unsendable = unsendable(knownMessage.get());
+                if (unsendable.isPresent()) {
+                    refuse(Refusal.local(Outcome.PERMANENT_FAILURE, unsendable.get(), Reply.of(554, "5.6.0 " + unsendable.get())));
+                    return false;
+                }
+            }
+            Capabilities capabilities = session.capabilities();
+            Optional<String> wireSender = AddressCheck.wireForm(sender, capabilities.has("SMTPUTF8"));
+            if (wireSender.isEmpty()) {
+                String why = "sender " + sender + " needs SMTPUTF8, which " + session.endpoint() + " does not advertise";
+                refuse(Refusal.local(Outcome.PERMANENT_FAILURE, why, Reply.of(553, "5.6.7 " + why)));
+                return false;
+            }
+            boolean utf8Envelope = !AddressCheck.isAscii(sender) || firstRecipients.stream().anyMatch(r -> !AddressCheck.isAscii(r));
+            OptionalLong size = knownMessage.isPresent() ? OptionalLong.of(knownMessage.get().size()) : declaredSize;
+            pendingMail = MailFromCommand.build(wireSender.get(), capabilities,
+                new MailFromCommand.Declarations(size, Optional.ofNullable(traits), utf8Envelope));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            brokeOff(e);
+            return false;
+        }
+    }
+
+    /**
+     * Why the message cannot go to this session's server unaltered: over its SIZE limit (checked
+     * before the message is read), a line SMTP cannot carry, 8-bit content it does not take.
+     */
+    private Optional<String> unsendable(MessageSource message) throws IOException {
+        Capabilities capabilities = session.capabilities();
+        Optional<String> overLimit = MessageTraits.overSizeLimit(message.size(), capabilities, session.endpoint());
+        if (overLimit.isPresent()) {
+            return overLimit;
+        }
+        traits = MessageTraits.scan(message);
+        return traits.unsendableTo(capabilities, session.endpoint());
+    }
+
+    /** The recipients the downstream accepted so far, in order. */
+    public List<String> accepted() {
+        return ledger.accepted();
+    }
+
+    /**
+     * Sends the message to the accepted recipients and returns each one's outcome: over SMTP the
+     * one final reply for all, over LMTP each recipient's own. A connection that breaks after the
+     * message went out leaves the recipients temporarily failed: the downstream may have it.
+     */
+    public DeliveryResult message(MessageSource message) {
+        requireOpen();
+        messageSent = true;
+        List<String> accepted = ledger.accepted();
+        if (ledger.awaitingMessage().isEmpty()) {
+            closeOpenData();
+            return ledger.result().only(accepted);
+        }
+        try {
+            if (knownMessage.isEmpty()) {
+                // the synchronous path sees the message only now
+                Optional<String> unsendable = unsendable(message);
+                if (unsendable.isPresent()) {
+                    ledger.failAllPending(Outcome.PERMANENT_FAILURE, unsendable.get());
+                    return ledger.result().only(accepted);
+                }
+            }
+            transfer(message);
+        } catch (IOException | RuntimeException e) {
+            brokeOff(e);
+        }
+        return ledger.result().only(accepted);
+    }
+
+    /** DATA (its 354 perhaps already read, when DATA was pipelined) or BDAT, then the final replies, as the ledger counts them. */
+    private void transfer(MessageSource message) throws IOException {
+        Protocol protocol = settings.protocol();
+        int finalReplies = ledger.finalReplyCount(protocol);
+        SmtpSession.ReplyHandler decide = ledger.finalReplies(protocol);
+        if (chunking()) {
+            Reply refused = session.transferChunked(message, finalReplies, decide);
+            if (refused != null) {
+                ledger.messageRefused(refused, "BDAT");
+            }
+            return;
+        }
+        Reply dataReply = pipelinedDataReply != null ? pipelinedDataReply : session.command(SmtpCommand.DATA);
+        if (dataReply.code() != 354) {
+            if (dataReply.isPositive()) {
+                throw new ProtocolException("answered DATA with " + dataReply + " instead of 354");
+            }
+            ledger.messageRefused(dataReply, "DATA");
+            return;
+        }
+        session.transferMessage(message, finalReplies, decide);
+    }
+
+    /** A server that opened a pipelined DATA for nobody: close it with an empty message and ignore its answer. */
+    private void closeOpenData() {
+        if (pipelinedDataReply != null && pipelinedDataReply.code() == 354 && session.usable()) {
+            try {
+                session.transferMessage(EMPTY, 1, reply -> { });
+            } catch (IOException | RuntimeException e) {
+                LOGGER.debug("closing an empty DATA with {} failed", session.endpoint(), e);
+                session.close();
+            }
+        }
+    }
+
+    private boolean chunking() {
+        return settings.connections().chunking() && session.capabilities().has("CHUNKING");
+    }
+
+    /** Every recipient named, each decided; for the caller that named them all (the queued path). */
+    DeliveryResult result() {
+        return ledger.result();
+    }
+
+    /** The transaction can take no more recipients: every one still pending, and every one named later, gets {@code why}. */
+    private void refuse(Refusal why) {
+        refusal = why;
+        ledger.pending().forEach(recipient -> why.decide(ledger, recipient));
+    }
+
+    /** The session broke: it is closed, and whatever was not answered may or may not have arrived, so only a retry is safe. */
+    private void brokeOff(Exception e) {
+        LOGGER.debug("transaction with {} broke off", session.endpoint(), e);
+        session.close();
+        String cause = session.endpoint() + ": " + SessionOpener.describe(e);
+        refusal = Refusal.local(Outcome.TEMPORARY_FAILURE, cause, Reply.of(451, "4.4.2 " + cause));
+        ledger.brokeOff(cause);
+    }
+
+    private void requireOpen() {
+        if (messageSent || closed) {
+            throw new IllegalStateException("the transaction is over");
+        }
+    }
+
+    /** Ends the transaction: the session goes back to the pool, which resets or closes it. Never throws. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (session != null) {
+            pool.release(session);
+        }
+    }
+
+    /**
+     * Why the transaction can take no recipient: the reply a synchronous caller gives its client,
+     * and how the ledger decides each recipient (by the downstream's reply, or by a local cause).
+     */
+    private record Refusal(Reply reply, Optional<Reply> downstream, String step, Outcome outcome, String detail) {
+        static Refusal local(Outcome outcome, String detail, Reply reply) {
+            return new Refusal(reply, Optional.empty(), "", outcome, detail);
+        }
+
+        static Refusal downstream(Reply downstream, String step, Reply reply) {
+            return new Refusal(reply, Optional.of(downstream), step, null, null);
+        }
+
+        void decide(ResultLedger ledger, String recipient) {
+            if (downstream.isPresent()) {
+                ledger.refused(recipient, downstream.get(), step);
+            } else {
+                ledger.failed(recipient, outcome, detail);
+            }
+        }
+    }
+
+    private static final MessageSource EMPTY = new MessageSource() {
+        @Override
+        public long size() {
+            return 0;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) {
+            // nothing: only the terminating dot is sent
+        }
+    };
+}
