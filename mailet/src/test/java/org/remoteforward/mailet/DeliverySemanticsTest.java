@@ -46,6 +46,9 @@ class DeliverySemanticsTest {
         Mail mail = harness.mail(MESSAGE, "a@example.com", "b@example.com");
 
         mailet.service(mail);
+        MailetHarness.await(() -> server.conversations().stream().anyMatch(c -> !c.messages.isEmpty()), "the delivery");
+        // stopping the mailet QUITs the pooled session and ends the conversation
+        mailet.destroy();
 
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
         assertThat(server.onlyConversation().onlyMessage()).isEqualTo(MESSAGE.getBytes());
@@ -57,8 +60,9 @@ class DeliverySemanticsTest {
         ScriptedServer server = started.tcp(List.of(
             refusing("451 4.3.0 try later", "b@example.com"),
             RemoteForwardMailetTest.acceptAll("MAIL FROM:<a@example.com>", "b@example.com")));
+        // a connection per attempt, so that the server's conversations tell the attempts apart
         RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
-            "delayTime", "100ms");
+            "delayTime", "100ms", "reuseConnections", "no");
 
         mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
 
@@ -116,8 +120,9 @@ class DeliverySemanticsTest {
                 .expect("DATA").send("354 go")
                 .receiveMessage().send("250 2.0.0 saved")
                 .expect("QUIT").send("221 bye")));
+        // a connection per attempt, so that the server's conversations tell the attempts apart
         RemoteForwardMailet mailet = harness.start("protocol", "lmtp", "targets", server.tcpUri(), "heloName", "relay.test",
-            "delayTime", "100ms");
+            "delayTime", "100ms", "reuseConnections", "no");
 
         mailet.service(harness.mail(MESSAGE, "a@example.com", "one@example.com", "two@example.com", "three@example.com"));
 

@@ -54,14 +54,9 @@ final class MailetHarness {
 
     RemoteForwardMailet start(MailetContext mailetContext, String... parameters) throws MessagingException {
         FakeMailetConfig.Builder config = FakeMailetConfig.builder().mailetName("forward").mailetContext(mailetContext);
-        boolean reuseGiven = false;
+        // the product's defaults (pooled sessions, pipelining, chunking) unless a test names a parameter
         for (int i = 0; i < parameters.length; i += 2) {
             config.setProperty(parameters[i], parameters[i + 1]);
-            reuseGiven |= parameters[i].equals("reuseConnections");
-        }
-        if (!reuseGiven) {
-            // the scripts here expect one connection per message, ended by QUIT
-            config.setProperty("reuseConnections", "no");
         }
         RemoteForwardMailet mailet = new RemoteForwardMailet(queues, metrics, vault, Clock.systemUTC());
         started.keep(mailet::destroy);

@@ -57,6 +57,8 @@ class RemoteForwardMailetTest {
         Mail mail = harness.mail(ORIGINAL, "a@example.com", "b@example.com", "c@example.com");
 
         mailet.service(mail);
+        // the delivery was inline; stopping the mailet QUITs the pooled session and ends the conversation
+        mailet.destroy();
 
         assertThat(new String(server.onlyConversation().onlyMessage(), StandardCharsets.UTF_8)).isEqualTo(ORIGINAL);
         assertThat(server.violations()).isEmpty();
@@ -78,6 +80,7 @@ class RemoteForwardMailetTest {
         RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test", "inline", "yes");
 
         mailet.service(harness.mail(utf8Headers, "a@example.com", "b@example.com"));
+        mailet.destroy();
 
         assertThat(server.violations()).isEmpty();
         assertThat(server.onlyConversation().onlyMessage()).isEqualTo(utf8Headers.getBytes(StandardCharsets.UTF_8));

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -124,10 +125,12 @@ class ConnectionReuseTest {
     @Test
     void anIdleSessionPastItsTimeoutIsQuitAndReplaced() throws Exception {
         ScriptedServer server = started.tcp(delivering(greeted()).expect("QUIT").send("221 bye"));
-        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(pooled(100, Duration.ofMillis(200))));
+        AtomicLong nanos = new AtomicLong();
+        DownstreamSender sender = started.keep(DownstreamSender.create(
+            SettingsBuilder.to(server.tcpUri()).connections(pooled(100, Duration.ofMinutes(1))).build(), nanos::get));
 
         sender.deliver(TO_B, Messages.of(FIRST));
-        Thread.sleep(400);
+        nanos.addAndGet(Duration.ofMinutes(1).toNanos());
         assertThat(sender.deliver(TO_B, Messages.of(SECOND)).failed()).isEmpty();
         sender.close();
 

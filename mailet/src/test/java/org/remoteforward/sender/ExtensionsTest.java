@@ -26,7 +26,12 @@ class ExtensionsTest {
     private DeliveryResult deliver(Script script, Envelope envelope, String message) throws Exception {
         server = started.tcp(script);
         sender = started.sender(SettingsBuilder.to(server.tcpUri()));
-        return sender.deliver(envelope, Messages.of(message));
+        try {
+            return sender.deliver(envelope, Messages.of(message));
+        } finally {
+            // the pooled session QUITs, so its conversation is over when a test reads it
+            sender.close();
+        }
     }
 
     private static Script acceptingOne(String mailFrom, String rcptTo, String... ehlo) {

@@ -53,6 +53,7 @@ class HostileInputTest {
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
         DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of(recipient, "b@example.com")), Messages.of(Messages.SIMPLE));
+        sender.close();
 
         assertThat(result.of(recipient).outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
         assertThat(result.of(recipient).detail()).contains(cause);
@@ -100,6 +101,7 @@ class HostileInputTest {
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
         DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(message));
+        sender.close();
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
         assertThat(result.of("b@example.com").detail()).contains(cause);
@@ -119,6 +121,7 @@ class HostileInputTest {
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
         DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(message));
+        sender.close();
 
         assertThat(result.failed()).isEmpty();
         assertThat(new String(server.onlyConversation().onlyMessage())).isEqualTo(message);

@@ -37,6 +37,7 @@ public final class LegacyTlsProbe {
                  .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), protocols, List.of(), List.of()))
                  .build())) {
             DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
+            sender.close();
             RecipientResult b = result.of("b@example.com");
             server.awaitConversations(1);
             System.out.println("outcome=" + b.outcome());

@@ -89,6 +89,7 @@ class LmtpTest {
         sender = started.sender(SettingsBuilder.to(server.unixUri()).lmtp());
         String message = "Subject: unix\r\n\r\n.dot line\r\n";
         DeliveryResult result = sender.deliver(FOUR, Messages.of(message));
+        sender.close();
 
         assertThat(result.delivered()).extracting(RecipientResult::recipient)
             .containsExactly("one@example.com", "two@example.com", "three@example.com");

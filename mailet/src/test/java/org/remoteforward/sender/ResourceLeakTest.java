@@ -51,8 +51,9 @@ class ResourceLeakTest {
              ScriptedServer dropper = ScriptedServer.tcp(dropping);
              DownstreamSender stallSender = DownstreamSender.create(SettingsBuilder.to(stalling.tcpUri())
                  .timeouts(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(5)).build());
-             DownstreamSender goodSender = DownstreamSender.create(
-                 SettingsBuilder.to(LoopbackPorts.deadEndpoint(), dropper.tcpUri(), good.tcpUri()).build())) {
+             // a connection per message: every round opens and closes its sockets
+             DownstreamSender goodSender = DownstreamSender.create(SettingsBuilder.to(LoopbackPorts.deadEndpoint(), dropper.tcpUri(),
+                 good.tcpUri()).connections(ConnectionSettings.ONE_PER_MESSAGE).build())) {
             for (int i = 0; i < rounds; i++) {
                 DeliveryResult stalled = stallSender.deliver(new Envelope("a@example.com", List.of("ok@example.com", "stall@example.com")),
                     Messages.of(Messages.SIMPLE));

@@ -57,7 +57,12 @@ class TlsTest {
 
     private DeliveryResult deliver(SettingsBuilder settings) throws Exception {
         sender = started.sender(settings);
-        return sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
+        try {
+            return sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
+        } finally {
+            // the pooled session QUITs, so its conversation is over when a test reads it
+            sender.close();
+        }
     }
 
     @Test
@@ -176,6 +181,7 @@ class TlsTest {
                      .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.of(pair[0]), Optional.of(pair[1]), List.of(), List.of(), List.of()))
                      .auth(AuthMode.EXTERNAL).build())) {
                 DeliveryResult result = externalSender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
+                externalSender.close();
 
                 assertThat(result.failed()).as(header).isEmpty();
                 assertThat(tlsServer.onlyConversation().tlsPeer).as(header).startsWith("CN=relay-");

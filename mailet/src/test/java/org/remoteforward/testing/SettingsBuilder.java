@@ -15,7 +15,11 @@ import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
 import org.remoteforward.sender.TlsSettings;
 
-/** Sender settings for tests: short timeouts, no STARTTLS unless asked, HELO name client.test. */
+/**
+ * Sender settings for tests: short timeouts, no STARTTLS unless asked, HELO name client.test, and the
+ * product's connection defaults (pooled sessions, pipelining and chunking where offered), so tests
+ * exercise what users run.
+ */
 public final class SettingsBuilder {
     private Protocol protocol = Protocol.SMTP;
     private List<Endpoint> endpoints;
@@ -25,7 +29,7 @@ public final class SettingsBuilder {
     private Optional<Credentials> credentials = Optional.empty();
     private Timeouts timeouts = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10));
     private DialogueLogging dialogue = DialogueLogging.LOGGER_LEVEL;
-    private ConnectionSettings connections = ConnectionSettings.ONE_PER_MESSAGE;
+    private ConnectionSettings connections = ConnectionSettings.DEFAULTS;
 
     public static SettingsBuilder to(String... endpoints) {
         SettingsBuilder builder = new SettingsBuilder();
