@@ -76,6 +76,30 @@ class DeliverySemanticsTest {
     }
 
     @Test
+    void aRetryReusesThePooledSessionAfterRsetAndDeliversOnce() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("451 4.3.0 try later")
+            .expect("RSET").send("250 2.0.0 reset")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go")
+            .receiveMessage().send("250 2.0.0 queued")
+            .expect("QUIT").send("221 bye"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "delayTime", "100ms");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+        MailetHarness.await(() -> server.conversations().stream().anyMatch(c -> !c.messages.isEmpty()), "the retry's delivery");
+        mailet.destroy();
+
+        assertThat(server.onlyConversation().onlyMessage()).isEqualTo(MESSAGE.getBytes());
+        assertThat(server.violations()).isEmpty();
+        assertThat(harness.dsns()).isEmpty();
+        assertThat(harness.queued("remote-forward")).isEmpty();
+    }
+
+    @Test
     void temporaryFailuresForeverEndInABounceAfterMaxRetriesOnTheSchedule() throws Exception {
         ScriptedServer server = started.tcp(refusing("450 4.2.1 mailbox busy", "b@example.com"));
         RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
