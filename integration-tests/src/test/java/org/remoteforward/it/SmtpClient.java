@@ -2,26 +2,28 @@ package org.remoteforward.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
 /** A plain SMTP client, as any MTA or application would talk to James; each step returns James's reply. */
 final class SmtpClient implements AutoCloseable {
     private final Socket socket;
-    private final BufferedReader in;
+    private final InputStream in;
     private final OutputStream out;
 
     private SmtpClient(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        this.in = new BufferedInputStream(socket.getInputStream());
         this.out = new BufferedOutputStream(socket.getOutputStream());
     }
 
@@ -56,9 +58,15 @@ final class SmtpClient implements AutoCloseable {
 
     /** Sends one command line; the last line of the reply. */
     String command(String line) throws IOException {
+        List<String> reply = commandReply(line);
+        return reply.get(reply.size() - 1);
+    }
+
+    /** Sends one command line; every line of the reply, each as it came between CRLFs (a bare CR or LF stays in its line). */
+    List<String> commandReply(String line) throws IOException {
         out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        return reply();
+        return replyLines();
     }
 
     String authenticate(String user, String password) throws IOException {
@@ -84,14 +92,36 @@ final class SmtpClient implements AutoCloseable {
     }
 
     private String reply() throws IOException {
+        List<String> lines = replyLines();
+        return lines.get(lines.size() - 1);
+    }
+
+    private List<String> replyLines() throws IOException {
+        List<String> lines = new ArrayList<>();
         String line;
         do {
-            line = in.readLine();
-            if (line == null) {
+            line = crlfLine();
+            lines.add(line);
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        return lines;
+    }
+
+    /** One line up to CRLF, without it: only CRLF ends a reply line, as RFC 5321 has it. */
+    private String crlfLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int previous = -1;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
                 throw new IOException("James closed the connection");
             }
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        return line;
+            if (b == '\n' && previous == '\r') {
+                byte[] bytes = line.toByteArray();
+                return new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8);
+            }
+            line.write(b);
+            previous = b;
+        }
     }
 
     private static void expect(String reply, String code) {

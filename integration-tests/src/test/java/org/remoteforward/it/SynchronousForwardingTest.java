@@ -32,6 +32,9 @@ class SynchronousForwardingTest {
         + "From: sender@example.org\r\nTo: known@example.com\r\nSubject: forwarded as it happens\r\n\r\n"
         + "Hello downstream.\r\n.a line that starts with a dot\r\n";
 
+    /** How many lines of a downstream reply reach the client at most (README, "Synchronous forwarding"). */
+    private static final int RELAYED_LINES = 32;
+
     @RegisterExtension
     static final ClassPki PKI = new ClassPki("sync-ca");
 
@@ -210,6 +213,47 @@ class SynchronousForwardingTest {
             assertThat(handed.recipients()).containsExactly("two@example.com");
             assertThat(handed.failures().get("two@example.com")).containsEntry("outcome", "temporary").containsEntry("code", 452);
             assertThat(lmtp.violations()).isEmpty();
+        }
+    }
+
+    @Test
+    void downstreamReplyTextRelayedRawIsNowSanitisedSplitWithinRfc5321LinesAndStaysMultiLine() throws Exception {
+        String hostile = "550-5.1.1 bad\u001b[2J\u0000 user\rinjected: 250 ok";
+        String overLong = "550 5.1.1 " + "x".repeat(2000);
+        String[] thousandLines = new String[1000];
+        for (int i = 0; i < 999; i++) {
+            thousandLines[i] = "550-5.7.1 policy line " + i + " of a reply that goes on and on";
+        }
+        thousandLines[999] = "550 5.7.1 the end";
+        try (ScriptedServer downstream = ScriptedServer.tcp(Script.of().send("220 mx.test ESMTP").expect("EHLO relay.test")
+                 .send("250 mx.test")
+                 .expect("MAIL FROM:<sender@example.org>").send("250 2.1.0 ok")
+                 .expect("RCPT TO:<hostile@example.com>").send(hostile, overLong)
+                 .expect("RCPT TO:<chatty@example.com>").send(thousandLines)
+                 .expect("QUIT").send("221 bye"));
+             ForwardingJames james = james(downstream.port(), Map.of("reuseConnections", "no"), Map.of());
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<sender@example.org>");
+
+            List<String> hostileReply = client.commandReply("RCPT TO:<hostile@example.com>");
+            List<String> chattyReply = client.commandReply("RCPT TO:<chatty@example.com>");
+
+            for (List<String> reply : List.of(hostileReply, chattyReply)) {
+                assertThat(reply).as("a multi-line reply stays multi-line").hasSizeGreaterThan(1);
+                for (int i = 0; i < reply.size(); i++) {
+                    String line = reply.get(i);
+                    assertThat(line).as("line %d of %s", i, reply).startsWith(i == reply.size() - 1 ? "550 " : "550-");
+                    assertThat(line.getBytes(StandardCharsets.UTF_8).length + 2).as("octets with CRLF, RFC 5321 4.5.3.1.5").isLessThanOrEqualTo(512);
+                    assertThat(line.chars().filter(c -> Character.isISOControl(c))).as("control characters in %s", line).isEmpty();
+                }
+            }
+            assertThat(hostileReply.get(0)).isEqualTo("550-5.1.1 bad[2J userinjected: 250 ok");
+            assertThat(String.join("", hostileReply.subList(1, hostileReply.size())).replaceAll("550[- ]5\\.1\\.1 ", ""))
+                .as("the long line, split, loses nothing").isEqualTo("x".repeat(2000));
+            assertThat(chattyReply).as("a thousand lines are not all relayed").hasSizeLessThanOrEqualTo(RELAYED_LINES)
+                .first().isEqualTo("550-5.7.1 policy line 0 of a reply that goes on and on");
+            assertThat(chattyReply.get(chattyReply.size() - 1)).startsWith("550 5.7.1").contains("more lines");
         }
     }
 

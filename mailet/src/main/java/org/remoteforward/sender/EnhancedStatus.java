@@ -31,6 +31,15 @@ public record EnhancedStatus(int statusClass, int subject, int detail) {
         return Optional.of(new EnhancedStatus(statusClass, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))));
     }
 
+    /** The line's text after its leading enhanced status code, as written (a code such as {@code 5.01.1} included); the whole line when it has none. */
+    static String textAfter(String line, int replyCode) {
+        Matcher m = LEADING.matcher(line);
+        if (!m.find() || leading(line, replyCode).isEmpty()) {
+            return line;
+        }
+        return line.substring(m.end(3)).stripLeading();
+    }
+
     @Override
     public String toString() {
         return statusClass + "." + subject + "." + detail;

@@ -1,5 +1,7 @@
 package org.remoteforward.sender;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,6 +13,8 @@ import java.util.Optional;
  * @param lines the text of each line, at least one (possibly empty)
  */
 public record Reply(int code, List<String> lines) {
+    /** RFC 5321 4.5.3.1.5: a reply line is at most 512 octets with its code, separator and CRLF. */
+    static final int MAX_TEXT_OCTETS = 512 - 4 - 2;
 
     public Reply {
         if (code < 200 || code > 599) {
@@ -35,15 +39,60 @@ public record Reply(int code, List<String> lines) {
     public String text() {
         StringBuilder joined = new StringBuilder();
         for (String line : lines) {
-            String bare = EnhancedStatus.leading(line, code)
-                .map(status -> line.substring(status.toString().length()).stripLeading())
-                .orElse(line);
+            String bare = EnhancedStatus.textAfter(line, code);
             if (joined.length() > 0 && !bare.isEmpty()) {
                 joined.append(' ');
             }
             joined.append(bare);
         }
         return joined.toString();
+    }
+
+    /**
+     * The lines to give an SMTP client of ours in this reply's name: each within RFC 5321's 512
+     * octets (a longer line is split, every piece keeping the line's enhanced status code, as
+     * RFC 2034 asks), and no more than {@code maxLines}; when lines are left out, the last one says
+     * how many. The text is already free of control characters ({@link ReplyReader}).
+     */
+    public List<String> linesToRelay(int maxLines) {
+        if (maxLines < 2) {
+            throw new IllegalArgumentException("at least two lines: one of text, one to say what was left out");
+        }
+        List<String> pieces = new ArrayList<>();
+        for (String line : lines) {
+            String text = EnhancedStatus.textAfter(line, code);
+            String status = text.length() == line.length() ? "" : line.substring(0, line.length() - text.length()).strip() + " ";
+            pieces.addAll(split(status, text));
+        }
+        if (pieces.size() <= maxLines) {
+            return pieces;
+        }
+        List<String> kept = new ArrayList<>(pieces.subList(0, maxLines - 1));
+        String status = enhancedStatus().map(s -> s + " ").orElse("");
+        kept.add(status + "(" + (pieces.size() - kept.size()) + " more lines from the downstream server not shown)");
+        return kept;
+    }
+
+    /** {@code status + text} in pieces of at most {@link #MAX_TEXT_OCTETS} octets, each starting with {@code status}; never splits a character. */
+    private static List<String> split(String status, String text) {
+        int budget = MAX_TEXT_OCTETS - status.getBytes(StandardCharsets.UTF_8).length;
+        List<String> pieces = new ArrayList<>();
+        StringBuilder piece = new StringBuilder(status);
+        int octets = 0;
+        for (int i = 0; i < text.length(); ) {
+            int codePoint = text.codePointAt(i);
+            int size = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8).length;
+            if (octets + size > budget) {
+                pieces.add(piece.toString());
+                piece = new StringBuilder(status);
+                octets = 0;
+            }
+            piece.appendCodePoint(codePoint);
+            octets += size;
+            i += Character.charCount(codePoint);
+        }
+        pieces.add(piece.toString());
+        return pieces;
     }
 
     public boolean isPositive() {

@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * Reads replies off the wire, bounded so that a hostile or broken server cannot make us hold an
- * unbounded line or an endless multi-line reply.
+ * unbounded line or an endless multi-line reply, and cleaned: the text of every reply line loses
+ * its control characters here, at the one place network text enters, so that no log line, bounce
+ * or reply relayed to a client ever carries a bare CR, a NUL or a terminal escape from a server.
  */
 final class ReplyReader {
     /** RFC 5321 allows 512 octets a reply line; real servers exceed it, so allow eight times that. */
@@ -43,7 +45,7 @@ final class ReplyReader {
             if (separator != ' ' && separator != '-') {
                 throw new ProtocolException("malformed reply line '" + printable(raw) + "'");
             }
-            texts.add(raw.length() > 4 ? raw.substring(4) : "");
+            texts.add(raw.length() > 4 ? clean(raw.substring(4)) : "");
             if (separator == ' ') {
                 return new Reply(code, texts);
             }
@@ -72,6 +74,25 @@ final class ReplyReader {
             }
             line[length++] = (byte) b;
         }
+    }
+
+    /** The text without control characters (C0, DEL, C1: CR, NUL, ESC among them); a tab becomes a space. */
+    static String clean(String text) {
+        StringBuilder clean = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c)) {
+                if (clean == null) {
+                    clean = new StringBuilder(text.length()).append(text, 0, i);
+                }
+                if (c == '\t') {
+                    clean.append(' ');
+                }
+            } else if (clean != null) {
+                clean.append(c);
+            }
+        }
+        return clean == null ? text : clean.toString();
     }
 
     private static boolean isCode(String raw) {

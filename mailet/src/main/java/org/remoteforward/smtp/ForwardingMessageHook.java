@@ -79,7 +79,7 @@ public class ForwardingMessageHook implements JamesMessageHook {
         } catch (MessagingException | RuntimeException e) {
             // the downstream may have the message; James could not take the rest: only a retry is safe
             LOGGER.error("mail {}: handing the forwarding's outcome to James failed", mail.getName(), e);
-            return ForwardingRcptHook.relay(Reply.of(451, "4.3.0 local error after forwarding; please retry"));
+            return RelayedReply.of(Reply.of(451, "4.3.0 local error after forwarding; please retry"));
         }
     }
 
@@ -90,7 +90,7 @@ public class ForwardingMessageHook implements JamesMessageHook {
         if (delivered.isEmpty() && others.isEmpty()) {
             // nothing was taken anywhere: the client keeps the message, and learns why as the downstream said it
             vault.release(mail);
-            return ForwardingRcptHook.relay(failureReply(failed));
+            return RelayedReply.of(failureReply(failed));
         }
         if (!failed.isEmpty()) {
             FailedRecipients.handTo(mailetContext, mail, failed, config.failedRecipientsProcessor());
@@ -108,7 +108,7 @@ public class ForwardingMessageHook implements JamesMessageHook {
         Reply accepted = delivered.get(0).reply().orElse(Reply.of(250, "2.0.0 delivered"));
         String text = failed.isEmpty() ? String.join(" ", accepted.lines())
             : "2.0.0 delivered to " + delivered.size() + " recipient(s); " + failed.size() + " will be retried or bounced by the relay";
-        return ForwardingRcptHook.relay(new Reply(250, List.of(text)));
+        return RelayedReply.of(new Reply(250, List.of(text)));
     }
 
     /** The reply for a message no recipient took: a temporary one when there is one, since the client may then retry. */

@@ -139,7 +139,7 @@ public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSessi
         Reply reply = open.transaction().recipient(recipient.asString());
         LOGGER.debug("RCPT {} forwarded to {}: {}", recipient.asString(),
             open.transaction().endpoint().map(Object::toString).orElse("no endpoint"), reply);
-        return relay(reply);
+        return RelayedReply.of(reply);
     }
 
     private Transaction begin(SMTPSession session, MaybeSender mailFrom) {
@@ -147,14 +147,6 @@ public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSessi
             ? ForwardCredentialsHook.confirmedCredentials(session)
             : Optional.empty();
         return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials, OptionalLong.empty());
-    }
-
-    /** The downstream's reply as James's answer: its code, its text, and whether James takes the recipient. */
-    static HookResult relay(Reply reply) {
-        HookReturnCode code = reply.isPositive() ? HookReturnCode.ok()
-            : reply.isTransient() ? HookReturnCode.denySoft() : HookReturnCode.deny();
-        return HookResult.builder().hookReturnCode(code).smtpReturnCode(Integer.toString(reply.code()))
-            .smtpDescription(String.join(" ", reply.lines())).build();
     }
 
     @Override

@@ -37,6 +37,41 @@ class ReplyReaderTest {
     }
 
     @Test
+    void replyTextLosesEveryControlCharacterWhereItIsRead() throws Exception {
+        Reply reply = reader("550-5.1.1 bad\u001b[2J\u0000 user\rinjected\r\n550 5.1.1 tab\there\u0085\u007f end\r\n").read();
+        assertThat(reply.lines()).containsExactly("5.1.1 bad[2J userinjected", "5.1.1 tab here end");
+    }
+
+    @Test
+    void anEnhancedStatusWithLeadingZerosDoesNotGarbleTheText() {
+        assertThat(Reply.of(550, "5.01.1 mailbox unavailable").text()).isEqualTo("mailbox unavailable");
+        assertThat(Reply.of(550, "5.01.1 mailbox unavailable").enhancedStatus()).contains(new EnhancedStatus(5, 1, 1));
+    }
+
+    @Test
+    void linesToRelayKeepEachLineWithin512OctetsAndTheEnhancedCodeOnEveryPiece() {
+        String accents = "\u00e9".repeat(300);
+        Reply reply = new Reply(550, List.of("5.7.1 " + "x".repeat(1000), "5.7.1 " + accents, "no code here"));
+
+        List<String> lines = reply.linesToRelay(32);
+
+        assertThat(lines).allSatisfy(line -> assertThat(("550-" + line + "\r\n").getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(512));
+        assertThat(lines).allSatisfy(line -> assertThat(line).satisfiesAnyOf(l -> assertThat(l).startsWith("5.7.1 "), l -> assertThat(l).isEqualTo("no code here")));
+        assertThat(String.join("", lines).replace("5.7.1 ", "")).isEqualTo("x".repeat(1000) + accents + "no code here");
+    }
+
+    @Test
+    void linesToRelaySayHowManyLinesWereLeftOut() {
+        List<String> many = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "4.3.0 line " + i).toList();
+
+        List<String> lines = new Reply(451, many).linesToRelay(5);
+
+        assertThat(lines).containsExactly("4.3.0 line 0", "4.3.0 line 1", "4.3.0 line 2", "4.3.0 line 3",
+            "4.3.0 (96 more lines from the downstream server not shown)");
+        assertThat(new Reply(451, many.subList(0, 5)).linesToRelay(5)).isEqualTo(many.subList(0, 5));
+    }
+
+    @Test
     void refusesGarbage() {
         assertThatThrownBy(() -> reader("hello\r\n").read()).hasMessageContaining("malformed reply line 'hello'");
         assertThatThrownBy(() -> reader("250x\r\n").read()).hasMessageContaining("malformed");
