@@ -95,8 +95,13 @@ public final class ForwardConfigParser {
         if (errorProcessor.isEmpty()) {
             throw new InvalidConfigurationException(nameOf(Parameter.ERROR_PROCESSOR), "must name a processor");
         }
+        boolean allowSenderRouting = values.containsKey(Parameter.ALLOW_SENDER_ROUTING) && bool(Parameter.ALLOW_SENDER_ROUTING);
+        if (allowSenderRouting) {
+            warnings.add(nameOf(Parameter.ALLOW_SENDER_ROUTING) + " is on: recipients such as user%elsewhere@yourdomain are forwarded"
+                + " as written, and a downstream that trusts this relay may route them on to any domain");
+        }
         SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue,
-            connections());
+            connections(), allowSenderRouting);
         return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
     }
 

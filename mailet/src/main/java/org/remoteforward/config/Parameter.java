@@ -40,7 +40,8 @@ public enum Parameter {
     CONNECTION_MAX_MESSAGES("connectionMaxMessages"),
     ENDPOINT_BACKOFF("endpointBackoff"),
     PIPELINING("pipelining"),
-    CHUNKING("chunking");
+    CHUNKING("chunking"),
+    ALLOW_SENDER_ROUTING("allowSenderRouting");
 
     private final String name;
     private final List<String> aliases;

@@ -32,6 +32,27 @@ final class AddressCheck {
         return Optional.empty();
     }
 
+    /**
+     * Whether the address asks the servers after us to route it on (sender-specified routing,
+     * RFC 5321 3.6.1 and 4.1.2): a source route, or a {@code %}, {@code !} or {@code @} in its local
+     * part. A downstream that trusts us may rewrite {@code victim%evil.org@example.com} to
+     * {@code victim@evil.org} and relay it, though the relay check before us looked at example.com
+     * only. Empty when the address names one mailbox plainly.
+     */
+    static Optional<String> senderRouting(String address) {
+        if (address.startsWith("@")) {
+            return Optional.of("a source route");
+        }
+        int at = address.lastIndexOf('@');
+        String local = at < 0 ? address : address.substring(0, at);
+        for (char c : new char[] {'%', '!', '@'}) {
+            if (local.indexOf(c) >= 0) {
+                return Optional.of("'" + c + "' in its local part");
+            }
+        }
+        return Optional.empty();
+    }
+
     static boolean isAscii(String address) {
         return address.chars().allMatch(c -> c < 0x80);
     }

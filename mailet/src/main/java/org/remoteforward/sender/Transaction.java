@@ -133,14 +133,15 @@ public final class Transaction implements AutoCloseable {
             if (!ledger.name(recipient)) {
                 continue;
             }
-            Optional<String> bad = AddressCheck.unsendable(recipient);
             if (refusal != null) {
                 refusal.decide(ledger, recipient);
                 rcptReplies.put(recipient, refusal.reply());
-            } else if (bad.isPresent()) {
-                ledger.failed(recipient, Outcome.PERMANENT_FAILURE,
-                    "recipient '" + AddressCheck.printable(recipient) + "' refused: " + bad.get());
-                rcptReplies.put(recipient, Reply.of(553, "5.1.3 recipient refused: " + bad.get()));
+                continue;
+            }
+            Optional<Refusal> refused = refusedBeforeTheWire(recipient);
+            if (refused.isPresent()) {
+                refused.get().decide(ledger, recipient);
+                rcptReplies.put(recipient, refused.get().reply());
             } else {
                 fresh.add(recipient);
             }
@@ -149,6 +150,24 @@ public final class Transaction implements AutoCloseable {
             send(fresh, messageFollows);
         }
         return recipients.stream().map(rcptReplies::get).toList();
+    }
+
+    /** Why a recipient is never sent, whatever the server: an address the wire cannot carry, or sender-specified routing. */
+    private Optional<Refusal> refusedBeforeTheWire(String recipient) {
+        Optional<String> bad = AddressCheck.unsendable(recipient);
+        if (bad.isPresent()) {
+            return Optional.of(Refusal.local(Outcome.PERMANENT_FAILURE,
+                "recipient '" + AddressCheck.printable(recipient) + "' refused: " + bad.get(),
+                Reply.of(553, "5.1.3 recipient refused: " + bad.get())));
+        }
+        Optional<String> routing = settings.allowSenderRouting() ? Optional.empty() : AddressCheck.senderRouting(recipient);
+        if (routing.isPresent()) {
+            String why = "sender-specified routing (" + routing.get() + ") is not forwarded";
+            return Optional.of(Refusal.local(Outcome.PERMANENT_FAILURE,
+                "recipient '" + AddressCheck.printable(recipient) + "' refused: " + why + "; allowSenderRouting lets it through",
+                Reply.of(550, "5.7.1 recipient refused: " + why)));
+        }
+        return Optional.empty();
     }
 
     /** RCPT TO for recipients that passed the checks needing no server; MAIL FROM first when it has not gone. */

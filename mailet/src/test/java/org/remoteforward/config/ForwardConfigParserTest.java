@@ -64,6 +64,16 @@ class ForwardConfigParserTest {
         assertThat(delivery.maxRetries()).isEqualTo(7);
         assertThat(delivery.bounceProcessor()).isEmpty();
         assertThat(sender.connections()).isEqualTo(ConnectionSettings.DEFAULTS);
+        assertThat(sender.allowSenderRouting()).isFalse();
+    }
+
+    @Test
+    void allowSenderRoutingIsReadAndWarnedAbout() throws Exception {
+        ForwardConfig config = parse("targets", "tcp://mx:25", "allowSenderRouting", "yes");
+
+        assertThat(config.sender().allowSenderRouting()).isTrue();
+        assertThat(config.warnings()).singleElement().asString().contains("allowSenderRouting is on");
+        assertThat(parse("targets", "tcp://mx:25", "allowSenderRouting", "no").sender().allowSenderRouting()).isFalse();
     }
 
     @Test
@@ -233,7 +243,9 @@ class ForwardConfigParserTest {
             bad("max messages", Map.of("targets", "tcp://mx:25", "connectionMaxMessages", "lots"), "connectionMaxMessages: 'lots' is not a whole number"),
             bad("backoff", Map.of("targets", "tcp://mx:25", "endpointBackoff", "soon"), "endpointBackoff: 'soon' is not a duration"),
             bad("pipelining", Map.of("targets", "tcp://mx:25", "pipelining", "always"), "pipelining: 'always' is neither auto nor off"),
-            bad("chunking", Map.of("targets", "tcp://mx:25", "chunking", "maybe"), "chunking: 'maybe' is neither auto nor off"));
+            bad("chunking", Map.of("targets", "tcp://mx:25", "chunking", "maybe"), "chunking: 'maybe' is neither auto nor off"),
+            bad("sender routing", Map.of("targets", "tcp://mx:25", "allowSenderRouting", "sometimes"),
+                "allowSenderRouting: 'sometimes' is not a yes/no value"));
     }
 
     private static Arguments bad(String name, Map<String, String> parameters, String message) {

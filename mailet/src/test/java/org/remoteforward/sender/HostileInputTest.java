@@ -75,6 +75,51 @@ class HostileInputTest {
         assertThat(server.conversations()).isEmpty();
     }
 
+    static Stream<Arguments> senderRoutedRecipients() {
+        return Stream.of(
+            Arguments.of("percent hack", "victim%evil.org@example.com", "'%' in its local part"),
+            Arguments.of("bang path", "evil.org!victim@example.com", "'!' in its local part"),
+            Arguments.of("quoted at", "\"victim@evil.org\"@example.com", "'@' in its local part"),
+            Arguments.of("source route", "@relay.example.com:victim@evil.org", "a source route"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("senderRoutedRecipients")
+    void aRecipientWithSenderSpecifiedRoutingFailsAloneAndNeverReachesTheWire(String name, String recipient, String cause)
+        throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go").receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of(recipient, "b@example.com")), Messages.of(Messages.SIMPLE));
+        sender.close();
+
+        assertThat(result.of(recipient).outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(result.of(recipient).detail()).contains("sender-specified routing (" + cause + ")").contains("allowSenderRouting");
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("senderRoutedRecipients")
+    void allowSenderRoutingForwardsSuchARecipientAsWritten(String name, String recipient, String cause) throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<" + recipient + ">").send("250 ok")
+            .expect("DATA").send("354 go").receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).allowSenderRouting());
+
+        DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of(recipient)), Messages.of(Messages.SIMPLE));
+        sender.close();
+
+        assertThat(result.of(recipient).outcome()).isEqualTo(Outcome.DELIVERED);
+        assertThat(server.violations()).isEmpty();
+    }
+
     static Stream<Arguments> messagesTheServerCannotTake() {
         String longLine = "y".repeat(999);
         return Stream.of(

@@ -30,6 +30,7 @@ public final class SettingsBuilder {
     private Timeouts timeouts = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10));
     private DialogueLogging dialogue = DialogueLogging.LOGGER_LEVEL;
     private ConnectionSettings connections = ConnectionSettings.DEFAULTS;
+    private boolean allowSenderRouting;
 
     public static SettingsBuilder to(String... endpoints) {
         SettingsBuilder builder = new SettingsBuilder();
@@ -78,7 +79,13 @@ public final class SettingsBuilder {
         return this;
     }
 
+    public SettingsBuilder allowSenderRouting() {
+        allowSenderRouting = true;
+        return this;
+    }
+
     public SenderSettings build() {
-        return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue, connections);
+        return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue, connections,
+            allowSenderRouting);
     }
 }
