@@ -1,5 +1,6 @@
 package org.remoteforward.sender;
 
+import java.net.InetAddress;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
@@ -12,17 +13,22 @@ import java.util.function.LongSupplier;
  *
  * <p>Safe for concurrent use: each transaction has a session of its own, new or reused from the
  * pool. Create one per configuration and {@link #close()} it when done; that QUITs idle sessions
- * and stops its timeout thread.
+ * and stops its threads: the watchdog's (deadlines; it never blocks) and the housekeeping one
+ * (idle sessions; its I/O is bounded by the watchdog's deadlines).
  */
 public final class DownstreamSender implements AutoCloseable {
     private final SenderSettings settings;
     private final Watchdog watchdog;
+    private final Housekeeping housekeeping;
+    private final SessionOpener opener;
     private final SessionPool pool;
 
-    private DownstreamSender(SenderSettings settings, TlsClient tls, LongSupplier nanoClock) {
+    private DownstreamSender(SenderSettings settings, TlsClient tls, LongSupplier nanoClock, SessionOpener.HostResolver resolver) {
         this.settings = settings;
         this.watchdog = new Watchdog("remote-forward-timeouts");
-        this.pool = new SessionPool(settings.connections(), new SessionOpener(settings, tls, watchdog, nanoClock), watchdog, nanoClock);
+        this.housekeeping = new Housekeeping("remote-forward-housekeeping");
+        this.opener = new SessionOpener(settings, tls, watchdog, nanoClock, resolver);
+        this.pool = new SessionPool(settings.connections(), opener, watchdog, housekeeping, nanoClock);
     }
 
     /**
@@ -36,7 +42,13 @@ public final class DownstreamSender implements AutoCloseable {
 
     /** As {@link #create(SenderSettings)}, with the clock the pool and the endpoint back-off read (tests move it). */
     static DownstreamSender create(SenderSettings settings, LongSupplier nanoClock) throws InvalidTlsSettingException {
-        return new DownstreamSender(settings, TlsClient.create(settings.tls()), nanoClock);
+        return create(settings, nanoClock, InetAddress::getByName);
+    }
+
+    /** As {@link #create(SenderSettings, LongSupplier)}, with the host name lookup (tests make it slow). */
+    static DownstreamSender create(SenderSettings settings, LongSupplier nanoClock, SessionOpener.HostResolver resolver)
+        throws InvalidTlsSettingException {
+        return new DownstreamSender(settings, TlsClient.create(settings.tls()), nanoClock, resolver);
     }
 
     /**
@@ -74,9 +86,16 @@ public final class DownstreamSender implements AutoCloseable {
         return pool.idleCount();
     }
 
+    /**
+     * Shuts down: idle sessions get QUIT (all within one quit timeout), transactions still running
+     * get that long again to end by themselves and are then cut (their recipients fail temporarily,
+     * so they are retried), and only then do the deadlines stop: nothing is left blocked on a server.
+     */
     @Override
     public void close() {
         pool.close();
+        opener.endLiveSessions(TimeoutKind.QUIT.of(settings.timeouts()));
+        housekeeping.close();
         watchdog.close();
     }
 }

@@ -1,19 +1,28 @@
 package org.remoteforward.sender;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -29,18 +38,35 @@ import javax.net.ssl.SSLSocket;
  * {@code maxPerEndpoint} sessions are open to an endpoint at once.
  */
 final class SessionOpener {
+    /** Name lookups, each on a daemon thread of its own, shared by every sender of the JVM; idle threads go after a minute. */
+    private static final ExecutorService LOOKUPS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "remote-forward-dns");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final SenderSettings settings;
     private final TlsClient tls;
     private final Watchdog watchdog;
     private final LongSupplier nanoClock;
+    private final HostResolver resolver;
     private final Map<Endpoint, Long> failedUntilNanos = new ConcurrentHashMap<>();
     private final Map<Endpoint, Semaphore> openSessions = new ConcurrentHashMap<>();
+    /** Every session open now, idle or busy: what a sender shutting down must end. */
+    private final Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
 
-    SessionOpener(SenderSettings settings, TlsClient tls, Watchdog watchdog, LongSupplier nanoClock) {
+    /** Looks a host name up; the system resolver in production, which no socket timeout bounds. */
+    @FunctionalInterface
+    interface HostResolver {
+        InetAddress resolve(String host) throws UnknownHostException;
+    }
+
+    SessionOpener(SenderSettings settings, TlsClient tls, Watchdog watchdog, LongSupplier nanoClock, HostResolver resolver) {
         this.settings = settings;
         this.tls = tls;
         this.watchdog = watchdog;
         this.nanoClock = nanoClock;
+        this.resolver = resolver;
         for (Endpoint endpoint : settings.endpoints()) {
             openSessions.put(endpoint, new Semaphore(settings.connections().maxPerEndpoint()));
         }
@@ -95,7 +121,12 @@ final class SessionOpener {
             permits.release();
             throw e;
         }
-        session.onClose(permits::release);
+        live.add(session);
+        SmtpSession opened = session;
+        session.onClose(() -> {
+            live.remove(opened);
+            permits.release();
+        });
         try {
             Reply greeting = session.greeting();
             if (!greeting.isPositive()) {
@@ -142,13 +173,17 @@ final class SessionOpener {
                 throw e;
             }
         }
+        Duration connectTimeout = settings.timeouts().connect();
+        long connectBy = System.nanoTime() + connectTimeout.toNanos();
+        InetAddress address = resolve(endpoint.host(), connectTimeout);
         Socket socket = new Socket();
         try {
-            int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.timeouts().connect().toMillis());
+            // the connect timeout bounds looking the name up and connecting together
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(connectBy - System.nanoTime()));
             try {
-                socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), connectMillis);
+                socket.connect(new InetSocketAddress(address, endpoint.port()), (int) Math.min(Integer.MAX_VALUE, left));
             } catch (SocketTimeoutException e) {
-                throw new StepTimeoutException(TimeoutKind.CONNECT, settings.timeouts().connect(), "while connecting");
+                throw new StepTimeoutException(TimeoutKind.CONNECT, connectTimeout, "while connecting");
             }
             socket.setTcpNoDelay(true);
             if (endpoint.scheme() == Endpoint.Scheme.TCP) {
@@ -171,6 +206,47 @@ final class SessionOpener {
             closeQuietly(socket);
             throw e;
         }
+    }
+
+    /**
+     * The host's address, looked up on a thread of its own so that the connect timeout bounds the
+     * caller even when the name server does not answer (the lookup itself cannot be interrupted;
+     * it ends in the background).
+     */
+    private InetAddress resolve(String host, Duration limit) throws IOException {
+        Future<InetAddress> lookup = LOOKUPS.submit(() -> resolver.resolve(host));
+        try {
+            return lookup.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            lookup.cancel(true);
+            throw new StepTimeoutException(TimeoutKind.CONNECT, limit, "while looking up " + host);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException failure) {
+                throw failure;
+            }
+            throw new IOException("looking up " + host + " failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            lookup.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while looking up " + host, e);
+        }
+    }
+
+    /**
+     * Ends every session still open once {@code grace} has passed without their transactions
+     * ending by themselves: a sender shutting down leaves no thread blocked on a server, and the
+     * recipients of a transaction cut this way are failed temporarily (retried), never lost.
+     */
+    void endLiveSessions(Duration grace) {
+        long until = System.nanoTime() + grace.toNanos();
+        try {
+            while (!live.isEmpty() && until - System.nanoTime() > 0) {
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        live.forEach(SmtpSession::abort);
     }
 
     private static void closeQuietly(Socket socket) {

@@ -19,6 +19,9 @@ import java.util.function.LongSupplier;
  * <p>Time comes from one clock given at construction ({@link System#nanoTime} in production), and
  * each decision takes the time as an argument, so tests move time instead of sleeping.
  *
+ * <p>Eviction runs on the sender's {@link Housekeeping} thread, never the watchdog's: its QUIT may
+ * meet a server that never answers, and is bounded by a deadline from the watchdog.
+ *
  * <p>Locking: there is none of our own. Idle sessions live in concurrent deques; a session is
  * owned by whoever removed it from its deque ({@code pollLast} in {@link #acquire}, {@code remove}
  * in the sweep, {@code pollFirst} in {@link #close}), and only that one thread touches it, so a
@@ -31,14 +34,20 @@ final class SessionPool implements AutoCloseable {
     private final LongSupplier nanoClock;
     /** Idle sessions, newest last, by endpoint then identity. */
     private final Map<Endpoint, Map<String, Deque<SmtpSession>>> idle = new ConcurrentHashMap<>();
+    private final Watchdog watchdog;
+    private volatile boolean closed;
 
-    SessionPool(ConnectionSettings settings, SessionOpener opener, Watchdog watchdog, LongSupplier nanoClock) {
+    /**
+     * @param housekeeping where idle sessions are swept: QUIT may block on a silent server, so never on the watchdog's thread
+     */
+    SessionPool(ConnectionSettings settings, SessionOpener opener, Watchdog watchdog, Housekeeping housekeeping, LongSupplier nanoClock) {
         this.settings = settings;
         this.opener = opener;
+        this.watchdog = watchdog;
         this.nanoClock = nanoClock;
         if (settings.reuse()) {
             long period = Math.max(1000, settings.idleTimeout().toMillis() / 2);
-            watchdog.every(Duration.ofMillis(period), () -> evictExpired(nanoClock.getAsLong()));
+            housekeeping.every(Duration.ofMillis(period), () -> evictExpired(nanoClock.getAsLong()));
         }
     }
 
@@ -47,6 +56,9 @@ final class SessionPool implements AutoCloseable {
      * AUTH): an idle one of the first endpoint in order that has one, else a new one.
      */
     SmtpSession acquire(String identity) throws NoEndpointAvailableException {
+        if (closed) {
+            throw new NoEndpointAvailableException("the sender is shut down");
+        }
         if (settings.reuse()) {
             long now = nanoClock.getAsLong();
             for (Endpoint endpoint : opener.order()) {
@@ -76,13 +88,17 @@ final class SessionPool implements AutoCloseable {
         if (session.usable()) {
             session.transactionDone(now);
         }
-        if (!settings.reuse() || !session.usable() || session.transactions() >= settings.maxMessages()
+        if (closed || !settings.reuse() || !session.usable() || session.transactions() >= settings.maxMessages()
             || session.ageNanos(now) >= settings.maxAge().toNanos()) {
             session.finish();
             return;
         }
         String identity = session.authenticatedAs() == null ? "" : session.authenticatedAs();
         idleOf(session.endpoint(), identity).addLast(session);
+        if (closed && idleOf(session.endpoint(), identity).remove(session)) {
+            // closed while it was being parked: close() may have drained the deque already
+            session.finish();
+        }
     }
 
     private Deque<SmtpSession> idleOf(Endpoint endpoint, String identity) {
@@ -96,15 +112,17 @@ final class SessionPool implements AutoCloseable {
 
     /** Closes the idle sessions past their time at {@code now}, so an idle relay holds no connections. */
     void evictExpired(long now) {
+        List<SmtpSession> expired = new ArrayList<>();
         for (Map<String, Deque<SmtpSession>> byIdentity : idle.values()) {
             for (Deque<SmtpSession> sessions : byIdentity.values()) {
                 for (SmtpSession session : List.copyOf(sessions)) {
                     if (expired(session, now) && sessions.remove(session)) {
-                        session.finish();
+                        expired.add(session);
                     }
                 }
             }
         }
+        SmtpSession.finishAll(expired, watchdog);
     }
 
     /** How many sessions wait idle, over every endpoint and identity. */
@@ -112,9 +130,10 @@ final class SessionPool implements AutoCloseable {
         return idle.values().stream().flatMap(byIdentity -> byIdentity.values().stream()).mapToInt(Deque::size).sum();
     }
 
-    /** QUITs every idle session. */
+    /** QUITs every idle session, all within one quit timeout; a session released later is ended, not kept. */
     @Override
     public void close() {
+        closed = true;
         List<SmtpSession> all = new ArrayList<>();
         for (Map<String, Deque<SmtpSession>> byIdentity : idle.values()) {
             for (Deque<SmtpSession> sessions : byIdentity.values()) {
@@ -123,6 +142,6 @@ final class SessionPool implements AutoCloseable {
                 }
             }
         }
-        all.forEach(SmtpSession::finish);
+        SmtpSession.finishAll(all, watchdog);
     }
 }

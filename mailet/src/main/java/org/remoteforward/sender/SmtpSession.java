@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -16,8 +17,8 @@ import java.util.List;
  * marked unusable and is only ever closed, never used for another command.
  *
  * <p>Not thread-safe: one thread uses a session at a time, handed over through the pool (whose
- * deque publishes it); only {@link #close} may also come from the timeout thread, through the
- * transport's own thread-safe abort.
+ * deque publishes it); only {@link #abort} may come from another thread (the timeout thread, a
+ * sender shutting down), through the transport's own thread-safe abort.
  */
 final class SmtpSession {
     private static final byte[] CRLF = {'\r', '\n'};
@@ -154,7 +155,11 @@ final class SmtpSession {
 
     /** Sends one command and waits for its reply. */
     Reply command(SmtpCommand command) throws IOException {
-        return within(TimeoutKind.COMMAND, "waiting for the reply to " + command.verb(), () -> {
+        return command(command, TimeoutKind.COMMAND);
+    }
+
+    private Reply command(SmtpCommand command, TimeoutKind bound) throws IOException {
+        return within(bound, "waiting for the reply to " + command.verb(), () -> {
             writeLine(command);
             transport.output().flush();
             return readReply(command.secret());
@@ -266,16 +271,41 @@ final class SmtpSession {
         return reply;
     }
 
-    /** Ends the session: QUIT when the connection is still sound, then close it. Never throws. */
+    /** Ends the session: QUIT when the connection is still sound (under the quit timeout), then close it. Never throws. */
     void finish() {
         if (usable) {
             try {
-                command(SmtpCommand.QUIT);
+                command(SmtpCommand.QUIT, TimeoutKind.QUIT);
             } catch (IOException | RuntimeException ignored) {
                 // the transaction is over; a server that answers QUIT badly changes nothing
             }
         }
         close();
+    }
+
+    /**
+     * Ends several sessions, each with QUIT, all of them within one quit timeout together: a
+     * pool that lets go of many sessions at once (at shutdown, say) is not held a quit timeout per
+     * silent server.
+     */
+    static void finishAll(Collection<SmtpSession> sessions, Watchdog watchdog) {
+        if (sessions.isEmpty()) {
+            return;
+        }
+        Duration bound = TimeoutKind.QUIT.of(sessions.iterator().next().timeouts);
+        Watchdog.Deadline together = watchdog.armOrNull(bound, () -> sessions.forEach(SmtpSession::abort));
+        try {
+            sessions.forEach(SmtpSession::finish);
+        } finally {
+            if (together != null) {
+                together.close();
+            }
+        }
+    }
+
+    /** Cuts the connection at once; safe from any thread, for a session another thread may be blocked on. */
+    void abort() {
+        transport.abort();
     }
 
     /** Marks the session as never to be used again; the first reason given is the one reported. */
@@ -288,10 +318,20 @@ final class SmtpSession {
 
     void close() {
         usable = false;
-        try {
-            transport.close();
-        } catch (IOException ignored) {
-            transport.abort();
+        // a TLS close writes close_notify, which a server that stopped reading can block: bounded like QUIT
+        Transport current = transport;
+        Watchdog.Deadline deadline = watchdog.armOrNull(TimeoutKind.QUIT.of(timeouts), current::abort);
+        if (deadline == null) {
+            // the sender is shutting down and nothing would bound a polite close
+            current.abort();
+        } else {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                current.abort();
+            } finally {
+                deadline.close();
+            }
         }
         Runnable action = onClose;
         onClose = () -> { };
@@ -305,7 +345,11 @@ final class SmtpSession {
         }
         Transport current = transport;
         Duration limit = kind.of(timeouts);
-        Watchdog.Deadline deadline = watchdog.arm(limit, current::abort);
+        Watchdog.Deadline deadline = watchdog.armOrNull(limit, current::abort);
+        if (deadline == null) {
+            retire("the sender is shutting down");
+            throw new IOException("the sender is shutting down: no step may start on " + endpoint);
+        }
         try {
             return call.run();
         } catch (IOException | RuntimeException e) {

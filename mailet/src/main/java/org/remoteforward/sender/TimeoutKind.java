@@ -2,11 +2,19 @@ package org.remoteforward.sender;
 
 import java.time.Duration;
 
-/** The three bounds of {@link Timeouts}, by name: which one a step runs under, and how an expiry is reported. */
+/**
+ * The bounds a step runs under, by name, and how an expiry is reported: the three of
+ * {@link Timeouts}, and the one for ending a session, which no server may stretch past
+ * {@value #QUIT_LIMIT_SECONDS} seconds whatever the command timeout.
+ */
 enum TimeoutKind {
     CONNECT("connect timeout"),
     COMMAND("command timeout"),
-    SUBMISSION("submission timeout");
+    SUBMISSION("submission timeout"),
+    QUIT("quit timeout");
+
+    static final int QUIT_LIMIT_SECONDS = 10;
+    private static final Duration QUIT_LIMIT = Duration.ofSeconds(QUIT_LIMIT_SECONDS);
 
     private final String description;
 
@@ -19,6 +27,8 @@ enum TimeoutKind {
             case CONNECT -> timeouts.connect();
             case COMMAND -> timeouts.command();
             case SUBMISSION -> timeouts.submission();
+            // a session being ended holds a thread and a permit for nobody: no longer than the command timeout, nor than the limit
+            case QUIT -> timeouts.command().compareTo(QUIT_LIMIT) < 0 ? timeouts.command() : QUIT_LIMIT;
         };
     }
 

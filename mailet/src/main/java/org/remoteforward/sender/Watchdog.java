@@ -3,6 +3,7 @@ package org.remoteforward.sender;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Enforces timeouts by cutting the connection when a deadline passes. One thread serves every
  * session of a sender: socket read timeouts alone cannot bound a blocked write, a Unix socket
  * channel has no read timeout at all, and the submission timeout spans many reads and writes.
+ *
+ * <p>What runs on that thread must never block: an expiry only aborts a transport (closes its
+ * socket) or sets a flag. Anything that talks to a server (QUIT to an idle session, say) runs
+ * elsewhere ({@link Housekeeping}), under a deadline of its own from here; otherwise one silent
+ * server would stop every deadline of the sender.
  */
 final class Watchdog implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
@@ -37,9 +43,13 @@ final class Watchdog implements AutoCloseable {
         return deadline;
     }
 
-    /** Runs {@code task} every {@code period} until closed. */
-    void every(Duration period, Runnable task) {
-        scheduler.scheduleWithFixedDelay(task, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
+    /** As {@link #arm}, or null once the watchdog is closed (a sender shutting down), when the caller must bound the step itself. */
+    Deadline armOrNull(Duration limit, Runnable onExpiry) {
+        try {
+            return arm(limit, onExpiry);
+        } catch (RejectedExecutionException closed) {
+            return null;
+        }
     }
 
     /** Stops the thread and waits for it: once closed, nothing of the sender runs any more. */

@@ -2,6 +2,7 @@ package org.remoteforward.sender;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,8 +30,10 @@ class SessionPoolTest {
         SenderSettings settings = SettingsBuilder.to(server.tcpUri())
             .connections(new ConnectionSettings(true, 10, IDLE, MAX_AGE, maxMessages, Duration.ZERO, true, true)).build();
         Watchdog watchdog = started.keep(new Watchdog("pool-test-timeouts"));
+        Housekeeping housekeeping = started.keep(new Housekeeping("pool-test-housekeeping"));
         pool = started.keep(new SessionPool(settings.connections(),
-            new SessionOpener(settings, TlsClient.create(settings.tls()), watchdog, nanos::get), watchdog, nanos::get));
+            new SessionOpener(settings, TlsClient.create(settings.tls()), watchdog, nanos::get, InetAddress::getByName), watchdog,
+            housekeeping, nanos::get));
     }
 
     private void advance(Duration by) {

@@ -61,6 +61,77 @@ class TimeoutTest {
     }
 
     @Test
+    void aDownstreamThatNeverAnswersQuitWhenItsIdleSessionIsEvictedStopsNoOtherDeadline() throws Exception {
+        server = started.tcp(List.of(
+            Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok")
+                .expect("RCPT TO:<b@example.com>").send("250 ok")
+                .expect("DATA").send("354 go").receiveMessage().send("250 ok")
+                .expect("QUIT").stall(),
+            Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+                .expect("MAIL FROM:<a@example.com>").stall()));
+        Duration command = Duration.ofSeconds(2);
+        sender = started.sender(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, command, LONG)
+            .connections(new ConnectionSettings(true, 10, Duration.ofMillis(500), Duration.ofMinutes(5), 100, Duration.ZERO, false, false)));
+        assertThat(sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+        // the idle session is evicted: QUIT, which this server never answers
+        ScriptedServer.Conversation first = server.conversations().get(0);
+        long until = System.nanoTime() + LONG.toNanos();
+        while (!first.commands.contains("QUIT") && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(first.commands).contains("QUIT");
+
+        java.util.concurrent.CompletableFuture<DeliveryResult> next = java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)));
+
+        DeliveryResult result = next.get(LONG.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(result.of("b@example.com").detail()).contains("command timeout of 2s expired waiting for the reply to MAIL");
+    }
+
+    @Test
+    void closingTheSenderEndsADeliveryStillWaitingOnASilentServerInsteadOfLeavingItWithoutDeadline() throws Exception {
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").stall());
+        Duration command = Duration.ofMinutes(5);
+        DownstreamSender closing = DownstreamSender.create(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, command, command).build());
+        java.util.concurrent.CompletableFuture<DeliveryResult> inFlight = java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> closing.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)));
+        long until = System.nanoTime() + LONG.toNanos();
+        while (server.conversations().isEmpty() || !server.conversations().get(0).commands.contains("RCPT TO:<b@example.com>")) {
+            assertThat(System.nanoTime()).isLessThan(until);
+            Thread.sleep(20);
+        }
+
+        closing.close();
+
+        DeliveryResult result = inFlight.get(LONG.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(result.of("b@example.com").outcome()).as("cut, so retried later").isEqualTo(Outcome.TEMPORARY_FAILURE);
+    }
+
+    @Test
+    void connectTimeoutBoundsLookingTheHostUpToo() throws Exception {
+        SessionOpener.HostResolver silentNameServer = host -> {
+            try {
+                Thread.sleep(LONG.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new java.net.UnknownHostException(host);
+        };
+        sender = started.keep(DownstreamSender.create(SettingsBuilder.to("tcp://mx.slow.test:25").timeouts(SHORT, LONG, LONG).build(),
+            System::nanoTime, silentNameServer));
+
+        DeliveryResult result = java.util.concurrent.CompletableFuture.supplyAsync(() -> sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)))
+            .get(LONG.toSeconds() / 2, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(result.of("b@example.com").detail()).contains("connect timeout of 400ms expired while looking up mx.slow.test");
+    }
+
+    @Test
     void commandTimeoutBoundsTheGreeting() throws Exception {
         server = started.tcp(Script.of().stall());
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).timeouts(LONG, SHORT, LONG));
