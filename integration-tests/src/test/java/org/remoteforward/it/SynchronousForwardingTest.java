@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -254,6 +255,49 @@ class SynchronousForwardingTest {
             assertThat(chattyReply).as("a thousand lines are not all relayed").hasSizeLessThanOrEqualTo(RELAYED_LINES)
                 .first().isEqualTo("550-5.7.1 policy line 0 of a reply that goes on and on");
             assertThat(chattyReply.get(chattyReply.size() - 1)).startsWith("550 5.7.1").contains("more lines");
+        }
+    }
+
+    @Test
+    void idleClientsCannotExhaustTheDownstreamSessionsAClientWaitsBoundedAndIdleOnesLoseTheirSession() throws Exception {
+        try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"));
+             ForwardingJames james = james(postfix.smtpPort(), Map.of("maxConnections", "2", "clientIdleTimeout", "3s"), Map.of());
+             SmtpClient idle1 = SmtpClient.connect(james.smtpPort());
+             SmtpClient idle2 = SmtpClient.connect(james.smtpPort())) {
+            for (SmtpClient idle : List.of(idle1, idle2)) {
+                idle.command("EHLO idle.example");
+                idle.command("MAIL FROM:<>");
+                assertThat(idle.command("RCPT TO:<known@example.com>")).startsWith("250");
+            }
+            // both sessions of maxConnections=2 are held by clients that say nothing more
+            try (SmtpClient third = SmtpClient.connect(james.smtpPort())) {
+                third.command("EHLO third.example");
+                third.command("MAIL FROM:<sender@example.org>");
+                long asked = System.nanoTime();
+                assertThat(third.command("RCPT TO:<known@example.com>")).startsWith("451 4.4.5").contains("maxConnections");
+                assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("bounded by connectionWaitTimeout (2s), not connectTimeout (5m)")
+                    .isLessThan(Duration.ofSeconds(30));
+            }
+            // past clientIdleTimeout the idle clients lose their sessions, and a new client is served
+            String reply = "";
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!reply.startsWith("250") && System.nanoTime() < until) {
+                try (SmtpClient next = SmtpClient.connect(james.smtpPort())) {
+                    next.command("EHLO next.example");
+                    next.command("MAIL FROM:<sender@example.org>");
+                    reply = next.command("RCPT TO:<known@example.com>");
+                    if (reply.startsWith("250")) {
+                        next.command("DATA");
+                        assertThat(next.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
+                    }
+                }
+            }
+            assertThat(reply).startsWith("250");
+            assertThat(idle1.command("DATA")).startsWith("354");
+            assertThat(idle1.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).as("the idle client's session went to others")
+                .startsWith("451").contains("clientIdleTimeout");
+            assertThat(postfix.awaitMessages(1)).hasSize(1);
+            assertNothingMoreArrives(postfix, 1);
         }
     }
 

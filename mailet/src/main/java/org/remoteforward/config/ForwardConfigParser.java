@@ -101,11 +101,11 @@ public final class ForwardConfigParser {
                 + " as written, and a downstream that trusts this relay may route them on to any domain");
         }
         SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue,
-            connections(), allowSenderRouting);
+            connections(timeouts.connect()), allowSenderRouting);
         return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
     }
 
-    private ConnectionSettings connections() throws InvalidConfigurationException {
+    private ConnectionSettings connections(Duration connectTimeout) throws InvalidConfigurationException {
         ConnectionSettings defaults = ConnectionSettings.DEFAULTS;
         boolean reuse = !values.containsKey(Parameter.REUSE_CONNECTIONS) || bool(Parameter.REUSE_CONNECTIONS);
         Duration backoff = defaults.endpointBackoff();
@@ -121,7 +121,9 @@ public final class ForwardConfigParser {
             integer(Parameter.CONNECTION_MAX_MESSAGES, defaults.maxMessages(), 1, 1_000_000),
             backoff,
             autoOrOff(Parameter.PIPELINING),
-            autoOrOff(Parameter.CHUNKING));
+            autoOrOff(Parameter.CHUNKING),
+            // as long as connecting may take, unless told otherwise: a queued delivery may wait its turn
+            duration(Parameter.CONNECTION_WAIT_TIMEOUT, connectTimeout));
     }
 
     private boolean autoOrOff(Parameter parameter) throws InvalidConfigurationException {

@@ -39,6 +39,7 @@ public enum Parameter {
     CONNECTION_MAX_AGE("connectionMaxAge"),
     CONNECTION_MAX_MESSAGES("connectionMaxMessages"),
     ENDPOINT_BACKOFF("endpointBackoff"),
+    CONNECTION_WAIT_TIMEOUT("connectionWaitTimeout"),
     PIPELINING("pipelining"),
     CHUNKING("chunking"),
     ALLOW_SENDER_ROUTING("allowSenderRouting");

@@ -1,6 +1,7 @@
 package org.remoteforward.sender;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
@@ -22,6 +23,7 @@ public final class DownstreamSender implements AutoCloseable {
     private final Housekeeping housekeeping;
     private final SessionOpener opener;
     private final SessionPool pool;
+    private final IdleClients idleClients;
 
     private DownstreamSender(SenderSettings settings, TlsClient tls, LongSupplier nanoClock, SessionOpener.HostResolver resolver) {
         this.settings = settings;
@@ -29,6 +31,7 @@ public final class DownstreamSender implements AutoCloseable {
         this.housekeeping = new Housekeeping("remote-forward-housekeeping");
         this.opener = new SessionOpener(settings, tls, watchdog, nanoClock, resolver);
         this.pool = new SessionPool(settings.connections(), opener, watchdog, housekeeping, nanoClock);
+        this.idleClients = new IdleClients(housekeeping);
     }
 
     /**
@@ -58,7 +61,7 @@ public final class DownstreamSender implements AutoCloseable {
      */
     public DeliveryResult deliver(Envelope envelope, MessageSource message) {
         try (Transaction transaction = Transaction.begin(settings, pool, envelope.sender(), envelope.credentials(),
-            Optional.of(message), OptionalLong.empty())) {
+            Optional.of(message), OptionalLong.empty(), Optional.empty())) {
             transaction.recipients(envelope.recipients(), true);
             transaction.message(message);
             return transaction.result();
@@ -71,9 +74,12 @@ public final class DownstreamSender implements AutoCloseable {
      *
      * @param credentials the client's, for {@code auth forward}
      * @param declaredSize the size the client declared in MAIL FROM, if it did
+     * @param clientIdleLimit how long the client may say nothing while the transaction holds a
+     *     session before the session goes back to serve others (the transaction then fails temporarily)
      */
-    public Transaction begin(String sender, Optional<Credentials> credentials, OptionalLong declaredSize) {
-        return Transaction.begin(settings, pool, sender, credentials, Optional.empty(), declaredSize);
+    public Transaction begin(String sender, Optional<Credentials> credentials, OptionalLong declaredSize, Duration clientIdleLimit) {
+        return Transaction.begin(settings, pool, sender, credentials, Optional.empty(), declaredSize,
+            Optional.of(new Transaction.ClientPace(clientIdleLimit, idleClients)));
     }
 
     /** Whether transactions authenticate as each message's own client ({@code auth forward}). */

@@ -85,11 +85,31 @@ final class SessionOpener {
         return healthy;
     }
 
+    /**
+     * A new session to the first endpoint, in {@link #order}, that can give one. An endpoint whose
+     * {@code maxConnections} sessions are all in use is waited for, all endpoints together no
+     * longer than {@code connectionWaitTimeout}; being busy is no failure, so it earns no back-off.
+     */
     SmtpSession open() throws NoEndpointAvailableException {
         List<String> reasons = new ArrayList<>();
+        boolean busy = false;
+        long waitUntil = System.nanoTime() + settings.connections().waitTimeout().toNanos();
         for (Endpoint endpoint : order()) {
+            Semaphore permits = openSessions.get(endpoint);
             try {
-                SmtpSession session = openOne(endpoint);
+                if (!permits.tryAcquire(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    busy = true;
+                    reasons.add(endpoint + ": all " + settings.connections().maxPerEndpoint() + " sessions in use (maxConnections),"
+                        + " none freed within " + Durations.describe(settings.connections().waitTimeout()) + " (connectionWaitTimeout)");
+                    continue;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reasons.add(endpoint + ": interrupted while waiting for a free session");
+                break;
+            }
+            try {
+                SmtpSession session = openOne(endpoint, permits);
                 failedUntilNanos.remove(endpoint);
                 return session;
             } catch (IOException | RuntimeException e) {
@@ -98,21 +118,13 @@ final class SessionOpener {
                 if (backoff > 0) {
                     failedUntilNanos.put(endpoint, nanoClock.getAsLong() + backoff);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                reasons.add(endpoint + ": interrupted while waiting for a free session");
-                break;
             }
         }
-        throw new NoEndpointAvailableException("no endpoint could be used: " + String.join("; ", reasons));
+        throw new NoEndpointAvailableException("no endpoint could be used: " + String.join("; ", reasons), busy);
     }
 
-    private SmtpSession openOne(Endpoint endpoint) throws IOException, InterruptedException {
-        Semaphore permits = openSessions.get(endpoint);
-        if (!permits.tryAcquire(settings.timeouts().connect().toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new SessionSetupException("already has " + settings.connections().maxPerEndpoint()
-                + " sessions open (maxConnections), none freed within the connect timeout");
-        }
+    /** Opens a session on a permit already taken; the permit goes back when the session closes, or now if it cannot be opened. */
+    private SmtpSession openOne(Endpoint endpoint, Semaphore permits) throws IOException {
         SmtpSession session;
         try {
             session = new SmtpSession(endpoint, dial(endpoint), settings.timeouts(), watchdog,

@@ -2,6 +2,7 @@ package org.remoteforward.sender;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * connection: 451; an address or a message the downstream cannot take unaltered: 5xx). What the
  * replies mean for each recipient is the {@link ResultLedger}'s to decide.
  *
- * <p>Not thread-safe: one caller drives it. {@link #close} ends it whatever state it is in; the
- * pool resets a session left mid-transaction (RSET) before it serves anyone again.
+ * <p>One caller drives it; every step holds the transaction's lock, which the idle check of a
+ * client-paced transaction ({@link IdleClients}) only tries, from the housekeeping thread, to take
+ * the session back from a silent client. {@link #close} ends it whatever state it is in; the pool
+ * resets a session left mid-transaction (RSET) before it serves anyone again.
  */
 public final class Transaction implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(Transaction.class);
@@ -48,6 +52,13 @@ public final class Transaction implements AutoCloseable {
     private final Optional<MessageSource> knownMessage;
     private final OptionalLong declaredSize;
     private final ResultLedger ledger = new ResultLedger();
+    /** Present when the client paces the transaction (synchronous path): how long it may be silent while holding a session. */
+    private final Optional<ClientPace> pace;
+    /** Held for every step; the idle check only tries it, so it never waits for, nor interrupts, a step. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile long lastClientActivityNanos = System.nanoTime();
+    /** The session went back to the pool because the client was idle: the transaction can do nothing more. */
+    private boolean sessionTakenBack;
     /** The answer each recipient named got at RCPT: the downstream's reply, or one made here. */
     private final Map<String, Reply> rcptReplies = new HashMap<>();
     private SmtpSession session;
@@ -62,8 +73,18 @@ public final class Transaction implements AutoCloseable {
     private boolean messageSent;
     private boolean closed;
 
+    /**
+     * How a client paces a transaction: the silence it is allowed while a session is held, and who checks it.
+     *
+     * @param idleLimit {@code clientIdleTimeout}
+     * @param watch the checker the transaction reports to while it holds a session
+     */
+    record ClientPace(Duration idleLimit, IdleClients watch) {
+    }
+
     private Transaction(SenderSettings settings, SessionPool pool, String sender, Optional<Credentials> credentials,
-                        Optional<MessageSource> knownMessage, OptionalLong declaredSize) {
+                        Optional<MessageSource> knownMessage, OptionalLong declaredSize, Optional<ClientPace> pace) {
+        this.pace = pace;
         this.settings = settings;
         this.pool = pool;
         this.sender = sender;
@@ -78,10 +99,11 @@ public final class Transaction implements AutoCloseable {
      *
      * @param knownMessage the message, when it is known now (its checks then run before MAIL FROM)
      * @param declaredSize the size to declare in MAIL FROM, when known
+     * @param pace present when a client drives the transaction at its own pace
      */
     static Transaction begin(SenderSettings settings, SessionPool pool, String sender, Optional<Credentials> credentials,
-                             Optional<MessageSource> knownMessage, OptionalLong declaredSize) {
-        Transaction transaction = new Transaction(settings, pool, sender, credentials, knownMessage, declaredSize);
+                             Optional<MessageSource> knownMessage, OptionalLong declaredSize, Optional<ClientPace> pace) {
+        Transaction transaction = new Transaction(settings, pool, sender, credentials, knownMessage, declaredSize, pace);
         Optional<String> badSender = AddressCheck.unsendable(sender);
         if (badSender.isPresent()) {
             transaction.refuse(Refusal.local(Outcome.PERMANENT_FAILURE,
@@ -97,27 +119,51 @@ public final class Transaction implements AutoCloseable {
 
     /** The answer to MAIL FROM, sending it now if it has not gone yet; unless positive, every recipient gets it too. */
     public Reply mailReply() {
-        if (mailReply != null) {
-            return mailReply;
-        }
-        if (refusal == null && start(List.of())) {
-            try {
-                mailAnswered(session.command(takePendingMail()));
-            } catch (IOException | RuntimeException e) {
-                brokeOff(e);
+        lock.lock();
+        try {
+            if (mailReply != null) {
+                return mailReply;
             }
+            if (refusal == null && start(List.of())) {
+                try {
+                    mailAnswered(session.command(takePendingMail()));
+                } catch (IOException | RuntimeException e) {
+                    brokeOff(e);
+                }
+            }
+            return mailReply != null ? mailReply : refusal.reply();
+        } finally {
+            stepDone();
         }
-        return mailReply != null ? mailReply : refusal.reply();
     }
 
     /** The endpoint this transaction talks to; empty when none could be reached (or none was needed yet). */
     public Optional<Endpoint> endpoint() {
-        return ledger.endpoint();
+        lock.lock();
+        try {
+            return ledger.endpoint();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Sends RCPT TO for {@code recipient} and answers with the downstream's reply to it. */
     public Reply recipient(String recipient) {
         return recipients(List.of(recipient), false).get(0);
+    }
+
+    /**
+     * The client is still talking (a line of its message arrived, say): it is not idle. Cheap
+     * enough to call for every line.
+     */
+    public void clientActive() {
+        lastClientActivityNanos = System.nanoTime();
+    }
+
+    /** A step is over: the client's silence counts from now. */
+    private void stepDone() {
+        lastClientActivityNanos = System.nanoTime();
+        lock.unlock();
     }
 
     /**
@@ -127,6 +173,15 @@ public final class Transaction implements AutoCloseable {
      * @param messageFollows the message is sent right after, so DATA may close the pipelined group
      */
     List<Reply> recipients(List<String> recipients, boolean messageFollows) {
+        lock.lock();
+        try {
+            return namedRecipients(recipients, messageFollows);
+        } finally {
+            stepDone();
+        }
+    }
+
+    private List<Reply> namedRecipients(List<String> recipients, boolean messageFollows) {
         requireOpen();
         List<String> fresh = new ArrayList<>();
         for (String recipient : recipients) {
@@ -281,9 +336,12 @@ public final class Transaction implements AutoCloseable {
         try {
             session = pool.acquire(identity);
         } catch (NoEndpointAvailableException e) {
-            refuse(Refusal.local(Outcome.TEMPORARY_FAILURE, e.getMessage(), Reply.of(451, "4.4.1 downstream unavailable: " + e.getMessage())));
+            refuse(Refusal.local(Outcome.TEMPORARY_FAILURE, e.getMessage(), e.congested()
+                ? Reply.of(451, "4.4.5 downstream busy: " + e.getMessage())
+                : Reply.of(451, "4.4.1 downstream unavailable: " + e.getMessage())));
             return false;
         }
+        pace.ifPresent(p -> p.watch().watch(this));
         ledger.endpoint(session.endpoint());
         try {
             Optional<Reply> authRefused = Authentication.authenticate(session, settings, identity, credentials);
@@ -337,7 +395,12 @@ public final class Transaction implements AutoCloseable {
 
     /** The recipients the downstream accepted so far, in order. */
     public List<String> accepted() {
-        return ledger.accepted();
+        lock.lock();
+        try {
+            return ledger.accepted();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -346,6 +409,15 @@ public final class Transaction implements AutoCloseable {
      * message went out leaves the recipients temporarily failed: the downstream may have it.
      */
     public DeliveryResult message(MessageSource message) {
+        lock.lock();
+        try {
+            return sendMessage(message);
+        } finally {
+            stepDone();
+        }
+    }
+
+    private DeliveryResult sendMessage(MessageSource message) {
         requireOpen();
         messageSent = true;
         List<String> accepted = ledger.accepted();
@@ -394,7 +466,7 @@ public final class Transaction implements AutoCloseable {
 
     /** A server that opened a pipelined DATA for nobody: close it with an empty message and ignore its answer. */
     private void closeOpenData() {
-        if (pipelinedDataReply != null && pipelinedDataReply.code() == 354 && session.usable()) {
+        if (pipelinedDataReply != null && pipelinedDataReply.code() == 354 && !sessionTakenBack && session.usable()) {
             try {
                 session.transferMessage(EMPTY, 1, reply -> { });
             } catch (IOException | RuntimeException e) {
@@ -410,7 +482,38 @@ public final class Transaction implements AutoCloseable {
 
     /** Every recipient named, each decided; for the caller that named them all (the queued path). */
     DeliveryResult result() {
-        return ledger.result();
+        lock.lock();
+        try {
+            return ledger.result();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives the session back to the pool if the client has been silent past its limit at
+     * {@code now}, so that it can serve others; every recipient still undecided then fails
+     * temporarily (the client is told so at its next step, and retries). Never waits: a
+     * transaction in the middle of a step is not idle.
+     */
+    void takeBackIfIdle(long now) {
+        if (pace.isEmpty() || !lock.tryLock()) {
+            return;
+        }
+        try {
+            Duration limit = pace.get().idleLimit();
+            if (closed || session == null || sessionTakenBack || now - lastClientActivityNanos < limit.toNanos()) {
+                return;
+            }
+            String cause = "the client sent nothing for " + Durations.describe(limit) + " (clientIdleTimeout) while it held a session to "
+                + session.endpoint() + ", which went back to serve others";
+            refuse(Refusal.local(Outcome.TEMPORARY_FAILURE, cause, Reply.of(451, "4.4.2 " + cause)));
+            sessionTakenBack = true;
+            pace.get().watch().forget(this);
+            pool.release(session);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The transaction can take no more recipients: every one still pending, and every one named later, gets {@code why}. */
@@ -437,12 +540,18 @@ public final class Transaction implements AutoCloseable {
     /** Ends the transaction: the session goes back to the pool, which resets or closes it. Never throws. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (session != null) {
-            pool.release(session);
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pace.ifPresent(p -> p.watch().forget(this));
+            if (session != null && !sessionTakenBack) {
+                pool.release(session);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -14,11 +14,14 @@ import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.api.handler.ExtensibleHandler;
+import org.apache.james.protocols.api.handler.LineHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.api.handler.WiringException;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.DataLineFilter;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
@@ -51,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * &lt;/handler&gt;
  * </pre>
  */
-public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSession>, ExtensibleHandler {
+public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectHandler<SMTPSession>, ExtensibleHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(ForwardingRcptHook.class);
 
     private final MailetContext mailetContext;
@@ -146,7 +149,15 @@ public class ForwardingRcptHook implements RcptHook, DisconnectHandler<SMTPSessi
         Optional<Credentials> credentials = sender.forwardsClientCredentials()
             ? ForwardCredentialsHook.confirmedCredentials(session)
             : Optional.empty();
-        return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials, OptionalLong.empty());
+        return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials, OptionalLong.empty(),
+            config.clientIdleTimeout());
+    }
+
+    /** A line of the client's message: the client is busy, not idle, whatever the time since its last RCPT. */
+    @Override
+    public Response onLine(SMTPSession session, byte[] line, LineHandler<SMTPSession> next) {
+        OpenForward.current(session).ifPresent(open -> open.transaction().clientActive());
+        return next.onLine(session, line);
     }
 
     @Override

@@ -86,6 +86,10 @@ class ForwardConfigParserTest {
             Duration.ZERO, false, true));
         assertThat(parse("targets", "tcp://mx:25", "endpointBackoff", "1m").sender().connections().endpointBackoff())
             .isEqualTo(Duration.ofMinutes(1));
+        assertThat(parse("targets", "tcp://mx:25", "connectionWaitTimeout", "10s").sender().connections().waitTimeout())
+            .isEqualTo(Duration.ofSeconds(10));
+        assertThat(parse("targets", "tcp://mx:25", "connectTimeout", "45s").sender().connections().waitTimeout())
+            .as("a queued delivery waits for a session as long as connecting may take").isEqualTo(Duration.ofSeconds(45));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.remoteforward.sender;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -16,6 +17,9 @@ import org.remoteforward.testing.SettingsBuilder;
 import org.remoteforward.testing.Started;
 
 class TransactionTest {
+    /** A client idle limit no test reaches unless it means to. */
+    private static final Duration PATIENT = Duration.ofMinutes(1);
+
     @RegisterExtension
     final Started started = new Started();
 
@@ -34,7 +38,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.of(120))) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.of(120), PATIENT)) {
             assertThat(transaction.mailReply()).isEqualTo(Reply.of(250, "2.1.0 sender ok"));
             assertThat(transaction.recipient("known@example.com")).isEqualTo(Reply.of(250, "2.1.5 recipient ok"));
             assertThat(transaction.recipient("unknown@example.com"))
@@ -61,7 +65,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), PATIENT)) {
             transaction.recipient("b@example.com");
             RecipientResult result = transaction.message(Messages.of(Messages.SIMPLE)).of("b@example.com");
 
@@ -83,7 +87,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp());
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), PATIENT)) {
             transaction.recipient("one@example.com");
             transaction.recipient("two@example.com");
             DeliveryResult result = transaction.message(Messages.of(Messages.SIMPLE));
@@ -100,7 +104,7 @@ class TransactionTest {
     void noUsableEndpointIsATemporaryFailureForTheSenderAndEveryRecipient() throws Exception {
         DownstreamSender sender = started.sender(SettingsBuilder.to("tcp://127.0.0.1:1"));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), PATIENT)) {
             assertThat(transaction.mailReply().code()).isEqualTo(451);
             assertThat(transaction.mailReply().text()).startsWith("downstream unavailable:").contains("127.0.0.1:1");
             assertThat(transaction.recipient("b@example.com")).isEqualTo(transaction.mailReply());
@@ -119,12 +123,12 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).auth(AuthMode.FORWARD));
 
-        try (Transaction anonymous = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction anonymous = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), PATIENT)) {
             assertThat(anonymous.mailReply().code()).isEqualTo(530);
             assertThat(anonymous.recipient("b@example.com").code()).isEqualTo(530);
         }
         try (Transaction transaction = sender.begin("a@example.com", Optional.of(new Credentials("alice", "secret")),
-            OptionalLong.empty())) {
+            OptionalLong.empty(), PATIENT)) {
             assertThat(transaction.recipient("b@example.com").code()).isEqualTo(250);
         }
         sender.close();
@@ -139,7 +143,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), PATIENT)) {
             transaction.recipient("b@example.com");
             RecipientResult result = transaction.message(Messages.of("Subject: 8bit\r\n\r\ncaf\u00e9\r\n")).of("b@example.com");
 
@@ -157,7 +161,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), PATIENT)) {
             assertThat(transaction.recipient("b@example.com>\r\nDATA").code()).isEqualTo(553);
             assertThat(transaction.accepted()).isEmpty();
         }
@@ -177,12 +181,73 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty())) {
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), PATIENT)) {
             assertThat(transaction.recipient("\u00e9l\u00e8ve@\u00e9cole.example").code()).isEqualTo(250);
             assertThat(transaction.message(Messages.of(utf8Headers)).failed()).isEmpty();
         }
         sender.close();
         assertThat(server.violations()).isEmpty();
         assertThat(new String(server.onlyConversation().onlyMessage(), StandardCharsets.UTF_8)).isEqualTo(utf8Headers);
+    }
+
+    @Test
+    void aClientSilentPastItsIdleLimitLosesTheSessionToOthersAndItsRecipientsFailTemporarily() throws Exception {
+        ScriptedServer server = started.tcp(greeted("250-mx.test", "250 PIPELINING")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            // the idle client's session serves the next transaction
+            .expect("RSET").send("250 reset")
+            .expect("MAIL FROM:<c@example.com>").send("250 ok")
+            .expect("RCPT TO:<d@example.com>").send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri())
+            .connections(new ConnectionSettings(true, 1, Duration.ofMinutes(1), Duration.ofMinutes(5), 100, Duration.ZERO, true, true,
+                Duration.ofMillis(100))));
+
+        try (Transaction idle = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), Duration.ofMillis(300))) {
+            assertThat(idle.recipient("b@example.com").code()).isEqualTo(250);
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            Reply next;
+            Transaction other;
+            // with one session an endpoint, a second client is served only once the first has lost it
+            do {
+                other = sender.begin("c@example.com", Optional.empty(), OptionalLong.empty(), PATIENT);
+                next = other.recipient("d@example.com");
+                if (next.code() != 250) {
+                    assertThat(next.lines().get(0)).startsWith("4.4.5 downstream busy").contains("maxConnections");
+                    other.close();
+                }
+            } while (next.code() != 250 && System.nanoTime() < until);
+            assertThat(next.code()).isEqualTo(250);
+            other.close();
+
+            DeliveryResult result = idle.message(Messages.of(Messages.SIMPLE));
+            assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+            assertThat(result.of("b@example.com").detail()).contains("clientIdleTimeout");
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void aClientSendingItsMessageLineByLineIsNotIdle() throws Exception {
+        ScriptedServer server = started.tcp(greeted("250-mx.test", "250 PIPELINING")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go ahead")
+            .receiveMessage().send("250 2.0.0 queued")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (Transaction slow = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), Duration.ofMillis(300))) {
+            assertThat(slow.recipient("b@example.com").code()).isEqualTo(250);
+            for (int line = 0; line < 10; line++) {
+                Thread.sleep(100);
+                slow.clientActive();
+            }
+            assertThat(slow.message(Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
     }
 }

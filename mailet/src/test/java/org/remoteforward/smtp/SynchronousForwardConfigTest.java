@@ -3,6 +3,7 @@ package org.remoteforward.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -31,6 +32,18 @@ class SynchronousForwardConfigTest {
         assertThat(config.failedRecipientsProcessor()).isEqualTo("error");
         assertThat(config.sender().protocol()).isEqualTo(Protocol.SMTP);
         assertThat(config.sender().heloName()).isEqualTo("relay.example.com");
+        assertThat(config.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.sender().connections().waitTimeout()).as("a client is not held in James's thread for the connect timeout")
+            .isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void clientIdleTimeoutAndConnectionWaitTimeoutAreRead() throws Exception {
+        SynchronousForwardConfig config = SynchronousForwardConfig.parse(with("clientIdleTimeout", "90s", "connectionWaitTimeout", "500ms"),
+            "relay.example.com");
+
+        assertThat(config.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(config.sender().connections().waitTimeout()).isEqualTo(Duration.ofMillis(500));
     }
 
     @Test
@@ -55,7 +68,9 @@ class SynchronousForwardConfigTest {
             Arguments.of(with("failedRecipientsProcessor", ""), "failedRecipientsProcessor: empty"),
             Arguments.of(Map.of("starttls", "no"), "targets: required"),
             Arguments.of(with("commandTimeout", "30"), "commandTimeout"),
-            Arguments.of(with("afterFoward", "ghost"), "afterFoward"));
+            Arguments.of(with("afterFoward", "ghost"), "afterFoward"),
+            Arguments.of(with("clientIdleTimeout", "forever"), "clientIdleTimeout: 'forever' is not a duration"),
+            Arguments.of(with("connectionWaitTimeout", "0s"), "connectionWaitTimeout: '0s' must be longer than zero"));
     }
 
     @ParameterizedTest(name = "{1}")
