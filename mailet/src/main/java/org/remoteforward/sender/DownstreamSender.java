@@ -2,6 +2,9 @@ package org.remoteforward.sender;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
@@ -55,17 +58,29 @@ public final class DownstreamSender implements AutoCloseable {
     }
 
     /**
-     * Delivers one message: one transaction, every recipient at once, then the message. Never
-     * throws for anything the servers, the network or the message can cause: every recipient
-     * comes back delivered, or failed with the reason.
+     * Delivers one message: a transaction with every recipient at once, then the message; when the
+     * server takes fewer recipients a transaction than the envelope has (a 452 after some were
+     * accepted, RFC 5321 4.5.3.1.10), further transactions at once for the rest. Never throws for
+     * anything the servers, the network or the message can cause: every recipient comes back
+     * delivered, or failed with the reason.
      */
     public DeliveryResult deliver(Envelope envelope, MessageSource message) {
-        try (Transaction transaction = Transaction.begin(settings, pool, envelope.sender(), envelope.credentials(),
-            Optional.of(message), OptionalLong.empty(), Optional.empty())) {
-            transaction.recipients(envelope.recipients(), true);
-            transaction.message(message);
-            return transaction.result();
+        Map<String, RecipientResult> results = new LinkedHashMap<>();
+        Optional<Endpoint> endpoint = Optional.empty();
+        List<String> recipients = envelope.recipients();
+        while (!recipients.isEmpty()) {
+            try (Transaction transaction = Transaction.begin(settings, pool, envelope.sender(), envelope.credentials(),
+                Optional.of(message), OptionalLong.empty(), Optional.empty())) {
+                transaction.recipients(recipients, true);
+                transaction.message(message);
+                DeliveryResult result = transaction.result();
+                endpoint = endpoint.or(result::endpoint);
+                result.recipients().forEach(recipient -> results.put(recipient.recipient(), recipient));
+                // each round leaves some recipient behind (the server accepted one at least), so this ends
+                recipients = transaction.overRecipientLimit();
+            }
         }
+        return new DeliveryResult(List.copyOf(results.values()), endpoint);
     }
 
     /**

@@ -19,6 +19,8 @@ final class ResultLedger {
     private final List<String> order = new ArrayList<>();
     /** The recipients the server accepted at RCPT, in order: the ones the final replies are about. */
     private final List<String> accepted = new ArrayList<>();
+    /** Refused at RCPT only because this transaction holds as many recipients as the server takes. */
+    private final List<String> overRecipientLimit = new ArrayList<>();
     private Endpoint endpoint;
 
     /** Adds a recipient; false when it was named before (an envelope is a set). */
@@ -46,13 +48,29 @@ final class ResultLedger {
         return decided.containsKey(recipient);
     }
 
-    /** The answer to one RCPT: accepted (the message decides it later), or refused with the reply. */
+    /**
+     * The answer to one RCPT: accepted (the message decides it later), or refused with the reply.
+     * A 452 once the server has accepted others is its recipient limit (RFC 5321 4.5.3.1.10,
+     * enhanced code 4.5.3 when it gives one): such a recipient is failed temporarily here, and
+     * listed in {@link #overRecipientLimit} for a further transaction.
+     */
     void rcptReply(String recipient, Reply reply) {
         if (reply.isPositive()) {
             accepted.add(recipient);
-        } else {
-            refused(recipient, reply, "RCPT TO");
+            return;
         }
+        if (reply.code() == 452 && !accepted.isEmpty()
+            && reply.enhancedStatus().map(status -> status.equals(TOO_MANY_RECIPIENTS)).orElse(true)) {
+            overRecipientLimit.add(recipient);
+        }
+        refused(recipient, reply, "RCPT TO");
+    }
+
+    private static final EnhancedStatus TOO_MANY_RECIPIENTS = new EnhancedStatus(4, 5, 3);
+
+    /** The recipients refused for the server's recipient limit only: they can go at once in a further transaction. */
+    List<String> overRecipientLimit() {
+        return List.copyOf(overRecipientLimit);
     }
 
     /** The recipients accepted at RCPT, in order. */

@@ -490,6 +490,16 @@ public final class Transaction implements AutoCloseable {
         }
     }
 
+    /** The recipients refused only because the transaction held as many as the server takes; for a further transaction. */
+    List<String> overRecipientLimit() {
+        lock.lock();
+        try {
+            return ledger.overRecipientLimit();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Gives the session back to the pool if the client has been silent past its limit at
      * {@code now}, so that it can serve others; every recipient still undecided then fails

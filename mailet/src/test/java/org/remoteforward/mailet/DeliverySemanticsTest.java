@@ -100,6 +100,37 @@ class DeliverySemanticsTest {
     }
 
     @Test
+    void a452TooManyRecipientsSendsTheRestInFurtherTransactionsAtOnceAllDeliveredInOneAttempt() throws Exception {
+        // a server that takes two recipients a transaction (RFC 5321 4.5.3.1.10)
+        Script script = Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test");
+        List<List<String>> transactions = List.of(List.of("r1", "r2", "r3", "r4", "r5"), List.of("r3", "r4", "r5"), List.of("r5"));
+        for (int t = 0; t < transactions.size(); t++) {
+            if (t > 0) {
+                script.expect("RSET").send("250 2.0.0 reset");
+            }
+            script.expect("MAIL FROM:<a@example.com>").send("250 ok");
+            List<String> named = transactions.get(t);
+            for (int i = 0; i < named.size(); i++) {
+                script.expect("RCPT TO:<" + named.get(i) + "@example.com>").send(i < 2 ? "250 2.1.5 ok" : "452 4.5.3 too many recipients");
+            }
+            script.expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued");
+        }
+        ScriptedServer server = started.tcp(script.expect("QUIT").send("221 bye"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "delayTime", "1h");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "r1@example.com", "r2@example.com", "r3@example.com", "r4@example.com",
+            "r5@example.com"));
+        MailetHarness.await(() -> server.conversations().stream().anyMatch(c -> c.messages.size() == 3), "three transactions");
+        mailet.destroy();
+
+        assertThat(server.onlyConversation().messages).hasSize(3).allSatisfy(message -> assertThat(message).isEqualTo(MESSAGE.getBytes()));
+        assertThat(server.violations()).isEmpty();
+        assertThat(harness.queued("remote-forward")).as("nothing waits for a retry").isEmpty();
+        assertThat(harness.dsns()).isEmpty();
+    }
+
+    @Test
     void temporaryFailuresForeverEndInABounceAfterMaxRetriesOnTheSchedule() throws Exception {
         ScriptedServer server = started.tcp(refusing("450 4.2.1 mailbox busy", "b@example.com"));
         RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",

@@ -54,6 +54,34 @@ class SmtpTransactionTest {
     }
 
     @Test
+    void a452ThatIsNotTheRecipientLimitIsAnOrdinaryTemporaryFailure() throws Exception {
+        DeliveryResult result = deliver(greeted("250 mx.test")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok")
+                .expect("RCPT TO:<b@example.com>").send("250 ok")
+                .expect("RCPT TO:<full@example.com>").send("452 4.2.2 mailbox full")
+                .expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued")
+                .expect("QUIT").send("221 bye"),
+            new Envelope("a@example.com", List.of("b@example.com", "full@example.com")), Messages.SIMPLE);
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
+        assertThat(result.of("full@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(server.violations()).as("no second transaction for a full mailbox").isEmpty();
+    }
+
+    @Test
+    void a452BeforeAnyRecipientWasAcceptedIsAnOrdinaryTemporaryFailure() throws Exception {
+        DeliveryResult result = deliver(greeted("250 mx.test")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok")
+                .expect("RCPT TO:<b@example.com>").send("452 4.5.3 too many recipients")
+                .expect("RCPT TO:<c@example.com>").send("452 4.5.3 too many recipients")
+                .expect("QUIT").send("221 bye"),
+            new Envelope("a@example.com", List.of("b@example.com", "c@example.com")), Messages.SIMPLE);
+
+        assertThat(result.failed()).hasSize(2).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE));
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
     void bareLineFeedsAreSentAsCrlfAndAnUnterminatedLastLineIsEnded() throws Exception {
         deliver(greeted("250 mx.test")
                 .expect("MAIL FROM:<a@example.com>").send("250 ok")
