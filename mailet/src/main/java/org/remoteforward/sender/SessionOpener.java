@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -38,6 +39,8 @@ import javax.net.ssl.SSLSocket;
  * {@code maxPerEndpoint} sessions are open to an endpoint at once.
  */
 final class SessionOpener {
+    /** An IPv4 dotted quad or an IPv6 address (only those have a colon): nothing to look up. */
+    private static final Pattern IP_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|\\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\\]?");
     /** Name lookups, each on a daemon thread of its own, shared by every sender of the JVM; idle threads go after a minute. */
     private static final ExecutorService LOOKUPS = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "remote-forward-dns");
@@ -226,6 +229,10 @@ final class SessionOpener {
      * it ends in the background).
      */
     private InetAddress resolve(String host, Duration limit) throws IOException {
+        if (IP_LITERAL.matcher(host).matches()) {
+            // an address needs no name server: read as it is, here
+            return InetAddress.getByName(host);
+        }
         Future<InetAddress> lookup = LOOKUPS.submit(() -> resolver.resolve(host));
         try {
             return lookup.get(limit.toNanos(), TimeUnit.NANOSECONDS);
