@@ -50,8 +50,8 @@ final class DeliveryStatusNotification {
         human.setText(explanation(original, failed), "UTF-8");
         report.addBodyPart(human);
         report.addBodyPart(part(status(original, failed, reportingMta, ZonedDateTime.now(clock)), "message/delivery-status"));
-        report.addBodyPart(part(String.join("\r\n", Collections.list(original.getMessage().getAllHeaderLines())) + "\r\n",
-            "text/rfc822-headers"));
+        report.addBodyPart(part(FoldedFields.fitLines(String.join("\r\n", Collections.list(original.getMessage().getAllHeaderLines())))
+            + "\r\n", "text/rfc822-headers"));
         dsn.setContent(report);
         dsn.saveChanges();
         return dsn;
@@ -75,23 +75,28 @@ final class DeliveryStatusNotification {
 
     private static String status(Mail original, List<RecipientResult> failed, String reportingMta, ZonedDateTime now) {
         StringBuilder fields = new StringBuilder()
-            .append("Reporting-MTA: dns; ").append(reportingMta).append("\r\n")
-            .append("X-Original-Message-ID: ").append(oneLine(messageId(original))).append("\r\n")
-            .append("Arrival-Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(now)).append("\r\n");
+            .append(FoldedFields.field("Reporting-MTA", "dns; " + reportingMta))
+            .append(FoldedFields.field("X-Original-Message-ID", oneLine(messageId(original))))
+            .append(FoldedFields.field("Arrival-Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(now)));
         for (RecipientResult result : failed) {
             fields.append("\r\n")
-                .append("Final-Recipient: rfc822; ").append(result.recipient()).append("\r\n")
-                .append("Action: failed\r\n")
-                .append("Status: ").append(statusCode(result)).append("\r\n");
-            result.endpoint().ifPresent(endpoint -> fields.append("Remote-MTA: ").append(mta(endpoint)).append("\r\n"));
-            fields.append("Diagnostic-Code: ").append(result.reply()
+                .append(FoldedFields.field("Final-Recipient", "rfc822; " + result.recipient()))
+                .append(FoldedFields.field("Action", "failed"))
+                .append(FoldedFields.field("Status", statusCode(result)));
+            result.endpoint().ifPresent(endpoint -> fields.append(FoldedFields.field("Remote-MTA", mta(endpoint))));
+            fields.append(FoldedFields.field("Diagnostic-Code", result.reply()
                 .map(reply -> "smtp; " + oneLine(reply.toString()))
-                .orElse("x-remote-forward; " + oneLine(result.detail()))).append("\r\n");
+                .orElse("x-remote-forward; " + oneLine(result.detail()))));
         }
         return fields.toString();
     }
 
-    /** The server's enhanced code when it gave one; otherwise the class of its reply, or of the failure. */
+    /**
+     * The server's enhanced code when it gave one; otherwise the class of its reply, or of the
+     * failure. A temporary failure given up on keeps its 4.x.x code beside "Action: failed", as
+     * RFC 3463 defines the class: "persistence of some temporary condition has caused abandonment"
+     * (Postfix reports an expired mail the same way).
+     */
     static String statusCode(RecipientResult result) {
         if (result.reply().isPresent()) {
             Reply reply = result.reply().get();

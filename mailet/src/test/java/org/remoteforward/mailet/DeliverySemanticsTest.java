@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMailContext;
@@ -128,6 +130,49 @@ class DeliverySemanticsTest {
         assertThat(server.violations()).isEmpty();
         assertThat(harness.queued("remote-forward")).as("nothing waits for a retry").isEmpty();
         assertThat(harness.dsns()).isEmpty();
+    }
+
+    @Test
+    void aLongMultiLineRefusalMakesABounceTheMailetItselfForwardsWithFoldedFields() throws Exception {
+        String[] refusal = new String[20];
+        for (int i = 0; i < refusal.length; i++) {
+            refusal[i] = "550" + (i == refusal.length - 1 ? " " : "-") + "5.7.1 policy line " + i + " " + "y".repeat(90);
+        }
+        ScriptedServer server = started.tcp(List.of(
+            Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok")
+                .expect("RCPT TO:<b@example.com>").send(refusal)
+                .expect("QUIT").send("221 bye"),
+            Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+                .expect("MAIL FROM:<>").send("250 ok")
+                .expect("RCPT TO:<a@example.com>").send("250 ok")
+                .expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 bounce delivered")
+                .expect("QUIT").send("221 bye")));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "reuseConnections", "no");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+        MailetHarness.await(() -> harness.dsns().size() == 1, "the bounce");
+        FakeMailContext.SentMail sent = harness.dsns().get(0);
+        String status = MailetHarness.deliveryStatus(sent.getMsg());
+        assertThat(status).as("unfolded, the reply is all there")
+            .contains("policy line 0 " + "y".repeat(90)).contains("policy line 19 " + "y".repeat(90));
+
+        // the bounce goes back through James, to this very mailet
+        Mail bounce = MailImpl.builder().name("bounce").sender(MaybeSender.nullSender()).addRecipients(sent.getRecipients())
+            .mimeMessage(sent.getMsg()).build();
+        mailet.service(bounce);
+        List<ScriptedServer.Conversation> conversations = server.awaitConversations(2);
+
+        byte[] delivered = conversations.get(1).onlyMessage();
+        assertThat(new String(delivered, java.nio.charset.StandardCharsets.UTF_8).split("\r\n"))
+            .allSatisfy(line -> assertThat(line.length()).as("a line of the bounce").isLessThanOrEqualTo(998));
+        assertThat(server.violations()).isEmpty();
+        assertThat(context().getSentMails()).as("nothing went to the error processor").hasSize(1);
+    }
+
+    private FakeMailContext context() {
+        return harness.context;
     }
 
     @Test

@@ -104,11 +104,12 @@ final class MailetHarness {
         }
     }
 
+    /** The DSN's delivery-status fields, unfolded as a reader of RFC 5322 fields sees them. */
     static String deliveryStatus(MimeMessage dsn) throws Exception {
         MimeMultipart report = (MimeMultipart) dsn.getContent();
         BodyPart status = report.getBodyPart(1);
         try (InputStream in = status.getInputStream()) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("\r\n(?=[ \t])", "");
         }
     }
 
