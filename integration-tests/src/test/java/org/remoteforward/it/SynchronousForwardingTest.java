@@ -302,6 +302,48 @@ class SynchronousForwardingTest {
     }
 
     @Test
+    void messageHooksConfiguredAfterTheForwardingRunBeforeTheMessageIsForwardedTheirRefusalReachesTheClientTheirChangesGoDownstream()
+        throws Exception {
+        try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"))) {
+            int port = Daemons.freePort();
+            Path conf = JamesConfFolder.write(dir.resolve("template"), port, Map.of("targets", "tcp://127.0.0.1:" + postfix.smtpPort(),
+                "starttls", "no"), CollectingMailet.XML, Map.of("targets", "tcp://127.0.0.1:" + postfix.smtpPort(), "starttls", "no",
+                "heloName", "relay.test"));
+            Path smtpserver = conf.resolve("smtpserver.xml");
+            Files.writeString(smtpserver, Files.readString(smtpserver).replace(
+                "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>",
+                "      <handler class=\"" + ContentCheckHook.class.getName() + "\"/>\n"
+                    + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>"));
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(conf, port))) {
+                for (String refused : List.of("refuse me for good", "refuse me for now")) {
+                    try (SmtpClient client = SmtpClient.connect(port)) {
+                        client.command("EHLO client.example");
+                        client.command("MAIL FROM:<sender@example.org>");
+                        assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
+                        client.command("DATA");
+                        String reply = client.message(MESSAGE.replace("Subject: forwarded as it happens", "Subject: " + refused)
+                            .getBytes(StandardCharsets.UTF_8));
+                        assertThat(reply).as("the content check's own answer").startsWith(refused.endsWith("good") ? "554 5.7.1" : "451 4.7.1");
+                    }
+                }
+                try (SmtpClient client = SmtpClient.connect(port)) {
+                    client.command("EHLO client.example");
+                    client.command("MAIL FROM:<sender@example.org>");
+                    assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
+                    client.command("DATA");
+                    assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
+                }
+
+                List<Path> delivered = postfix.awaitMessages(1);
+                assertThat(Files.readString(delivered.get(0))).as("what the content check added went downstream")
+                    .contains(ContentCheckHook.STAMP + ": yes").contains("Subject: forwarded as it happens");
+                assertNothingMoreArrives(postfix, 1);
+                assertThat(CollectingMailet.collected()).as("James kept nothing").isEmpty();
+            }
+        }
+    }
+
+    @Test
     void aClientThatGoesAwayMidTransactionEndsTheDownstreamTransaction() throws Exception {
         try (ScriptedServer downstream = ScriptedServer.tcp(Script.of().send("220 mx.test ESMTP").expect("EHLO relay.test")
                  .send("250 mx.test")

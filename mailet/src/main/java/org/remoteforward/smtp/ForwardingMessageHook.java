@@ -9,8 +9,10 @@ import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.protocols.api.handler.ExtensibleHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookResultHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
@@ -38,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * in a copy carrying why, to {@code failedRecipientsProcessor}: a processor with
  * RemoteForwardMailet retries and bounces them like any forwarded mail.
  *
+ * <p>The message hooks configured after it (content checks, header changes) and James's own up to
+ * the one that queues the message run first, here, in their order: a refusal from one reaches the
+ * client and nothing is forwarded; what they change is what goes downstream.
+ *
  * <p>Configured in smtpserver.xml's handler chain, where James runs it before the message hooks of
  * its {@code CoreCmdHandlerLoader} (which queue the message); ForwardingRcptHook refuses to start
  * without it:
@@ -45,16 +51,32 @@ import org.slf4j.LoggerFactory;
  * &lt;handler class="org.remoteforward.smtp.ForwardingMessageHook"/&gt;
  * </pre>
  */
-public class ForwardingMessageHook implements JamesMessageHook {
+public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(ForwardingMessageHook.class);
 
     private final MailetContext mailetContext;
     private final CredentialsVault vault;
+    /** The message hooks after this one that James would run before it queues the message: they run before the forwarding. */
+    private MessageHookChain later = MessageHookChain.NONE;
 
     @Inject
     public ForwardingMessageHook(MailetContext mailetContext, CredentialsVault vault) {
         this.mailetContext = mailetContext;
         this.vault = vault;
+    }
+
+    @Override
+    public List<Class<?>> getMarkerInterfaces() {
+        return List.of(JamesMessageHook.class, HookResultHook.class);
+    }
+
+    @Override
+    public void wireExtensions(Class<?> markerInterface, List<?> handlers) {
+        if (JamesMessageHook.class.equals(markerInterface)) {
+            later = later.withHooksAfter(this, handlers);
+        } else if (HookResultHook.class.equals(markerInterface)) {
+            later = later.withResultHooks(handlers);
+        }
     }
 
     @Override
@@ -69,13 +91,21 @@ public class ForwardingMessageHook implements JamesMessageHook {
             if (forwarded.isEmpty()) {
                 return HookResult.DECLINED;
             }
+            // what James would do between here and queueing (content checks, header changes) comes first:
+            // a refusal reaches the client and nothing is forwarded (closing the transaction resets it downstream)
+            Optional<HookResult> decided = later.runChecks(session, mail);
+            if (decided.isPresent()) {
+                LOGGER.info("mail {} from <{}> not forwarded: a message hook answered {}", mail.getName(),
+                    mail.getMaybeSender().asString(), decided.get().getResult());
+                return decided.get();
+            }
             DeliveryResult result = transaction.message(new MailMessageSource(mail));
             List<MailAddress> others = mail.getRecipients().stream()
                 .filter(recipient -> !forwarded.contains(recipient.asString())).collect(Collectors.toList());
             LOGGER.info("mail {} from <{}> forwarded to {}: delivered {} failed {}", mail.getName(), mail.getMaybeSender().asString(),
                 result.endpoint().map(Object::toString).orElse("no endpoint"), recipients(result.delivered()),
                 result.failed().stream().map(r -> r.recipient() + " (" + r.detail() + ")").toList());
-            return answer(mail, config, result, others);
+            return answer(session, mail, config, result, others);
         } catch (MessagingException | RuntimeException e) {
             // the downstream may have the message; James could not take the rest: only a retry is safe
             LOGGER.error("mail {}: handing the forwarding's outcome to James failed", mail.getName(), e);
@@ -83,7 +113,8 @@ public class ForwardingMessageHook implements JamesMessageHook {
         }
     }
 
-    private HookResult answer(Mail mail, SynchronousForwardConfig config, DeliveryResult result, List<MailAddress> others)
+    private HookResult answer(SMTPSession session, Mail mail, SynchronousForwardConfig config, DeliveryResult result,
+                              List<MailAddress> others)
         throws MessagingException {
         List<RecipientResult> delivered = result.delivered();
         List<RecipientResult> failed = result.failed();
@@ -101,9 +132,10 @@ public class ForwardingMessageHook implements JamesMessageHook {
             MailCopies.send(mailetContext, mail, delivered, config.afterForward().get(), MailCopies.Marking.NONE);
         }
         if (!others.isEmpty()) {
-            // recipients James took without forwarding (its own postmaster, say) go on through James as usual
+            // recipients James took without forwarding (its own postmaster, say) go on through James as usual:
+            // queued here, since the hooks before the queueing one have run already
             mail.setRecipients(others);
-            return HookResult.DECLINED;
+            return later.queue(session, mail);
         }
         Reply accepted = delivered.get(0).reply().orElse(Reply.of(250, "2.0.0 delivered"));
         String text = failed.isEmpty() ? String.join(" ", accepted.lines())

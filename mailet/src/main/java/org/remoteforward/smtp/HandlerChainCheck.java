@@ -3,18 +3,18 @@ package org.remoteforward.smtp;
 import java.util.List;
 import java.util.Optional;
 
-import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.james.smtpserver.SendMailHandler;
 
 /**
  * Whether an smtpserver.xml handler chain holds what ForwardingRcptHook needs: ForwardingMessageHook,
- * before every message hook of James's (which queue the message). Without it the recipients
- * accepted downstream would never be sent the message. (James puts the handlers of
- * CoreCmdHandlerLoader after all configured ones, wherever the loader is named, so the order
- * only goes wrong with a chain built some other way.)
+ * before the message hook that queues the message ({@link SendMailHandler}, one of
+ * CoreCmdHandlerLoader's). Without it the recipients accepted downstream would never be sent the
+ * message. Other message hooks may come before it (James's DSN hooks, content checks): James runs
+ * them first; those after it ForwardingMessageHook runs itself, before it forwards. (James puts
+ * the handlers of CoreCmdHandlerLoader after all configured ones, wherever the loader is named, so
+ * the order only goes wrong with a chain built some other way.)
  */
 final class HandlerChainCheck {
-    private static final String JAMES = "org.apache.james.";
-
     private HandlerChainCheck() {
     }
 
@@ -32,15 +32,11 @@ final class HandlerChainCheck {
         }
         for (int i = 0; i < messageHook; i++) {
             Object handler = handlers.get(i);
-            if (handler instanceof JamesMessageHook && fromJames(handler)) {
+            if (handler instanceof SendMailHandler) {
                 return Optional.of("ForwardingMessageHook must come before CoreCmdHandlerLoader in smtpserver.xml: "
-                    + handler.getClass().getName() + " runs first, and James's own message hooks queue the message");
+                    + handler.getClass().getName() + " runs first, and it queues the message in James");
             }
         }
         return Optional.empty();
-    }
-
-    private static boolean fromJames(Object handler) {
-        return handler.getClass().getName().startsWith(JAMES);
     }
 }

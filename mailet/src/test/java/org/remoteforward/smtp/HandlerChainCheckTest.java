@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.apache.james.protocols.smtp.core.PostmasterAbuseRcptHook;
 import org.apache.james.smtpserver.AddDefaultAttributesMessageHook;
+import org.apache.james.smtpserver.SendMailHandler;
 import org.junit.jupiter.api.Test;
 import org.remoteforward.mailet.CredentialsVault;
 
@@ -13,13 +14,22 @@ class HandlerChainCheckTest {
     private final ForwardCredentialsHook credentials = new ForwardCredentialsHook(new CredentialsVault());
     private final ForwardingMessageHook messageHook = new ForwardingMessageHook(null, new CredentialsVault());
     private final ForwardingRcptHook rcptHook = new ForwardingRcptHook(null);
-    // two of what CoreCmdHandlerLoader puts in the chain, after every configured handler
+    // three of what CoreCmdHandlerLoader puts in the chain, after every configured handler
     private final PostmasterAbuseRcptHook jamesRcptHook = new PostmasterAbuseRcptHook();
     private final AddDefaultAttributesMessageHook jamesMessageHook = new AddDefaultAttributesMessageHook();
+    private final SendMailHandler jamesQueueing = new SendMailHandler(null);
 
     @Test
     void theChainJamesBuildsFromTheSampleIsRight() {
-        assertThat(HandlerChainCheck.problem(List.of(credentials, messageHook, rcptHook, jamesRcptHook, jamesMessageHook))).isEmpty();
+        assertThat(HandlerChainCheck.problem(List.of(credentials, messageHook, rcptHook, jamesRcptHook, jamesMessageHook, jamesQueueing)))
+            .isEmpty();
+    }
+
+    @Test
+    void messageHooksThatDoNotQueueMayComeBeforeIt() {
+        // James's DSN documentation puts DSNMessageHook before the other message hooks; a content check may come first too
+        assertThat(HandlerChainCheck.problem(List.of(credentials, jamesMessageHook, messageHook, rcptHook, jamesRcptHook, jamesQueueing)))
+            .isEmpty();
     }
 
     @Test
@@ -30,8 +40,8 @@ class HandlerChainCheckTest {
 
     @Test
     void theMessageHookAfterJamesWouldComeAfterJamesQueuedTheMessage() {
-        assertThat(HandlerChainCheck.problem(List.of(rcptHook, jamesRcptHook, jamesMessageHook, messageHook)))
+        assertThat(HandlerChainCheck.problem(List.of(rcptHook, jamesRcptHook, jamesMessageHook, jamesQueueing, messageHook)))
             .hasValueSatisfying(problem -> assertThat(problem).startsWith("ForwardingMessageHook must come before CoreCmdHandlerLoader")
-                .contains(AddDefaultAttributesMessageHook.class.getName()));
+                .contains(SendMailHandler.class.getName()));
     }
 }
