@@ -125,9 +125,8 @@ public final class ForwardingJames implements Closeable {
             server.start();
             addUsers(server, options.users());
         } catch (Exception e) {
-            if (server.isStarted()) {
-                server.stop();
-            }
+            // stopped even when it never started: what it set up (JMX beans, threads) would outlive it in this JVM
+            server.stop();
             if (sink != null) {
                 sink.close();
             }

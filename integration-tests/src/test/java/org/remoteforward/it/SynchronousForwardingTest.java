@@ -1,6 +1,7 @@
 package org.remoteforward.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -69,7 +70,7 @@ class SynchronousForwardingTest {
              // the conf-samples fragment, with this machine's downstream put over it
              ForwardingJames james = startJames(postfix.smtpPort(), ConfSamples.hookParameters("smtpserver-synchronous-forwarding.xml",
                  Map.of("targets", "tcp://127.0.0.1:" + postfix.smtpPort(), "starttls", "no", "tlsRootCa", PKI.ca().caFile().toString(),
-                     "heloName", "relay.test", "failedRecipientsProcessor", "error")), Map.of());
+                     "heloName", "relay.test")), Map.of());
              SmtpClient client = SmtpClient.connect(james.smtpPort())) {
             assertThat(client.command("EHLO client.example")).startsWith("250");
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
@@ -341,6 +342,64 @@ class SynchronousForwardingTest {
                 assertThat(CollectingMailet.collected()).as("James kept nothing").isEmpty();
             }
         }
+    }
+
+    @Test
+    void recipientsTheDownstreamFailsAfterTheClientWasToldTakenAreRetriedOrBouncedByDefault() throws Exception {
+        String message = MESSAGE.replace("sender@example.org", "sender@example.com");
+        try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"));
+             ScriptedServer lmtp = ScriptedServer.tcp(List.of(
+                 Script.of().send("220 lmtp.test LMTP").expect("LHLO relay.test").send("250-lmtp.test", "250 PIPELINING")
+                     .expect("MAIL FROM:<sender@example.com>").send("250 2.1.0 ok")
+                     .expect("RCPT TO:<one@example.com>").send("250 2.1.5 ok")
+                     .expect("RCPT TO:<two@example.com>").send("250 2.1.5 ok")
+                     .expect("RCPT TO:<three@example.com>").send("250 2.1.5 ok")
+                     .expect("DATA").send("354 go ahead")
+                     .receiveMessage().send("250 2.0.0 one saved", "452 4.2.2 two is over quota", "550 5.1.1 three is gone")
+                     .expect("QUIT").send("221 bye"),
+                 Script.of().send("220 lmtp.test LMTP").expect("LHLO relay.test").send("250-lmtp.test", "250 PIPELINING")
+                     .expect("MAIL FROM:<sender@example.com>").send("250 2.1.0 ok")
+                     .expect("RCPT TO:<two@example.com>").send("250 2.1.5 ok")
+                     .expect("DATA").send("354 go ahead")
+                     .receiveMessage().send("250 2.0.0 two saved at last")
+                     .expect("QUIT").send("221 bye")));
+             // James's own mailet (the bounce goes out through it) forwards to Postfix; the SMTP hooks to the LMTP server
+             ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(Map.of(
+                     "targets", "tcp://127.0.0.1:" + postfix.smtpPort(), "starttls", "no", "heloName", "relay.test"), CollectingMailet.XML)
+                 .forwardingSynchronously(Map.of("targets", "tcp://127.0.0.1:" + lmtp.port(), "protocol", "lmtp", "heloName", "relay.test",
+                     "reuseConnections", "no", "delayTime", "1s")));
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<sender@example.com>");
+            for (String recipient : List.of("one", "two", "three")) {
+                assertThat(client.command("RCPT TO:<" + recipient + "@example.com>")).startsWith("250");
+            }
+            client.command("DATA");
+            assertThat(client.message(message.getBytes(StandardCharsets.UTF_8))).startsWith("250")
+                .contains("delivered to 1 recipient(s); 2 will be retried or bounced by the relay");
+
+            List<ScriptedServer.Conversation> conversations = lmtp.awaitConversations(2);
+            assertThat(new String(conversations.get(1).onlyMessage(), StandardCharsets.UTF_8)).as("the retry for two")
+                .endsWith(message);
+            assertThat(lmtp.violations()).isEmpty();
+            List<Path> bounce = postfix.awaitMessages(1);
+            assertThat(Files.readString(bounce.get(0))).as("the bounce for three, to the sender")
+                .contains("Delivered-To: sender@example.com").contains("multipart/report")
+                .contains("Final-Recipient: rfc822; three@example.com").contains("550 5.1.1 three is gone")
+                .doesNotContain("Final-Recipient: rfc822; two@example.com");
+            assertThat(CollectingMailet.collected()).as("nothing left in the error processor").isEmpty();
+        }
+    }
+
+    @Test
+    void aProcessorNamedInTheConfigurationThatDoesNotExistStopsJamesFromStarting() {
+        assertThatThrownBy(() -> ForwardingJames.start(ForwardingJames.Options.forwarding(Map.of("targets", "tcp://127.0.0.1:25",
+                "starttls", "no"), CollectingMailet.XML)
+            .forwardingSynchronously(Map.of("targets", "tcp://127.0.0.1:25", "starttls", "no", "afterForward", "archive"))).close())
+            .hasStackTraceContaining("afterForward").hasStackTraceContaining("no processor named 'archive'");
+        assertThatThrownBy(() -> ForwardingJames.start(ForwardingJames.Options.forwarding(Map.of("targets", "tcp://127.0.0.1:25",
+                "starttls", "no", "bounceProcessor", "bounces"), CollectingMailet.XML)).close())
+            .hasStackTraceContaining("bounceProcessor").hasStackTraceContaining("no processor named 'bounces'");
     }
 
     @Test

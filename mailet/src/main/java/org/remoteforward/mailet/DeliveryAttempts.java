@@ -76,7 +76,17 @@ final class DeliveryAttempts {
             ? credentialsLost(envelope)
             : sender.deliver(envelope, new MailMessageSource(mail));
         metrics.record(clocks, result);
+        settle(mail, attempt, result);
+    }
 
+    /**
+     * Acts on the outcome of attempt number {@code attempt} of the mail: delivered recipients are
+     * done, temporary failures are queued for the next attempt while retries are left, the rest
+     * are bounced. On return the mail's own recipients are empty.
+     *
+     * @throws MessagingException when James refuses the retry or the bounce; the mail then keeps its failed recipients
+     */
+    void settle(Mail mail, int attempt, DeliveryResult result) throws MessagingException {
         List<RecipientResult> retry = new ArrayList<>();
         List<RecipientResult> bounce = new ArrayList<>();
         boolean retriesLeft = attempt <= settings.maxRetries();

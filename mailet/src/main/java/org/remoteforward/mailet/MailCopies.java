@@ -19,7 +19,7 @@ public final class MailCopies {
     private MailCopies() {
     }
 
-    /** What a copy carries besides its recipients (the failure attributes, say). */
+    /** What is done to a copy: marked with what it carries besides its recipients (the failure attributes, say), or handed on. */
     @FunctionalInterface
     public interface Marking {
         Marking NONE = copy -> { };
@@ -30,11 +30,18 @@ public final class MailCopies {
     /** Sends a copy of {@code mail} for the {@code recipients}' addresses into {@code processor}, marked as asked. */
     public static void send(MailetContext context, Mail mail, List<RecipientResult> recipients, String processor, Marking marking)
         throws MessagingException {
+        withCopy(mail, recipients, copy -> {
+            marking.mark(copy);
+            context.sendMail(copy, processor);
+        });
+    }
+
+    /** Hands {@code action} a copy of {@code mail} for the {@code recipients}' addresses, disposed of once the action is done. */
+    public static void withCopy(Mail mail, List<RecipientResult> recipients, Marking action) throws MessagingException {
         Mail copy = mail.duplicate();
         try {
             copy.setRecipients(addresses(recipients));
-            marking.mark(copy);
-            context.sendMail(copy, processor);
+            action.mark(copy);
         } finally {
             LifecycleUtil.dispose(copy);
         }

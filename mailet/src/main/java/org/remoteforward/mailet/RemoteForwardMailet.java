@@ -8,15 +8,14 @@ import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
-import org.apache.james.queue.api.MailQueueName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.remoteforward.config.DeliverySettings;
 import org.remoteforward.config.ForwardConfig;
 import org.remoteforward.config.ForwardConfigParser;
 import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.config.Parameter;
 import org.remoteforward.sender.DownstreamSender;
 import org.remoteforward.sender.InvalidTlsSettingException;
 import org.slf4j.Logger;
@@ -44,22 +43,23 @@ public class RemoteForwardMailet extends GenericMailet {
     private final MailQueueFactory<?> queues;
     private final MetricFactory metricFactory;
     private final CredentialsVault vault;
+    private final ProcessorNames processors;
     private final Clock clock;
     private ForwardConfig config;
     private DownstreamSender sender;
-    private MailQueue queue;
-    private DeliveryAttempts attempts;
-    private QueueWorkers workers;
+    private QueuedForwarding forwarding;
 
     @Inject
-    public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault) {
-        this(queues, metricFactory, vault, Clock.systemUTC());
+    public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors) {
+        this(queues, metricFactory, vault, processors, Clock.systemUTC());
     }
 
-    RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, Clock clock) {
+    RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors,
+                        Clock clock) {
         this.queues = queues;
         this.metricFactory = metricFactory;
         this.vault = vault;
+        this.processors = processors;
         this.clock = clock;
     }
 
@@ -72,6 +72,8 @@ public class RemoteForwardMailet extends GenericMailet {
         }
         try {
             config = ForwardConfigParser.parse(parameters, defaultHeloName());
+            processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.errorProcessor());
+            processors.require(Parameter.BOUNCE_PROCESSOR.parameterName(), config.delivery().bounceProcessor());
         } catch (InvalidConfigurationException e) {
             throw new MessagingException(getMailetName() + " " + e.getMessage(), e);
         }
@@ -81,12 +83,7 @@ public class RemoteForwardMailet extends GenericMailet {
             throw new MessagingException(getMailetName() + " " + ForwardConfigParser.parameterFor(e.setting()) + ": " + e.getMessage(), e);
         }
         DeliverySettings delivery = config.delivery();
-        queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()));
-        Bouncer bouncer = new Bouncer(getMailetContext(), delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName(), clock);
-        attempts = new DeliveryAttempts(sender, delivery, queue, bouncer,
-            new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, clock);
-        workers = new QueueWorkers(queue, delivery.deliveryThreads(), attempts::attempt);
-        workers.start();
+        forwarding = QueuedForwarding.start(config, sender, getMailetContext(), queues, metricFactory, vault, clock);
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getMailetName(), warning));
         LOGGER.info("{} forwards over {} to {} through queue {} ({} threads{})", getMailetName(), config.sender().protocol(),
             config.sender().endpoints(), delivery.outgoingQueue(), delivery.deliveryThreads(), delivery.inline() ? ", first attempt inline" : "");
@@ -100,9 +97,9 @@ public class RemoteForwardMailet extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         if (!mail.getRecipients().isEmpty()) {
             if (config.delivery().inline()) {
-                attempts.attempt(mail);
+                forwarding.attempt(mail);
             } else {
-                queue.enQueue(mail);
+                forwarding.enqueue(mail);
             }
         }
         mail.setState(Mail.GHOST);
@@ -110,8 +107,8 @@ public class RemoteForwardMailet extends GenericMailet {
 
     @Override
     public void destroy() {
-        if (workers != null) {
-            workers.close();
+        if (forwarding != null) {
+            forwarding.close();
         }
         if (sender != null) {
             sender.close();

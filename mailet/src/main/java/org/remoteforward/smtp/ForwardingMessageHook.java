@@ -17,7 +17,6 @@ import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.mailet.CredentialsVault;
-import org.remoteforward.mailet.FailedRecipients;
 import org.remoteforward.mailet.MailCopies;
 import org.remoteforward.mailet.MailMessageSource;
 import org.remoteforward.sender.DeliveryResult;
@@ -85,7 +84,8 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
         if (taken.isEmpty()) {
             return HookResult.DECLINED;
         }
-        SynchronousForwardConfig config = taken.get().config();
+        OpenForward open = taken.get();
+        SynchronousForwardConfig config = open.config();
         try (Transaction transaction = taken.get().transaction()) {
             Set<String> forwarded = Set.copyOf(transaction.accepted());
             if (forwarded.isEmpty()) {
@@ -105,7 +105,7 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             LOGGER.info("mail {} from <{}> forwarded to {}: delivered {} failed {}", mail.getName(), mail.getMaybeSender().asString(),
                 result.endpoint().map(Object::toString).orElse("no endpoint"), recipients(result.delivered()),
                 result.failed().stream().map(r -> r.recipient() + " (" + r.detail() + ")").toList());
-            return answer(session, mail, config, result, others);
+            return answer(session, mail, open, result, others);
         } catch (MessagingException | RuntimeException e) {
             // the downstream may have the message; James could not take the rest: only a retry is safe
             LOGGER.error("mail {}: handing the forwarding's outcome to James failed", mail.getName(), e);
@@ -113,8 +113,7 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
         }
     }
 
-    private HookResult answer(SMTPSession session, Mail mail, SynchronousForwardConfig config, DeliveryResult result,
-                              List<MailAddress> others)
+    private HookResult answer(SMTPSession session, Mail mail, OpenForward open, DeliveryResult result, List<MailAddress> others)
         throws MessagingException {
         List<RecipientResult> delivered = result.delivered();
         List<RecipientResult> failed = result.failed();
@@ -123,8 +122,10 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             vault.release(mail);
             return RelayedReply.of(failureReply(failed));
         }
+        SynchronousForwardConfig config = open.config();
         if (!failed.isEmpty()) {
-            FailedRecipients.handTo(mailetContext, mail, failed, config.failedRecipientsProcessor());
+            // the client is told the message is taken: from here the relay retries or bounces them
+            open.failedRecipients().take(mail, result.only(failed.stream().map(RecipientResult::recipient).toList()));
         } else {
             vault.release(mail);
         }

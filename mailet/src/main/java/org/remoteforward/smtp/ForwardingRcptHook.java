@@ -1,5 +1,6 @@
 package org.remoteforward.smtp;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -14,6 +15,7 @@ import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.api.handler.ExtensibleHandler;
@@ -25,9 +27,14 @@ import org.apache.james.protocols.smtp.core.DataLineFilter;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
+import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.config.Parameter;
+import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.mailet.JamesHeloName;
+import org.remoteforward.mailet.ProcessorNames;
+import org.remoteforward.mailet.QueuedForwarding;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DownstreamSender;
 import org.remoteforward.sender.InvalidTlsSettingException;
@@ -58,27 +65,52 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
     private static final Logger LOGGER = LoggerFactory.getLogger(ForwardingRcptHook.class);
 
     private final MailetContext mailetContext;
+    private final MailQueueFactory<?> queues;
+    private final MetricFactory metricFactory;
+    private final CredentialsVault vault;
+    private final ProcessorNames processors;
     private List<RcptHook> jamesChecks = List.of();
     private SynchronousForwardConfig config;
     private DownstreamSender sender;
+    private Optional<QueuedForwarding> retries = Optional.empty();
+    private FailedRecipientsRoute failedRecipients;
 
     @Inject
-    public ForwardingRcptHook(MailetContext mailetContext) {
+    public ForwardingRcptHook(MailetContext mailetContext, MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault,
+                              ProcessorNames processors) {
         this.mailetContext = mailetContext;
+        this.queues = queues;
+        this.metricFactory = metricFactory;
+        this.vault = vault;
+        this.processors = processors;
     }
 
     @Override
     public void init(Configuration configuration) throws ConfigurationException {
         try {
             config = SynchronousForwardConfig.parse(parameters(configuration), JamesHeloName.of(mailetContext));
+            processors.require(SynchronousForwardConfig.AFTER_FORWARD, config.afterForward());
+            processors.require(SynchronousForwardConfig.FAILED_RECIPIENTS_PROCESSOR, config.failedRecipientsProcessor());
+            processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.forward().errorProcessor());
+            processors.require(Parameter.BOUNCE_PROCESSOR.parameterName(), config.forward().delivery().bounceProcessor());
             sender = DownstreamSender.create(config.sender());
         } catch (InvalidConfigurationException | InvalidTlsSettingException e) {
             throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
         }
+        if (config.failedRecipientsProcessor().isPresent()) {
+            failedRecipients = FailedRecipientsRoute.toProcessor(mailetContext, config.failedRecipientsProcessor().get());
+        } else {
+            QueuedForwarding queued = QueuedForwarding.start(config.forward(), sender, mailetContext, queues, metricFactory, vault,
+                Clock.systemUTC());
+            retries = Optional.of(queued);
+            failedRecipients = FailedRecipientsRoute.retried(queued);
+        }
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getClass().getSimpleName(), warning));
-        LOGGER.info("SMTP transactions are forwarded as they happen over {} to {}; accepted messages are then {}",
-            config.sender().protocol(), config.sender().endpoints(),
-            config.afterForward().map(processor -> "processed from " + processor).orElse("dropped by James"));
+        LOGGER.info("SMTP transactions are forwarded as they happen over {} to {}; accepted messages are then {}; recipients the"
+                + " downstream fails after the client was answered are {}", config.sender().protocol(), config.sender().endpoints(),
+            config.afterForward().map(processor -> "processed from " + processor).orElse("dropped by James"),
+            config.failedRecipientsProcessor().map(processor -> "handed to processor " + processor)
+                .orElse("retried and bounced through queue " + config.forward().delivery().outgoingQueue()));
     }
 
     /** Asks for the whole handler chain: to check ForwardingMessageHook is in it, and to find the RCPT checks that follow this hook. */
@@ -138,7 +170,8 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
     }
 
     private HookResult forward(SMTPSession session, MaybeSender mailFrom, MailAddress recipient) {
-        OpenForward open = OpenForward.current(session).orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), config));
+        OpenForward open = OpenForward.current(session)
+            .orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), config, failedRecipients));
         Reply reply = open.transaction().recipient(recipient.asString());
         LOGGER.debug("RCPT {} forwarded to {}: {}", recipient.asString(),
             open.transaction().endpoint().map(Object::toString).orElse("no endpoint"), reply);
@@ -167,6 +200,7 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
 
     @Override
     public void destroy() {
+        retries.ifPresent(QueuedForwarding::close);
         if (sender != null) {
             sender.close();
         }

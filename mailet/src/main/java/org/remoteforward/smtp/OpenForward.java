@@ -20,10 +20,12 @@ final class OpenForward {
 
     private final Transaction transaction;
     private final SynchronousForwardConfig config;
+    private final FailedRecipientsRoute failedRecipients;
 
-    private OpenForward(Transaction transaction, SynchronousForwardConfig config) {
+    private OpenForward(Transaction transaction, SynchronousForwardConfig config, FailedRecipientsRoute failedRecipients) {
         this.transaction = transaction;
         this.config = config;
+        this.failedRecipients = failedRecipients;
     }
 
     Transaction transaction() {
@@ -32,6 +34,10 @@ final class OpenForward {
 
     SynchronousForwardConfig config() {
         return config;
+    }
+
+    FailedRecipientsRoute failedRecipients() {
+        return failedRecipients;
     }
 
     /** The open transaction of the client's current transaction; one of an earlier transaction is ended. */
@@ -45,8 +51,9 @@ final class OpenForward {
         return held;
     }
 
-    static OpenForward open(SMTPSession session, Transaction transaction, SynchronousForwardConfig config) {
-        OpenForward opened = new OpenForward(transaction, config);
+    static OpenForward open(SMTPSession session, Transaction transaction, SynchronousForwardConfig config,
+                            FailedRecipientsRoute failedRecipients) {
+        OpenForward opened = new OpenForward(transaction, config, failedRecipients);
         session.setAttachment(HELD, opened, ProtocolSession.State.Connection);
         session.setAttachment(MARK, opened, ProtocolSession.State.Transaction);
         return opened;

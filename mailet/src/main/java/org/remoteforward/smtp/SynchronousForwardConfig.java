@@ -13,20 +13,22 @@ import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.sender.SenderSettings;
 
 /**
- * What {@link ForwardingRcptHook} is configured with: the same downstream parameters as
- * RemoteForwardMailet (targets, TLS, auth, timeouts, connections…), minus those of its queue and
- * retries (the client retries here), plus what James does once the downstream has a message.
+ * What {@link ForwardingRcptHook} is configured with: RemoteForwardMailet's parameters (targets,
+ * TLS, auth, timeouts, connections, and the queue, retries and bounces of the recipients the
+ * client was told were taken but the downstream then failed), minus {@code inline}, plus what
+ * James does once the downstream has a message.
  *
- * @param sender how to reach the downstream
+ * @param forward the downstream, and the retries and bounces of failed recipients
  * @param afterForward the processor a forwarded message goes on to in James (local copies,
  *     archiving); empty: James drops it once the downstream took it
- * @param failedRecipientsProcessor where recipients go that the downstream refused after the
- *     message while others were delivered (LMTP): a copy for them carries why
+ * @param failedRecipientsProcessor where recipients go that the downstream failed after the client
+ *     was told the message was taken (LMTP partial failures, a forwarded recipient beside one James
+ *     keeps), a copy carrying why; empty: they are retried and bounced here, as RemoteForwardMailet does
  * @param clientIdleTimeout how long a client may say nothing while its transaction holds a
  *     downstream session; past it the session goes back to serve others
  * @param warnings what the operator should hear about at start-up
  */
-public record SynchronousForwardConfig(SenderSettings sender, Optional<String> afterForward, String failedRecipientsProcessor,
+public record SynchronousForwardConfig(ForwardConfig forward, Optional<String> afterForward, Optional<String> failedRecipientsProcessor,
                                        Duration clientIdleTimeout, List<String> warnings) {
     public static final String AFTER_FORWARD = "afterForward";
     public static final String FAILED_RECIPIENTS_PROCESSOR = "failedRecipientsProcessor";
@@ -37,33 +39,36 @@ public record SynchronousForwardConfig(SenderSettings sender, Optional<String> a
      * told 451 4.4.5 and retries rather than hold that thread for the connect timeout.
      */
     static final String DEFAULT_CONNECTION_WAIT_TIMEOUT = "2s";
+    /** Not RemoteForwardMailet's queue: its workers would deliver these with the mailet's own settings. */
+    static final String DEFAULT_OUTGOING_QUEUE = "remote-forward-synchronous";
     private static final String GHOST = "ghost";
-    /** RemoteForwardMailet's own: a client that is answered at once has no queue, retries or bounces of ours. */
-    private static final List<String> MAILET_ONLY = List.of("outgoingQueue", "deliveryThreads", "inline", "delayTime",
-        "maxRetries", "bounceProcessor", "errorProcessor");
+    private static final String INLINE = "inline";
 
     public SynchronousForwardConfig {
         warnings = List.copyOf(warnings);
+    }
+
+    /** How to reach the downstream. */
+    public SenderSettings sender() {
+        return forward.sender();
     }
 
     /** Parses the parameters once, failing with a message that names the one at fault. */
     public static SynchronousForwardConfig parse(Map<String, String> parameters, String defaultHeloName)
         throws InvalidConfigurationException {
         Map<String, String> downstream = new LinkedHashMap<>(parameters);
-        for (String name : MAILET_ONLY) {
-            if (downstream.containsKey(name)) {
-                throw new InvalidConfigurationException(name, "a RemoteForwardMailet parameter; synchronous forwarding has no"
-                    + " queue of its own, the SMTP client retries");
-            }
+        if (downstream.containsKey(INLINE)) {
+            throw new InvalidConfigurationException(INLINE, "a RemoteForwardMailet parameter; synchronous forwarding always"
+                + " makes its first attempt during the client's transaction");
         }
         String after = Optional.ofNullable(downstream.remove(AFTER_FORWARD)).map(String::trim).orElse(GHOST);
         if (after.isEmpty()) {
             throw new InvalidConfigurationException(AFTER_FORWARD, "empty; '" + GHOST + "' or the name of a processor");
         }
-        String failed = Optional.ofNullable(downstream.remove(FAILED_RECIPIENTS_PROCESSOR)).map(String::trim)
-            .orElse(ForwardConfigParser.DEFAULT_ERROR_PROCESSOR);
-        if (failed.isEmpty()) {
-            throw new InvalidConfigurationException(FAILED_RECIPIENTS_PROCESSOR, "empty; the name of a processor");
+        Optional<String> failed = Optional.ofNullable(downstream.remove(FAILED_RECIPIENTS_PROCESSOR)).map(String::trim);
+        if (failed.isPresent() && failed.get().isEmpty()) {
+            throw new InvalidConfigurationException(FAILED_RECIPIENTS_PROCESSOR, "empty; the name of a processor, or leave it out"
+                + " to have failed recipients retried and bounced");
         }
         Duration clientIdle = DEFAULT_CLIENT_IDLE_TIMEOUT;
         String idle = downstream.remove(CLIENT_IDLE_TIMEOUT);
@@ -75,8 +80,9 @@ public record SynchronousForwardConfig(SenderSettings sender, Optional<String> a
             }
         }
         downstream.putIfAbsent("connectionWaitTimeout", DEFAULT_CONNECTION_WAIT_TIMEOUT);
+        downstream.putIfAbsent("outgoingQueue", DEFAULT_OUTGOING_QUEUE);
         ForwardConfig parsed = ForwardConfigParser.parse(downstream, defaultHeloName);
-        return new SynchronousForwardConfig(parsed.sender(), after.equalsIgnoreCase(GHOST) ? Optional.empty() : Optional.of(after),
+        return new SynchronousForwardConfig(parsed, after.equalsIgnoreCase(GHOST) ? Optional.empty() : Optional.of(after),
             failed, clientIdle, parsed.warnings());
     }
 }

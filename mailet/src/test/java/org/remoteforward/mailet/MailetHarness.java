@@ -41,6 +41,8 @@ final class MailetHarness {
     final MemoryMailQueueFactory queues = new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory());
     final RecordingMetricFactory metrics = new RecordingMetricFactory();
     final CredentialsVault vault = new CredentialsVault();
+    /** The processors of a James whose mailetcontainer.xml the tests write: those the tests name. */
+    final ProcessorNames processors = ProcessorNames.of("root", "error", "transport", "bounces");
     private final Started started;
 
     MailetHarness(Started started) throws Exception {
@@ -58,7 +60,7 @@ final class MailetHarness {
         for (int i = 0; i < parameters.length; i += 2) {
             config.setProperty(parameters[i], parameters[i + 1]);
         }
-        RemoteForwardMailet mailet = new RemoteForwardMailet(queues, metrics, vault, Clock.systemUTC());
+        RemoteForwardMailet mailet = new RemoteForwardMailet(queues, metrics, vault, processors, Clock.systemUTC());
         started.keep(mailet::destroy);
         mailet.init(config.build());
         return mailet;

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.remoteforward.mailet.CredentialsVault;
+import org.remoteforward.mailet.ProcessorNames;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.Started;
@@ -29,7 +30,8 @@ import org.remoteforward.testing.Started;
 class ForwardingRcptHookTest {
     @RegisterExtension
     final Started started = new Started();
-    private final ForwardingRcptHook hook = new ForwardingRcptHook(null);
+    private final ForwardingRcptHook hook = new ForwardingRcptHook(null, null, null, new CredentialsVault(),
+        ProcessorNames.of("error"));
     private final SMTPSession session = session();
 
     @AfterEach
@@ -45,6 +47,8 @@ class ForwardingRcptHookTest {
         configuration.addProperty("starttls", "no");
         configuration.addProperty("heloName", "relay.test");
         configuration.addProperty("reuseConnections", "no");
+        // no queue of its own here: failed recipients would go to this processor
+        configuration.addProperty("failedRecipientsProcessor", "error");
         hook.init(configuration);
         // the order James builds: configured handlers, then CoreCmdHandlerLoader's
         hook.wireExtensions(ProtocolHandler.class, List.of(new ForwardingMessageHook(null, new CredentialsVault()), hook, jamesCheck));

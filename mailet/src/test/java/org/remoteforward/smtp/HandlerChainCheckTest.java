@@ -9,11 +9,12 @@ import org.apache.james.smtpserver.AddDefaultAttributesMessageHook;
 import org.apache.james.smtpserver.SendMailHandler;
 import org.junit.jupiter.api.Test;
 import org.remoteforward.mailet.CredentialsVault;
+import org.remoteforward.mailet.ProcessorNames;
 
 class HandlerChainCheckTest {
     private final ForwardCredentialsHook credentials = new ForwardCredentialsHook(new CredentialsVault());
     private final ForwardingMessageHook messageHook = new ForwardingMessageHook(null, new CredentialsVault());
-    private final ForwardingRcptHook rcptHook = new ForwardingRcptHook(null);
+    private final ForwardingRcptHook rcptHook = new ForwardingRcptHook(null, null, null, new CredentialsVault(), ProcessorNames.of());
     // three of what CoreCmdHandlerLoader puts in the chain, after every configured handler
     private final PostmasterAbuseRcptHook jamesRcptHook = new PostmasterAbuseRcptHook();
     private final AddDefaultAttributesMessageHook jamesMessageHook = new AddDefaultAttributesMessageHook();

@@ -25,16 +25,29 @@ class SynchronousForwardConfigTest {
     }
 
     @Test
-    void ghostsAndHandsFailedRecipientsToTheErrorProcessorUnlessTold() throws Exception {
+    void ghostsAndRetriesFailedRecipientsInAQueueOfItsOwnUnlessTold() throws Exception {
         SynchronousForwardConfig config = SynchronousForwardConfig.parse(with(), "relay.example.com");
 
         assertThat(config.afterForward()).isEmpty();
-        assertThat(config.failedRecipientsProcessor()).isEqualTo("error");
+        assertThat(config.failedRecipientsProcessor()).as("retried and bounced by the relay").isEmpty();
+        assertThat(config.forward().delivery().outgoingQueue()).as("not RemoteForwardMailet's").isEqualTo("remote-forward-synchronous");
+        assertThat(config.forward().delivery().maxRetries()).isEqualTo(7);
         assertThat(config.sender().protocol()).isEqualTo(Protocol.SMTP);
         assertThat(config.sender().heloName()).isEqualTo("relay.example.com");
         assertThat(config.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.sender().connections().waitTimeout()).as("a client is not held in James's thread for the connect timeout")
             .isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void takesTheRetryParametersForTheRecipientsItRetries() throws Exception {
+        SynchronousForwardConfig config = SynchronousForwardConfig.parse(with("delayTime", "1m, 10m", "maxRetries", "2",
+            "outgoingQueue", "sync-retries", "bounceProcessor", "bounces", "errorProcessor", "errors"), "relay.example.com");
+
+        assertThat(config.forward().delivery().maxRetries()).isEqualTo(2);
+        assertThat(config.forward().delivery().outgoingQueue()).isEqualTo("sync-retries");
+        assertThat(config.forward().delivery().bounceProcessor()).contains("bounces");
+        assertThat(config.forward().errorProcessor()).isEqualTo("errors");
     }
 
     @Test
@@ -52,17 +65,17 @@ class SynchronousForwardConfigTest {
             "failedRecipientsProcessor", "forward", "heloName", "relay.test"), "ignored");
 
         assertThat(config.afterForward()).contains("local-copies");
-        assertThat(config.failedRecipientsProcessor()).isEqualTo("forward");
+        assertThat(config.failedRecipientsProcessor()).contains("forward");
         assertThat(config.sender().protocol()).isEqualTo(Protocol.LMTP);
         assertThat(config.sender().heloName()).isEqualTo("relay.test");
     }
 
     static Stream<Arguments> badValues() {
         return Stream.of(
-            Arguments.of(with("delayTime", "5m"), "delayTime: a RemoteForwardMailet parameter"),
-            Arguments.of(with("maxRetries", "3"), "maxRetries: a RemoteForwardMailet parameter"),
-            Arguments.of(with("bounceProcessor", "bounces"), "bounceProcessor: a RemoteForwardMailet parameter"),
-            Arguments.of(with("outgoingQueue", "q"), "outgoingQueue: a RemoteForwardMailet parameter"),
+            Arguments.of(with("delayTime", "soon"), "delayTime: "),
+            Arguments.of(with("maxRetries", "many"), "maxRetries: 'many' is not a whole number"),
+            Arguments.of(with("bounceProcessor", ""), "bounceProcessor: must name a processor"),
+            Arguments.of(with("outgoingQueue", "a/b"), "outgoingQueue: 'a/b' is not a queue name"),
             Arguments.of(with("inline", "yes"), "inline: a RemoteForwardMailet parameter"),
             Arguments.of(with("afterForward", " "), "afterForward: empty"),
             Arguments.of(with("failedRecipientsProcessor", ""), "failedRecipientsProcessor: empty"),

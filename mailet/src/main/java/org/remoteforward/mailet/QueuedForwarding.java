@@ -1,0 +1,74 @@
+package org.remoteforward.mailet;
+
+import java.time.Clock;
+import javax.mail.MessagingException;
+
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+import org.remoteforward.config.DeliverySettings;
+import org.remoteforward.config.ForwardConfig;
+import org.remoteforward.sender.DeliveryResult;
+import org.remoteforward.sender.DownstreamSender;
+
+/**
+ * Forwarding through an outgoing James mail queue, with the delivery guarantees: workers take
+ * mails from the queue and attempt them; temporary failures wait in the queue for the next attempt
+ * on the retry schedule; permanent ones, and temporary ones past {@code maxRetries}, are bounced.
+ * RemoteForwardMailet is built on it, and so is synchronous forwarding for the recipients its
+ * client was told were taken but the downstream did not take.
+ */
+public final class QueuedForwarding implements AutoCloseable {
+    private final MailQueue queue;
+    private final DeliveryAttempts attempts;
+    private final QueueWorkers workers;
+
+    private QueuedForwarding(MailQueue queue, DeliveryAttempts attempts, QueueWorkers workers) {
+        this.queue = queue;
+        this.attempts = attempts;
+        this.workers = workers;
+    }
+
+    /** Creates (or joins) the configured outgoing queue and starts its workers. */
+    public static QueuedForwarding start(ForwardConfig config, DownstreamSender sender, MailetContext context, MailQueueFactory<?> queues,
+                                         MetricFactory metricFactory, CredentialsVault vault, Clock clock) {
+        DeliverySettings delivery = config.delivery();
+        MailQueue queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()));
+        Bouncer bouncer = new Bouncer(context, delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName(), clock);
+        DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, queue, bouncer,
+            new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, clock);
+        QueueWorkers workers = new QueueWorkers(queue, delivery.deliveryThreads(), attempts::attempt);
+        workers.start();
+        return new QueuedForwarding(queue, attempts, workers);
+    }
+
+    /** Leaves the mail to the workers; it goes out with the next free one. */
+    public void enqueue(Mail mail) throws MessagingException {
+        queue.enQueue(mail);
+    }
+
+    /** Attempts the mail now, in the caller's thread; what it cannot deliver is queued for retry or bounced. */
+    public void attempt(Mail mail) throws MessagingException {
+        attempts.attempt(mail);
+    }
+
+    /**
+     * Takes over a mail whose first attempt was made elsewhere (during its client's SMTP
+     * transaction): its recipients that failed temporarily wait for the next attempt, the others
+     * are bounced, exactly as if the workers had made that attempt.
+     *
+     * @param mail a mail for the recipients of {@code firstAttempt}
+     */
+    public void takeOver(Mail mail, DeliveryResult firstAttempt) throws MessagingException {
+        attempts.settle(mail, 1, firstAttempt);
+    }
+
+    /** Stops the workers; what waits in the queue stays there. */
+    @Override
+    public void close() {
+        workers.close();
+    }
+}
