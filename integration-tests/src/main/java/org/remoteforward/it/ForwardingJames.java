@@ -18,6 +18,7 @@ import org.apache.james.GuiceJamesServer;
 import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.MemoryJamesServerMain;
 import org.apache.james.utils.DataProbeImpl;
+import org.apache.james.utils.GuiceProbe;
 
 import com.google.inject.Module;
 
@@ -147,6 +148,11 @@ public final class ForwardingJames implements Closeable {
 
     public int smtpPort() {
         return smtpPort;
+    }
+
+    /** A Guice probe registered with this James (by an override module), to look inside it. */
+    public <T extends GuiceProbe> T probe(Class<T> type) {
+        return server.getProbe(type);
     }
 
     Optional<MailSink> sink() {

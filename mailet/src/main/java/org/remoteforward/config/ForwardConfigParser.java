@@ -82,6 +82,7 @@ public final class ForwardConfigParser {
             list(Parameter.TLS_PROTOCOLS), list(Parameter.TLS_CIPHERS), list(Parameter.TLS_CURVES));
         AuthMode auth = authMode();
         Optional<Credentials> credentials = credentials(auth);
+        checkCredentialsRetention(auth);
         checkAuthTransport(auth, tls, endpoints, starttls);
         Timeouts timeouts = new Timeouts(
             duration(Parameter.CONNECT_TIMEOUT, Timeouts.DEFAULTS.connect()),
@@ -153,7 +154,8 @@ public final class ForwardConfigParser {
         if (bounceProcessor.isPresent() && bounceProcessor.get().isEmpty()) {
             throw new InvalidConfigurationException(nameOf(Parameter.BOUNCE_PROCESSOR), "must name a processor, or be left out to send DSNs");
         }
-        return new DeliverySettings(queue, threads, inline, schedule, maxRetries, bounceProcessor);
+        Duration retention = duration(Parameter.CREDENTIALS_RETENTION, DeliverySettings.defaultCredentialsRetention(schedule, maxRetries));
+        return new DeliverySettings(queue, threads, inline, schedule, maxRetries, bounceProcessor, retention);
     }
 
     private int integer(Parameter parameter, int fallback, int min, int max) throws InvalidConfigurationException {
@@ -226,6 +228,13 @@ public final class ForwardConfigParser {
                 "takes one word (off, plain, forward, external), or maddy's 'plain USERNAME PASSWORD'");
         }
         return mode;
+    }
+
+    private void checkCredentialsRetention(AuthMode mode) throws InvalidConfigurationException {
+        if (mode != AuthMode.FORWARD && values.containsKey(Parameter.CREDENTIALS_RETENTION)) {
+            throw new InvalidConfigurationException(nameOf(Parameter.CREDENTIALS_RETENTION), "is only used with auth forward, and auth is "
+                + mode.name().toLowerCase(Locale.ROOT));
+        }
     }
 
     private Optional<Credentials> credentials(AuthMode mode) throws InvalidConfigurationException {

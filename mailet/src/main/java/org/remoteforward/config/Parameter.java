@@ -33,6 +33,7 @@ public enum Parameter {
     DELAY_TIME("delayTime"),
     MAX_RETRIES("maxRetries"),
     BOUNCE_PROCESSOR("bounceProcessor"),
+    CREDENTIALS_RETENTION("credentialsRetention"),
     REUSE_CONNECTIONS("reuseConnections"),
     MAX_CONNECTIONS("maxConnections"),
     CONNECTION_IDLE_TIMEOUT("connectionIdleTimeout"),

@@ -57,6 +57,15 @@ public record RetrySchedule(List<Duration> delays) {
         return delays.get(Math.min(retry, delays.size()) - 1);
     }
 
+    /** How long {@code retries} retries take from the first attempt to the last, by the schedule. */
+    public Duration span(int retries) {
+        Duration total = Duration.ZERO;
+        for (int retry = 1; retry <= retries; retry++) {
+            total = total.plus(delayBefore(retry));
+        }
+        return total;
+    }
+
     /** As many retries as the schedule lists: the default {@code maxRetries}. */
     public int length() {
         return delays.size();

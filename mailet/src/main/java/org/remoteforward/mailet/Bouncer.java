@@ -5,8 +5,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.sender.RecipientResult;
@@ -27,13 +31,21 @@ final class Bouncer {
     private final String errorProcessor;
     private final String reportingMta;
     private final Clock clock;
+    /** Present with {@code auth forward}: the downstream takes nothing unauthenticated, a bounce included. */
+    private final Optional<CredentialsVault> forwardedCredentials;
 
-    Bouncer(MailetContext context, Optional<String> bounceProcessor, String errorProcessor, String reportingMta, Clock clock) {
+    /**
+     * @param forwardedCredentials with {@code auth forward}, the vault whose credentials a bounce goes out with: those of the
+     *     client it is for, the only ones the downstream takes mail from that client's relay with
+     */
+    Bouncer(MailetContext context, Optional<String> bounceProcessor, String errorProcessor, String reportingMta, Clock clock,
+            Optional<CredentialsVault> forwardedCredentials) {
         this.context = context;
         this.bounceProcessor = bounceProcessor;
         this.errorProcessor = errorProcessor;
         this.reportingMta = reportingMta;
         this.clock = clock;
+        this.forwardedCredentials = forwardedCredentials;
     }
 
     void bounce(Mail mail, List<RecipientResult> failed) throws MessagingException {
@@ -44,9 +56,29 @@ final class Bouncer {
         } else if (bounceProcessor.isPresent()) {
             FailedRecipients.handTo(context, mail, failed, bounceProcessor.get());
         } else {
-            context.sendMail(MailAddress.nullSender(), List.of(mail.getMaybeSender().get()),
-                DeliveryStatusNotification.build(mail, failed, reportingMta, context.getPostmaster(), clock));
+            MimeMessage report = DeliveryStatusNotification.build(mail, failed, reportingMta, context.getPostmaster(), clock);
+            if (forwardedCredentials.isPresent()) {
+                sendWithCredentials(mail, report, forwardedCredentials.get());
+            } else {
+                context.sendMail(MailAddress.nullSender(), List.of(mail.getMaybeSender().get()), report);
+            }
             LOGGER.info("mail {}: sent a DSN to {} for {}", mail.getName(), mail.getMaybeSender().asString(), recipients(failed));
+        }
+    }
+
+    /**
+     * With {@code auth forward} the downstream takes nothing unauthenticated, a bounce included: it
+     * goes as the client it is for, carrying that client's credentials token, which it keeps alive
+     * until it is done with.
+     */
+    private void sendWithCredentials(Mail mail, MimeMessage report, CredentialsVault vault) throws MessagingException {
+        MailImpl dsn = MailImpl.builder().name(MailImpl.getId()).sender(MaybeSender.nullSender())
+            .addRecipient(mail.getMaybeSender().get()).mimeMessage(report).build();
+        try {
+            vault.extendTo(mail, dsn);
+            context.sendMail(dsn);
+        } finally {
+            LifecycleUtil.dispose(dsn);
         }
     }
 

@@ -17,6 +17,7 @@ import org.remoteforward.config.DeliverySettings;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
+import org.remoteforward.sender.Durations;
 import org.remoteforward.sender.Envelope;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.RecipientResult;
@@ -112,10 +113,11 @@ final class DeliveryAttempts {
             mail.setAttribute(FailureAttributes.of(retry));
             RetryState.recordAttempt(mail, attempt, clock.instant().plus(delay.get()));
             queue.enQueue(mail, delay.get());
-        } else {
-            // nothing will be sent again with these credentials
-            vault.release(mail);
         }
+        // nothing will be sent to the delivered and bounced ones again with the client's credentials (a bounce holds its own claim)
+        List<RecipientResult> done = new ArrayList<>(result.delivered());
+        done.addAll(bounce);
+        vault.doneWith(mail, MailCopies.addresses(done));
         mail.setRecipients(List.of());
     }
 
@@ -139,9 +141,10 @@ final class DeliveryAttempts {
     }
 
     /** The mail was received with credentials that lived in memory only, and this JVM no longer has them. */
-    private static DeliveryResult credentialsLost(Envelope envelope) {
+    private DeliveryResult credentialsLost(Envelope envelope) {
         String detail = "auth forward: the credentials this message's client authenticated with were kept in memory only"
-            + " and are gone (James restarted since the message was received); it cannot be sent on the client's behalf";
+            + " and are gone (James restarted since the message was received, or the message waited longer than they are kept: "
+            + Durations.describe(vault.retention()) + ", credentialsRetention); it cannot be sent on the client's behalf";
         return new DeliveryResult(envelope.recipients().stream().distinct()
             .map(recipient -> new RecipientResult(recipient, Outcome.PERMANENT_FAILURE, Optional.empty(), detail, Optional.empty()))
             .toList(), Optional.empty());

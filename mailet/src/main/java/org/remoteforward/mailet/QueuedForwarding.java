@@ -1,6 +1,7 @@
 package org.remoteforward.mailet;
 
 import java.time.Clock;
+import java.util.Optional;
 import javax.mail.MessagingException;
 
 import org.apache.james.metrics.api.MetricFactory;
@@ -37,7 +38,10 @@ public final class QueuedForwarding implements AutoCloseable {
                                          MetricFactory metricFactory, CredentialsVault vault, Clock clock) {
         DeliverySettings delivery = config.delivery();
         MailQueue queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()));
-        Bouncer bouncer = new Bouncer(context, delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName(), clock);
+        Optional<CredentialsVault> forwardedCredentials = sender.forwardsClientCredentials() ? Optional.of(vault) : Optional.empty();
+        forwardedCredentials.ifPresent(used -> used.retainFor(delivery.credentialsRetention()));
+        Bouncer bouncer = new Bouncer(context, delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName(), clock,
+            forwardedCredentials);
         DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, queue, bouncer,
             new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, clock);
         QueueWorkers workers = new QueueWorkers(queue, delivery.deliveryThreads(), attempts::attempt);

@@ -3,11 +3,11 @@ package org.remoteforward.sender;
 import java.time.Duration;
 
 /** Writes durations the way operators write them in configuration (5m, 90s, 1h30m, 250ms). */
-final class Durations {
+public final class Durations {
     private Durations() {
     }
 
-    static String describe(Duration duration) {
+    public static String describe(Duration duration) {
         long millis = duration.toMillis();
         if (millis == 0 || millis % 1000 != 0) {
             return millis + "ms";

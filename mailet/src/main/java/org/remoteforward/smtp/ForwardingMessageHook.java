@@ -126,9 +126,9 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
         if (!failed.isEmpty()) {
             // the client is told the message is taken: from here the relay retries or bounces them
             open.failedRecipients().take(mail, result.only(failed.stream().map(RecipientResult::recipient).toList()));
-        } else {
-            vault.release(mail);
         }
+        // the delivered ones need the client's credentials no more; the failed ones and those James keeps may
+        vault.doneWith(mail, MailCopies.addresses(delivered));
         if (config.afterForward().isPresent() && !delivered.isEmpty()) {
             MailCopies.send(mailetContext, mail, delivered, config.afterForward().get(), MailCopies.Marking.NONE);
         }

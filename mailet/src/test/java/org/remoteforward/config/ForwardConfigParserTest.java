@@ -65,6 +65,15 @@ class ForwardConfigParserTest {
         assertThat(delivery.bounceProcessor()).isEmpty();
         assertThat(sender.connections()).isEqualTo(ConnectionSettings.DEFAULTS);
         assertThat(sender.allowSenderRouting()).isFalse();
+        assertThat(delivery.credentialsRetention()).as("twice the schedule's 15h15m, and an hour").isEqualTo(Duration.ofMinutes(31 * 60 + 30));
+    }
+
+    @Test
+    void credentialsRetentionIsReadWithAuthForward() throws Exception {
+        assertThat(parse("targets", "tcp://mx:25", "auth", "forward", "credentialsRetention", "2h").delivery().credentialsRetention())
+            .isEqualTo(Duration.ofHours(2));
+        assertThat(parse("targets", "tcp://mx:25", "auth", "forward", "delayTime", "1m", "maxRetries", "2").delivery()
+            .credentialsRetention()).isEqualTo(Duration.ofMinutes(64));
     }
 
     @Test
@@ -248,6 +257,10 @@ class ForwardConfigParserTest {
             bad("backoff", Map.of("targets", "tcp://mx:25", "endpointBackoff", "soon"), "endpointBackoff: 'soon' is not a duration"),
             bad("pipelining", Map.of("targets", "tcp://mx:25", "pipelining", "always"), "pipelining: 'always' is neither auto nor off"),
             bad("chunking", Map.of("targets", "tcp://mx:25", "chunking", "maybe"), "chunking: 'maybe' is neither auto nor off"),
+            bad("retention without auth forward", Map.of("targets", "tcp://mx:25", "credentialsRetention", "1h"),
+                "credentialsRetention: is only used with auth forward, and auth is off"),
+            bad("retention", Map.of("targets", "tcp://mx:25", "auth", "forward", "credentialsRetention", "long"),
+                "credentialsRetention: 'long' is not a duration"),
             bad("sender routing", Map.of("targets", "tcp://mx:25", "allowSenderRouting", "sometimes"),
                 "allowSenderRouting: 'sometimes' is not a yes/no value"));
     }
