@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One result per distinct envelope recipient, in envelope order, and the endpoint the transaction
@@ -33,6 +34,7 @@ public record DeliveryResult(List<RecipientResult> recipients, Optional<Endpoint
 
     /** The same result for {@code subset} of the recipients only. */
     public DeliveryResult only(Collection<String> subset) {
-        return new DeliveryResult(recipients.stream().filter(r -> subset.contains(r.recipient())).toList(), endpoint);
+        Set<String> wanted = Set.copyOf(subset);
+        return new DeliveryResult(recipients.stream().filter(r -> wanted.contains(r.recipient())).toList(), endpoint);
     }
 }

@@ -3,9 +3,11 @@ package org.remoteforward.sender;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Tracks each recipient from named to decided and owns what replies mean for them: a RCPT reply,
@@ -15,8 +17,8 @@ import java.util.Optional;
  */
 final class ResultLedger {
     private final Map<String, RecipientResult> decided = new LinkedHashMap<>();
-    /** Every recipient named, distinct, in order. */
-    private final List<String> order = new ArrayList<>();
+    /** Every recipient named, distinct, in order (a set: envelopes of many thousands are named one by one). */
+    private final Set<String> order = new LinkedHashSet<>();
     /** The recipients the server accepted at RCPT, in order: the ones the final replies are about. */
     private final List<String> accepted = new ArrayList<>();
     /** Refused at RCPT only because this transaction holds as many recipients as the server takes. */
@@ -25,11 +27,7 @@ final class ResultLedger {
 
     /** Adds a recipient; false when it was named before (an envelope is a set). */
     boolean name(String recipient) {
-        if (order.contains(recipient)) {
-            return false;
-        }
-        order.add(recipient);
-        return true;
+        return order.add(recipient);
     }
 
     void endpoint(Endpoint endpoint) {

@@ -22,6 +22,8 @@ import java.util.List;
  */
 final class SmtpSession {
     private static final byte[] CRLF = {'\r', '\n'};
+    /** Commands a pipelined group holds at most: some 50 KiB of commands, and as many replies, fit any socket's buffers. */
+    static final int PIPELINE_GROUP = 100;
 
     private final Endpoint endpoint;
     private final Timeouts timeouts;
@@ -167,20 +169,27 @@ final class SmtpSession {
     }
 
     /**
-     * PIPELINING (RFC 2920): writes every command in one go, then reads their replies in order,
-     * each under the command timeout, handing each over as soon as it is read.
+     * PIPELINING (RFC 2920): writes the commands in groups of at most {@value #PIPELINE_GROUP},
+     * each in one go, then reads that group's replies in order, each under the command timeout,
+     * handing each over as soon as it is read. A server answers as it reads; were thousands of
+     * commands written before any reply is read, its replies would fill the buffers back to us, it
+     * would stop reading, and our writes would block with its: a group is small enough for the
+     * buffers of both sides.
      */
     void pipeline(List<SmtpCommand> commands, ReplyHandler handler) throws IOException {
-        within(TimeoutKind.COMMAND, "while sending pipelined commands", () -> {
-            for (SmtpCommand command : commands) {
-                writeLine(command);
+        for (int start = 0; start < commands.size(); start += PIPELINE_GROUP) {
+            List<SmtpCommand> group = commands.subList(start, Math.min(commands.size(), start + PIPELINE_GROUP));
+            within(TimeoutKind.COMMAND, "while sending pipelined commands", () -> {
+                for (SmtpCommand command : group) {
+                    writeLine(command);
+                }
+                transport.output().flush();
+                return null;
+            });
+            for (SmtpCommand command : group) {
+                handler.accept(within(TimeoutKind.COMMAND, "waiting for the reply to pipelined " + command.verb(),
+                    () -> readReply(command.secret())));
             }
-            transport.output().flush();
-            return null;
-        });
-        for (SmtpCommand command : commands) {
-            handler.accept(within(TimeoutKind.COMMAND, "waiting for the reply to pipelined " + command.verb(),
-                () -> readReply(command.secret())));
         }
     }
 

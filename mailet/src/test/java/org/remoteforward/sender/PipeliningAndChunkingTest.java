@@ -182,4 +182,32 @@ class PipeliningAndChunkingTest {
         assertThat(result.failed()).isEmpty();
         assertThat(lastServer.violations()).isEmpty();
     }
+
+    @Test
+    void aPipelinedGroupOfThousandsOfRecipientsNeverDeadlocksOnFullBuffers() throws Exception {
+        // the server answers each command as it reads it, and its long replies fill the buffers back to us
+        // while our commands are still going out: a client that writes the whole group before reading blocks both sides
+        int count = 60_000;
+        String padding = "p".repeat(180);
+        String reply = "250 2.1.5 recipient accepted, " + "r".repeat(470);
+        Script script = Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 PIPELINING")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok");
+        List<String> recipients = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String recipient = padding + i + "@example.com";
+            recipients.add(recipient);
+            script.expect("RCPT TO:<" + recipient + ">").send(reply);
+        }
+        ScriptedServer server = started.tcp(script.expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri())
+            .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30)));
+
+        DeliveryResult result = sender.deliver(new Envelope("a@example.com", recipients), Messages.of(Messages.SIMPLE));
+        sender.close();
+
+        assertThat(result.failed()).as(result.failed().isEmpty() ? "" : result.failed().get(0).detail()).isEmpty();
+        assertThat(result.delivered()).hasSize(count);
+        assertThat(server.violations()).isEmpty();
+    }
 }

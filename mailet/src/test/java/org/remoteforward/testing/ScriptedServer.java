@@ -139,6 +139,8 @@ public final class ScriptedServer implements Closeable {
                 Wire wire;
                 if (tcp != null) {
                     Socket socket = tcp.accept();
+                    // replies go out as written, as a real server's do when it flushes them: no wait for the client's ACK
+                    socket.setTcpNoDelay(true);
                     wire = Wire.of(socket);
                 } else {
                     SocketChannel channel = unix.accept();
