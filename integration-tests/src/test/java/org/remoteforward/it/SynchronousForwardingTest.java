@@ -403,6 +403,24 @@ class SynchronousForwardingTest {
     }
 
     @Test
+    void aRecipientNamedTwiceGetsTheSameAnswerTwiceAndOneCopy() throws Exception {
+        try (Postfix postfix = Postfix.setup().start(dir.resolve("postfix"));
+             ForwardingJames james = james(postfix.smtpPort(), Map.of(), Map.of());
+             SmtpClient client = SmtpClient.connect(james.smtpPort())) {
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<sender@example.org>");
+            assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
+            client.command("DATA");
+            assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
+
+            assertThat(postfix.awaitMessages(1)).hasSize(1);
+            assertNothingMoreArrives(postfix, 1);
+            assertThat(postfix.log()).as("one RCPT downstream").containsOnlyOnce("to=<known@example.com>");
+        }
+    }
+
+    @Test
     void aClientThatGoesAwayMidTransactionEndsTheDownstreamTransaction() throws Exception {
         try (ScriptedServer downstream = ScriptedServer.tcp(Script.of().send("220 mx.test ESMTP").expect("EHLO relay.test")
                  .send("250 mx.test")

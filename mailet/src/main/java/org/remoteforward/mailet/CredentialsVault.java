@@ -183,10 +183,10 @@ public final class CredentialsVault {
         }
     }
 
+    /** One claim per distinct recipient of a mail (a client may name one twice; it is sent one copy). */
     private static void claim(Entry entry, Collection<MailAddress> recipients) {
-        for (MailAddress recipient : recipients) {
-            entry.claims.merge(recipient.asString(), 1, Integer::sum);
-        }
+        recipients.stream().map(MailAddress::asString).distinct()
+            .forEach(recipient -> entry.claims.merge(recipient, 1, Integer::sum));
     }
 
     private Optional<Entry> entryOf(Mail mail) {

@@ -250,4 +250,23 @@ class TransactionTest {
         sender.close();
         assertThat(server.violations()).isEmpty();
     }
+
+    @Test
+    void aRecipientNamedTwiceKeepsItsFirstAnswerAndGoesOnTheWireOnce() throws Exception {
+        ScriptedServer server = started.tcp(greeted("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 2.1.5 ok")
+            .expect("DATA").send("354 go ahead")
+            .receiveMessage().send("250 2.0.0 queued")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), OptionalLong.empty(), PATIENT)) {
+            assertThat(transaction.recipient("b@example.com")).isEqualTo(Reply.of(250, "2.1.5 ok"));
+            assertThat(transaction.recipient("b@example.com")).isEqualTo(Reply.of(250, "2.1.5 ok"));
+            assertThat(transaction.message(Messages.of(Messages.SIMPLE)).recipients()).hasSize(1);
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
 }
