@@ -512,7 +512,12 @@ public final class Transaction implements AutoCloseable {
         }
         try {
             Duration limit = pace.get().idleLimit();
-            if (closed || session == null || sessionTakenBack || now - lastClientActivityNanos < limit.toNanos()) {
+            if (closed || messageSent || session == null || sessionTakenBack || now - lastClientActivityNanos < limit.toNanos()) {
+                return;
+            }
+            if (!session.usable()) {
+                // broken or refused already, and closed: nothing held to give back
+                pace.get().watch().forget(this);
                 return;
             }
             String cause = "the client sent nothing for " + Durations.describe(limit) + " (clientIdleTimeout) while it held a session to "
