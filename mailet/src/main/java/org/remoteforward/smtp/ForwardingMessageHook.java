@@ -85,8 +85,7 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             return HookResult.DECLINED;
         }
         OpenForward open = taken.get();
-        SynchronousForwardConfig config = open.config();
-        try (Transaction transaction = taken.get().transaction()) {
+        try (Transaction transaction = open.transaction()) {
             Set<String> forwarded = Set.copyOf(transaction.accepted());
             if (forwarded.isEmpty()) {
                 return HookResult.DECLINED;
@@ -95,6 +94,8 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             // a refusal reaches the client and nothing is forwarded (closing the transaction resets it downstream)
             Optional<HookResult> decided = later.runChecks(session, mail);
             if (decided.isPresent()) {
+                // refused or taken by the hook: nothing goes out with the client's credentials
+                vault.release(mail);
                 LOGGER.info("mail {} from <{}> not forwarded: a message hook answered {}", mail.getName(),
                     mail.getMaybeSender().asString(), decided.get().getResult());
                 return decided.get();
