@@ -12,6 +12,8 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.config.DeliverySettings;
 import org.remoteforward.config.ForwardConfig;
+import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.config.Parameter;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
 
@@ -33,10 +35,18 @@ public final class QueuedForwarding implements AutoCloseable {
         this.workers = workers;
     }
 
-    /** Creates (or joins) the configured outgoing queue and starts its workers. */
+    /**
+     * Creates (or joins) the configured outgoing queue and starts its workers.
+     *
+     * @throws InvalidConfigurationException when {@code errorProcessor} or {@code bounceProcessor} names a processor James lacks
+     */
     public static QueuedForwarding start(ForwardConfig config, DownstreamSender sender, MailetContext context, MailQueueFactory<?> queues,
-                                         MetricFactory metricFactory, CredentialsVault vault, Clock clock) {
+                                         MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors, Clock clock)
+        throws InvalidConfigurationException {
         DeliverySettings delivery = config.delivery();
+        // failed recipients go there: a name James does not know would lose them
+        processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.errorProcessor());
+        processors.require(Parameter.BOUNCE_PROCESSOR.parameterName(), delivery.bounceProcessor());
         MailQueue queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()));
         Optional<CredentialsVault> forwardedCredentials = sender.forwardsClientCredentials() ? Optional.of(vault) : Optional.empty();
         forwardedCredentials.ifPresent(used -> used.retainFor(delivery.credentialsRetention()));

@@ -15,7 +15,6 @@ import org.remoteforward.config.DeliverySettings;
 import org.remoteforward.config.ForwardConfig;
 import org.remoteforward.config.ForwardConfigParser;
 import org.remoteforward.config.InvalidConfigurationException;
-import org.remoteforward.config.Parameter;
 import org.remoteforward.sender.DownstreamSender;
 import org.remoteforward.sender.InvalidTlsSettingException;
 import org.slf4j.Logger;
@@ -72,8 +71,6 @@ public class RemoteForwardMailet extends GenericMailet {
         }
         try {
             config = ForwardConfigParser.parse(parameters, defaultHeloName());
-            processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.errorProcessor());
-            processors.require(Parameter.BOUNCE_PROCESSOR.parameterName(), config.delivery().bounceProcessor());
         } catch (InvalidConfigurationException e) {
             throw new MessagingException(getMailetName() + " " + e.getMessage(), e);
         }
@@ -83,7 +80,12 @@ public class RemoteForwardMailet extends GenericMailet {
             throw new MessagingException(getMailetName() + " " + ForwardConfigParser.parameterFor(e.setting()) + ": " + e.getMessage(), e);
         }
         DeliverySettings delivery = config.delivery();
-        forwarding = QueuedForwarding.start(config, sender, getMailetContext(), queues, metricFactory, vault, clock);
+        try {
+            forwarding = QueuedForwarding.start(config, sender, getMailetContext(), queues, metricFactory, vault, processors, clock);
+        } catch (InvalidConfigurationException e) {
+            sender.close();
+            throw new MessagingException(getMailetName() + " " + e.getMessage(), e);
+        }
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getMailetName(), warning));
         LOGGER.info("{} forwards over {} to {} through queue {} ({} threads{})", getMailetName(), config.sender().protocol(),
             config.sender().endpoints(), delivery.outgoingQueue(), delivery.deliveryThreads(), delivery.inline() ? ", first attempt inline" : "");

@@ -30,7 +30,6 @@ import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.config.InvalidConfigurationException;
-import org.remoteforward.config.Parameter;
 import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.mailet.JamesHeloName;
 import org.remoteforward.mailet.ProcessorNames;
@@ -91,8 +90,6 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
             config = SynchronousForwardConfig.parse(parameters(configuration), JamesHeloName.of(mailetContext));
             processors.require(SynchronousForwardConfig.AFTER_FORWARD, config.afterForward());
             processors.require(SynchronousForwardConfig.FAILED_RECIPIENTS_PROCESSOR, config.failedRecipientsProcessor());
-            processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.forward().errorProcessor());
-            processors.require(Parameter.BOUNCE_PROCESSOR.parameterName(), config.forward().delivery().bounceProcessor());
             sender = DownstreamSender.create(config.sender());
         } catch (InvalidConfigurationException | InvalidTlsSettingException e) {
             throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
@@ -100,10 +97,15 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
         if (config.failedRecipientsProcessor().isPresent()) {
             failedRecipients = FailedRecipientsRoute.toProcessor(mailetContext, config.failedRecipientsProcessor().get());
         } else {
-            QueuedForwarding queued = QueuedForwarding.start(config.forward(), sender, mailetContext, queues, metricFactory, vault,
-                Clock.systemUTC());
-            retries = Optional.of(queued);
-            failedRecipients = FailedRecipientsRoute.retried(queued);
+            try {
+                QueuedForwarding queued = QueuedForwarding.start(config.forward(), sender, mailetContext, queues, metricFactory, vault,
+                    processors, Clock.systemUTC());
+                retries = Optional.of(queued);
+                failedRecipients = FailedRecipientsRoute.retried(queued);
+            } catch (InvalidConfigurationException e) {
+                sender.close();
+                throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
+            }
         }
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getClass().getSimpleName(), warning));
         LOGGER.info("SMTP transactions are forwarded as they happen over {} to {}; accepted messages are then {}; recipients the"
