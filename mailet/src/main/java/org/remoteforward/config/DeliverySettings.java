@@ -1,5 +1,6 @@
 package org.remoteforward.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,11 +17,39 @@ import java.util.Optional;
  *        empty: the mailet sends its own RFC 3464 DSN
  * @param credentialsRetention how long {@code auth forward} may keep a client's credentials in
  *        memory for a mail that has not been done with
+ * @param credentialsKeyFile with {@code auth forward}: the file holding the key that seals clients'
+ *        credentials into their mails, so that any node with the key can use them; empty: memory only
+ * @param retryDelays how a mail is made to wait for its next attempt
+ * @param retryHoldLimit with wait queues: the longest a node holds one waiting mail unacknowledged
  */
 public record DeliverySettings(String outgoingQueue, int deliveryThreads, boolean inline, RetrySchedule schedule,
-                               int maxRetries, Optional<String> bounceProcessor, Duration credentialsRetention) {
+                               int maxRetries, Optional<String> bounceProcessor, Duration credentialsRetention,
+                               Optional<Path> credentialsKeyFile, RetryDelays retryDelays, Duration retryHoldLimit) {
     public static final String DEFAULT_QUEUE = "remote-forward";
     public static final int DEFAULT_THREADS = 4;
+    /** Well inside RabbitMQ's consumer_timeout (30 minutes by default), past which the broker takes a held message back. */
+    public static final Duration DEFAULT_RETRY_HOLD_LIMIT = Duration.ofMinutes(10);
+
+    /** How a mail waits for its next attempt. */
+    public enum RetryDelays {
+        /** The queue's own delays where the queue is known to honour them, wait queues otherwise. */
+        AUTO("auto"),
+        /** The outgoing queue's own delayed enqueue. */
+        QUEUE("queue"),
+        /** Wait queues beside the outgoing queue, released by every node (for queues that ignore delays, as RabbitMQ's). */
+        WAIT_QUEUES("wait-queues");
+
+        private final String written;
+
+        RetryDelays(String written) {
+            this.written = written;
+        }
+
+        /** As written in the {@code retryDelays} parameter. */
+        public String written() {
+            return written;
+        }
+    }
     /** Beyond the schedule itself: time a mail spends in James's spool and queues before and between attempts. */
     private static final Duration RETENTION_MARGIN = Duration.ofHours(1);
 
@@ -29,6 +58,9 @@ public record DeliverySettings(String outgoingQueue, int deliveryThreads, boolea
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(bounceProcessor, "bounceProcessor");
         Objects.requireNonNull(credentialsRetention, "credentialsRetention");
+        Objects.requireNonNull(credentialsKeyFile, "credentialsKeyFile");
+        Objects.requireNonNull(retryDelays, "retryDelays");
+        Objects.requireNonNull(retryHoldLimit, "retryHoldLimit");
     }
 
     /**

@@ -82,7 +82,7 @@ public final class ForwardConfigParser {
             list(Parameter.TLS_PROTOCOLS), list(Parameter.TLS_CIPHERS), list(Parameter.TLS_CURVES));
         AuthMode auth = authMode();
         Optional<Credentials> credentials = credentials(auth);
-        checkCredentialsRetention(auth);
+        checkForwardOnlyParameters(auth);
         checkAuthTransport(auth, tls, endpoints, starttls);
         Timeouts timeouts = new Timeouts(
             duration(Parameter.CONNECT_TIMEOUT, Timeouts.DEFAULTS.connect()),
@@ -155,7 +155,19 @@ public final class ForwardConfigParser {
             throw new InvalidConfigurationException(nameOf(Parameter.BOUNCE_PROCESSOR), "must name a processor, or be left out to send DSNs");
         }
         Duration retention = duration(Parameter.CREDENTIALS_RETENTION, DeliverySettings.defaultCredentialsRetention(schedule, maxRetries));
-        return new DeliverySettings(queue, threads, inline, schedule, maxRetries, bounceProcessor, retention);
+        Optional<Path> keyFile = text(Parameter.CREDENTIALS_KEY_FILE).map(Path::of);
+        return new DeliverySettings(queue, threads, inline, schedule, maxRetries, bounceProcessor, retention, keyFile, retryDelays(),
+            duration(Parameter.RETRY_HOLD_LIMIT, DeliverySettings.DEFAULT_RETRY_HOLD_LIMIT));
+    }
+
+    private DeliverySettings.RetryDelays retryDelays() throws InvalidConfigurationException {
+        String value = text(Parameter.RETRY_DELAYS).orElse(DeliverySettings.RetryDelays.AUTO.written()).toLowerCase(Locale.ROOT);
+        for (DeliverySettings.RetryDelays mode : DeliverySettings.RetryDelays.values()) {
+            if (mode.written().equals(value)) {
+                return mode;
+            }
+        }
+        throw new InvalidConfigurationException(nameOf(Parameter.RETRY_DELAYS), "'" + value + "' is none of auto, queue, wait-queues");
     }
 
     private int integer(Parameter parameter, int fallback, int min, int max) throws InvalidConfigurationException {
@@ -230,10 +242,12 @@ public final class ForwardConfigParser {
         return mode;
     }
 
-    private void checkCredentialsRetention(AuthMode mode) throws InvalidConfigurationException {
-        if (mode != AuthMode.FORWARD && values.containsKey(Parameter.CREDENTIALS_RETENTION)) {
-            throw new InvalidConfigurationException(nameOf(Parameter.CREDENTIALS_RETENTION), "is only used with auth forward, and auth is "
-                + mode.name().toLowerCase(Locale.ROOT));
+    private void checkForwardOnlyParameters(AuthMode mode) throws InvalidConfigurationException {
+        for (Parameter parameter : List.of(Parameter.CREDENTIALS_RETENTION, Parameter.CREDENTIALS_KEY_FILE)) {
+            if (mode != AuthMode.FORWARD && values.containsKey(parameter)) {
+                throw new InvalidConfigurationException(nameOf(parameter), "is only used with auth forward, and auth is "
+                    + mode.name().toLowerCase(Locale.ROOT));
+            }
         }
     }
 

@@ -11,7 +11,6 @@ import java.util.stream.Collectors;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
-import org.apache.james.queue.api.MailQueue;
 import org.apache.mailet.Mail;
 import org.remoteforward.config.DeliverySettings;
 import org.remoteforward.sender.Credentials;
@@ -35,17 +34,17 @@ final class DeliveryAttempts {
 
     private final DownstreamSender sender;
     private final DeliverySettings settings;
-    private final MailQueue queue;
+    private final DelayedRetries retries;
     private final Bouncer bouncer;
     private final DeliveryMetrics metrics;
     private final CredentialsVault vault;
     private final Clock clock;
 
-    DeliveryAttempts(DownstreamSender sender, DeliverySettings settings, MailQueue queue, Bouncer bouncer,
+    DeliveryAttempts(DownstreamSender sender, DeliverySettings settings, DelayedRetries retries, Bouncer bouncer,
                      DeliveryMetrics metrics, CredentialsVault vault, Clock clock) {
         this.sender = sender;
         this.settings = settings;
-        this.queue = queue;
+        this.retries = retries;
         this.bouncer = bouncer;
         this.metrics = metrics;
         this.vault = vault;
@@ -57,7 +56,7 @@ final class DeliveryAttempts {
      * queued for the next attempt, and the mail's own recipients are empty.
      *
      * @throws MessagingException when James refuses the retry or the bounce; the mail then keeps
-     *         its recipients, so the caller can hand it back to James
+     *         only the recipients not yet dealt with, so the caller can put it back as it stands
      */
     void attempt(Mail mail) throws MessagingException {
         Collection<MailAddress> recipients = mail.getRecipients();
@@ -76,8 +75,11 @@ final class DeliveryAttempts {
         DeliveryResult result = forwardsCredentials && credentials.isEmpty() && vault.hadCredentialsFor(mail)
             ? credentialsLost(envelope)
             : sender.deliver(envelope, new MailMessageSource(mail));
-        metrics.record(clocks, result);
-        settle(mail, attempt, result);
+        try {
+            settle(mail, attempt, result);
+        } finally {
+            metrics.record(clocks, result);
+        }
     }
 
     /**
@@ -88,6 +90,8 @@ final class DeliveryAttempts {
      * @throws MessagingException when James refuses the retry or the bounce; the mail then keeps its failed recipients
      */
     void settle(Mail mail, int attempt, DeliveryResult result) throws MessagingException {
+        // delivered recipients leave first: should what follows fail, the mail as it then stands is what goes back to the queue
+        mail.setRecipients(MailCopies.addresses(result.failed()));
         List<RecipientResult> retry = new ArrayList<>();
         List<RecipientResult> bounce = new ArrayList<>();
         boolean retriesLeft = attempt <= settings.maxRetries();
@@ -103,8 +107,6 @@ final class DeliveryAttempts {
         Optional<Duration> delay = retry.isEmpty() ? Optional.empty() : Optional.of(settings.schedule().delayBefore(attempt));
         log(mail, attempt, result, delay);
 
-        // delivered recipients leave first: should what follows fail, a redelivery cannot reach them twice
-        mail.setRecipients(MailCopies.addresses(result.failed()));
         if (!bounce.isEmpty()) {
             bouncer.bounce(mail, bounce);
         }
@@ -112,7 +114,7 @@ final class DeliveryAttempts {
             mail.setRecipients(MailCopies.addresses(retry));
             mail.setAttribute(FailureAttributes.of(retry));
             RetryState.recordAttempt(mail, attempt, clock.instant().plus(delay.get()));
-            queue.enQueue(mail, delay.get());
+            retries.enqueue(mail, delay.get());
         }
         // nothing will be sent to the delivered and bounced ones again with the client's credentials (a bounce holds its own claim)
         List<RecipientResult> done = new ArrayList<>(result.delivered());

@@ -16,10 +16,11 @@ import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
 /**
- * Takes mails off the outgoing queue, {@code threads} at a time, and delivers each. An item is
- * acknowledged only once its mail is wholly dealt with (delivered, bounced, or back in the queue
- * for a retry); if that fails, the queue gets it back. Should the queue itself fail to hand over
- * the next mail (a broker that hiccups), the workers ask again after a pause rather than stop.
+ * Takes mails off a queue, {@code threads} at a time, and hands each to what deals with it. An
+ * item is acknowledged only once its mail is wholly dealt with (delivered, bounced, or queued
+ * again); should that throw, the item goes back to the queue as it was enqueued (RETRY), so what
+ * deals with mails must itself put back a mail it changed. Should the queue fail to hand over the
+ * next mail (a broker that hiccups), the workers ask again after a pause rather than stop.
  */
 final class QueueWorkers implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(QueueWorkers.class);
@@ -27,6 +28,7 @@ final class QueueWorkers implements AutoCloseable {
 
     private final MailQueue queue;
     private final int threads;
+    private final String threadName;
     private final Delivery delivery;
     private Scheduler scheduler;
     private Scheduler dequeuer;
@@ -39,17 +41,19 @@ final class QueueWorkers implements AutoCloseable {
         void deliver(Mail mail) throws Exception;
     }
 
-    QueueWorkers(MailQueue queue, int threads, Delivery delivery) {
+    /** @param threadName what the workers' threads are called, and the dequeuing one with "-dequeue" */
+    QueueWorkers(MailQueue queue, int threads, String threadName, Delivery delivery) {
         this.queue = queue;
         this.threads = threads;
+        this.threadName = threadName;
         this.delivery = delivery;
     }
 
     void start() {
-        scheduler = Schedulers.newBoundedElastic(threads, Integer.MAX_VALUE, "remote-forward-delivery");
+        scheduler = Schedulers.newBoundedElastic(threads, Integer.MAX_VALUE, threadName);
         // Some queues block the thread that asks for the next item (the JMS/ActiveMQ queue waits in
         // receive()); asked from init(), that would hold James's start-up forever.
-        dequeuer = Schedulers.newSingle("remote-forward-dequeue");
+        dequeuer = Schedulers.newSingle(threadName + "-dequeue");
         subscription = Flux.defer(queue::deQueue)
             .subscribeOn(dequeuer)
             .doOnError(this::reportQueueFailure)
@@ -72,7 +76,7 @@ final class QueueWorkers implements AutoCloseable {
             delivery.deliver(mail);
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
         } catch (Throwable failure) {
-            LOGGER.error("delivering mail {} failed unexpectedly; it goes back to queue {}", mail.getName(), queue.getName().asString(), failure);
+            LOGGER.error("mail {} could not be dealt with; it goes back to queue {}", mail.getName(), queue.getName().asString(), failure);
             try {
                 item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
             } catch (Exception e) {

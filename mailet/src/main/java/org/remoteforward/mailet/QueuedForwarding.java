@@ -27,11 +27,13 @@ import org.remoteforward.sender.DownstreamSender;
 public final class QueuedForwarding implements AutoCloseable {
     private final MailQueue queue;
     private final DeliveryAttempts attempts;
+    private final DelayedRetries retries;
     private final QueueWorkers workers;
 
-    private QueuedForwarding(MailQueue queue, DeliveryAttempts attempts, QueueWorkers workers) {
+    private QueuedForwarding(MailQueue queue, DeliveryAttempts attempts, DelayedRetries retries, QueueWorkers workers) {
         this.queue = queue;
         this.attempts = attempts;
+        this.retries = retries;
         this.workers = workers;
     }
 
@@ -47,16 +49,25 @@ public final class QueuedForwarding implements AutoCloseable {
         // failed recipients go there: a name James does not know would lose them
         processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.errorProcessor());
         processors.require(Parameter.BOUNCE_PROCESSOR.parameterName(), delivery.bounceProcessor());
-        MailQueue queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()));
+        // a broker hands each consumer no more unacknowledged mails than its prefetch: as many as there are workers
+        MailQueue queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()), MailQueueFactory.prefetchCount(delivery.deliveryThreads()));
+        DelayedRetries retries = DelayedRetries.start(delivery, queues, queue, clock);
         Optional<CredentialsVault> forwardedCredentials = sender.forwardsClientCredentials() ? Optional.of(vault) : Optional.empty();
         forwardedCredentials.ifPresent(used -> used.retainFor(delivery.credentialsRetention()));
         Bouncer bouncer = new Bouncer(context, delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName(), clock,
             forwardedCredentials);
-        DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, queue, bouncer,
+        DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, retries, bouncer,
             new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, clock);
-        QueueWorkers workers = new QueueWorkers(queue, delivery.deliveryThreads(), attempts::attempt);
+        UnexpectedFailures unexpected = new UnexpectedFailures(context, config.errorProcessor(), delivery.schedule(), retries, vault);
+        QueueWorkers workers = new QueueWorkers(queue, delivery.deliveryThreads(), "remote-forward-delivery", mail -> {
+            try {
+                attempts.attempt(mail);
+            } catch (Exception e) {
+                unexpected.recover(mail, e);
+            }
+        });
         workers.start();
-        return new QueuedForwarding(queue, attempts, workers);
+        return new QueuedForwarding(queue, attempts, retries, workers);
     }
 
     /** Leaves the mail to the workers; it goes out with the next free one. */
@@ -80,9 +91,10 @@ public final class QueuedForwarding implements AutoCloseable {
         attempts.settle(mail, 1, firstAttempt);
     }
 
-    /** Stops the workers; what waits in the queue stays there. */
+    /** Stops the workers and this node's releasers of waiting mails; what waits in the queues stays there. */
     @Override
     public void close() {
         workers.close();
+        retries.close();
     }
 }

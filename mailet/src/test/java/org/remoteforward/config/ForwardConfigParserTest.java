@@ -66,6 +66,17 @@ class ForwardConfigParserTest {
         assertThat(sender.connections()).isEqualTo(ConnectionSettings.DEFAULTS);
         assertThat(sender.allowSenderRouting()).isFalse();
         assertThat(delivery.credentialsRetention()).as("twice the schedule's 15h15m, and an hour").isEqualTo(Duration.ofMinutes(31 * 60 + 30));
+        assertThat(delivery.credentialsKeyFile()).isEmpty();
+        assertThat(delivery.retryDelays()).isEqualTo(DeliverySettings.RetryDelays.AUTO);
+        assertThat(delivery.retryHoldLimit()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void retryDelaysAndTheHoldLimitAreRead() throws Exception {
+        DeliverySettings delivery = parse("targets", "tcp://mx:25", "retryDelays", "Wait-Queues", "retryHoldLimit", "20m").delivery();
+        assertThat(delivery.retryDelays()).isEqualTo(DeliverySettings.RetryDelays.WAIT_QUEUES);
+        assertThat(delivery.retryHoldLimit()).isEqualTo(Duration.ofMinutes(20));
+        assertThat(parse("targets", "tcp://mx:25", "retryDelays", "queue").delivery().retryDelays()).isEqualTo(DeliverySettings.RetryDelays.QUEUE);
     }
 
     @Test
@@ -261,6 +272,12 @@ class ForwardConfigParserTest {
                 "credentialsRetention: is only used with auth forward, and auth is off"),
             bad("retention", Map.of("targets", "tcp://mx:25", "auth", "forward", "credentialsRetention", "long"),
                 "credentialsRetention: 'long' is not a duration"),
+            bad("key file without auth forward", Map.of("targets", "tcp://mx:25", "credentialsKeyFile", "/etc/james/forward.key"),
+                "credentialsKeyFile: is only used with auth forward, and auth is off"),
+            bad("retry delays", Map.of("targets", "tcp://mx:25", "retryDelays", "rabbit"),
+                "retryDelays: 'rabbit' is none of auto, queue, wait-queues"),
+            bad("hold limit", Map.of("targets", "tcp://mx:25", "retryHoldLimit", "0s"),
+                "retryHoldLimit: '0s' must be longer than zero"),
             bad("sender routing", Map.of("targets", "tcp://mx:25", "allowSenderRouting", "sometimes"),
                 "allowSenderRouting: 'sometimes' is not a yes/no value"));
     }

@@ -18,6 +18,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
@@ -39,6 +40,8 @@ import org.remoteforward.testing.Started;
 final class MailetHarness {
     final FakeMailContext context;
     final MemoryMailQueueFactory queues = new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory());
+    /** The queues the mailet is given: James's memory queues unless a test brings others. */
+    private final MailQueueFactory<?> mailetQueues;
     final RecordingMetricFactory metrics = new RecordingMetricFactory();
     final CredentialsVault vault = new CredentialsVault();
     /** The processors of a James whose mailetcontainer.xml the tests write: those the tests name. */
@@ -46,7 +49,13 @@ final class MailetHarness {
     private final Started started;
 
     MailetHarness(Started started) throws Exception {
+        this(started, null);
+    }
+
+    /** With {@code mailetQueues} given to the mailet in place of the memory queues. */
+    MailetHarness(Started started, MailQueueFactory<?> mailetQueues) throws Exception {
         this.started = started;
+        this.mailetQueues = mailetQueues == null ? queues : mailetQueues;
         this.context = FakeMailContext.builder().postmaster(new MailAddress("postmaster@relay.test")).build();
     }
 
@@ -60,7 +69,7 @@ final class MailetHarness {
         for (int i = 0; i < parameters.length; i += 2) {
             config.setProperty(parameters[i], parameters[i + 1]);
         }
-        RemoteForwardMailet mailet = new RemoteForwardMailet(queues, metrics, vault, processors, Clock.systemUTC());
+        RemoteForwardMailet mailet = new RemoteForwardMailet(mailetQueues, metrics, vault, processors, Clock.systemUTC());
         started.keep(mailet::destroy);
         mailet.init(config.build());
         return mailet;

@@ -100,7 +100,7 @@ class QueueWorkersTest {
     void startReturnsAtOnceWhenTheQueueBlocksTheThreadThatAsksForAMail() throws Exception {
         BlockingQueueOnRequest queue = new BlockingQueueOnRequest(0);
         List<String> delivered = new CopyOnWriteArrayList<>();
-        QueueWorkers workers = new QueueWorkers(queue, 2, mail -> {
+        QueueWorkers workers = new QueueWorkers(queue, 2, "remote-forward-delivery", mail -> {
             if (mail.getName().equals("broken")) {
                 throw new IllegalStateException("delivery blew up");
             }
@@ -134,7 +134,7 @@ class QueueWorkersTest {
     void aQueueThatFailsToHandOverTheNextMailIsAskedAgain() throws Exception {
         BlockingQueueOnRequest queue = new BlockingQueueOnRequest(2);
         List<String> delivered = new CopyOnWriteArrayList<>();
-        QueueWorkers workers = new QueueWorkers(queue, 2, mail -> delivered.add(mail.getName()));
+        QueueWorkers workers = new QueueWorkers(queue, 2, "remote-forward-delivery", mail -> delivered.add(mail.getName()));
 
         try {
             workers.start();

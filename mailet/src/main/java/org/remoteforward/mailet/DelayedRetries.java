@@ -1,0 +1,46 @@
+package org.remoteforward.mailet;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import javax.mail.MessagingException;
+
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.mailet.Mail;
+import org.remoteforward.config.DeliverySettings;
+
+/**
+ * Puts a mail back in the outgoing queue for an attempt no earlier than a delay from now. Two
+ * ways: the queue's own delayed enqueue ({@link QueueDelays}), or, for a queue that ignores delays
+ * (James 3.8.1's RabbitMQ queue), {@link WaitQueues}.
+ */
+interface DelayedRetries extends AutoCloseable {
+    /**
+     * James's queues known to hold a delayed mail back (memory, ActiveMQ, JMS), by class: with
+     * {@code retryDelays auto} any other queue, RabbitMQ's among them, gets wait queues, which hold
+     * on every queue. Known by name, so that the mailet needs none of their jars.
+     */
+    Set<String> QUEUES_THAT_DELAY = Set.of(
+        "org.apache.james.queue.memory.MemoryMailQueueFactory$MemoryCacheableMailQueue",
+        "org.apache.james.queue.activemq.ActiveMQCacheableMailQueue",
+        "org.apache.james.queue.jms.JMSCacheableMailQueue");
+
+    /** The way {@code settings} ask for on the {@code outgoing} queue, started. */
+    static DelayedRetries start(DeliverySettings settings, MailQueueFactory<?> queues, MailQueue outgoing, Clock clock) {
+        boolean queueDelays = switch (settings.retryDelays()) {
+            case QUEUE -> true;
+            case WAIT_QUEUES -> false;
+            case AUTO -> QUEUES_THAT_DELAY.contains(outgoing.getClass().getName());
+        };
+        return queueDelays ? new QueueDelays(outgoing)
+            : WaitQueues.start(queues, outgoing, settings.schedule(), settings.retryHoldLimit(), clock);
+    }
+
+    /** Hands the mail, as it stands, to the outgoing queue after {@code delay}; the caller may dispose of its mail afterwards. */
+    void enqueue(Mail mail, Duration delay) throws MessagingException;
+
+    /** Stops what releases waiting mails on this node; what waits stays queued. */
+    @Override
+    void close();
+}

@@ -1,0 +1,26 @@
+package org.remoteforward.mailet;
+
+import java.time.Duration;
+import javax.mail.MessagingException;
+
+import org.apache.james.queue.api.MailQueue;
+import org.apache.mailet.Mail;
+
+/** Retry delays kept by the outgoing queue itself: James's memory, ActiveMQ and JMS queues hold a delayed mail back. */
+final class QueueDelays implements DelayedRetries {
+    private final MailQueue outgoing;
+
+    QueueDelays(MailQueue outgoing) {
+        this.outgoing = outgoing;
+    }
+
+    @Override
+    public void enqueue(Mail mail, Duration delay) throws MessagingException {
+        outgoing.enQueue(mail, delay);
+    }
+
+    @Override
+    public void close() {
+        // nothing of its own runs
+    }
+}
