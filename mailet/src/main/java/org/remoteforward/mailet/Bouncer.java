@@ -32,14 +32,14 @@ final class Bouncer {
     private final String reportingMta;
     private final Clock clock;
     /** Present with {@code auth forward}: the downstream takes nothing unauthenticated, a bounce included. */
-    private final Optional<CredentialsVault> forwardedCredentials;
+    private final Optional<ForwardedCredentials> forwardedCredentials;
 
     /**
-     * @param forwardedCredentials with {@code auth forward}, the vault whose credentials a bounce goes out with: those of the
+     * @param forwardedCredentials with {@code auth forward}, where the credentials a bounce goes out with are: those of the
      *     client it is for, the only ones the downstream takes mail from that client's relay with
      */
     Bouncer(MailetContext context, Optional<String> bounceProcessor, String errorProcessor, String reportingMta, Clock clock,
-            Optional<CredentialsVault> forwardedCredentials) {
+            Optional<ForwardedCredentials> forwardedCredentials) {
         this.context = context;
         this.bounceProcessor = bounceProcessor;
         this.errorProcessor = errorProcessor;
@@ -68,14 +68,14 @@ final class Bouncer {
 
     /**
      * With {@code auth forward} the downstream takes nothing unauthenticated, a bounce included: it
-     * goes as the client it is for, carrying that client's credentials token, which it keeps alive
-     * until it is done with.
+     * goes as the client it is for, carrying that client's credentials (sealed for it, or a claim
+     * on them in memory that lasts until it is done with).
      */
-    private void sendWithCredentials(Mail mail, MimeMessage report, CredentialsVault vault) throws MessagingException {
+    private void sendWithCredentials(Mail mail, MimeMessage report, ForwardedCredentials credentials) throws MessagingException {
         MailImpl dsn = MailImpl.builder().name(MailImpl.getId()).sender(MaybeSender.nullSender())
             .addRecipient(mail.getMaybeSender().get()).mimeMessage(report).build();
         try {
-            vault.extendTo(mail, dsn);
+            credentials.extendTo(mail, dsn);
             context.sendMail(dsn);
         } finally {
             LifecycleUtil.dispose(dsn);

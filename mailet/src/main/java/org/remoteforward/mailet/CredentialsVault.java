@@ -1,5 +1,6 @@
 package org.remoteforward.mailet;
 
+import java.lang.management.ManagementFactory;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.remoteforward.sender.Credentials;
+import org.remoteforward.sender.Durations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +63,8 @@ public final class CredentialsVault {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(CredentialsVault.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** This JVM, as pid@host: a token names the JVM that holds its credentials, so a miss can say where they are. */
+    private static final String THIS_JVM = ManagementFactory.getRuntimeMXBean().getName();
 
     private final Clock clock;
     /** By token, oldest first. */
@@ -110,7 +114,7 @@ public final class CredentialsVault {
         }
         byte[] random = new byte[24];
         RANDOM.nextBytes(random);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "." + THIS_JVM;
         Entry entry = new Entry(credentials, clock.instant());
         claim(entry, mail.getRecipients());
         byToken.put(token, entry);
@@ -158,9 +162,32 @@ public final class CredentialsVault {
         }
     }
 
-    /** Forgets the mail's credentials now, whatever still claims them: nothing will be sent with them (the client was refused). */
+    /**
+     * Why the mail, received with credentials held in memory ({@link #hadCredentialsFor}), finds
+     * none here: which JVM holds them, or that this one let them go.
+     */
+    public String whyMissing(Mail mail) {
+        String token = tokenOf(mail).orElse("");
+        int dot = token.indexOf('.');
+        String holder = dot < 0 ? "" : token.substring(dot + 1);
+        if (holder.equals(THIS_JVM)) {
+            return "auth forward: the credentials this message's client authenticated with were kept in this James's memory and are"
+                + " gone: the message waited longer than they are kept (" + Durations.describe(retention()) + ", credentialsRetention),"
+                + " or more than " + MAX_HELD + " messages held credentials at once";
+        }
+        return "auth forward: the credentials this message's client authenticated with are kept in the memory of the James that"
+            + " received it (" + (holder.isEmpty() ? "an earlier one" : holder) + "), and this is " + THIS_JVM + ": the message was"
+            + " received by another node, or before James restarted. To send across nodes and restarts, give ForwardCredentialsHook"
+            + " and RemoteForwardMailet the same credentialsKeyFile";
+    }
+
+    /**
+     * Forgets the mail's credentials now, whatever still claims them, and takes sealed ones off the
+     * mail: nothing will be sent with them (the client was refused).
+     */
     public synchronized void release(Mail mail) {
         tokenOf(mail).ifPresent(byToken::remove);
+        mail.removeAttribute(CredentialsSeal.SEALED);
     }
 
     /** How long credentials are kept at most now. */

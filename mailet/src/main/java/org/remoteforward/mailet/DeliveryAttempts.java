@@ -13,10 +13,8 @@ import javax.mail.MessagingException;
 import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
 import org.remoteforward.config.DeliverySettings;
-import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
-import org.remoteforward.sender.Durations;
 import org.remoteforward.sender.Envelope;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.RecipientResult;
@@ -38,16 +36,18 @@ final class DeliveryAttempts {
     private final Bouncer bouncer;
     private final DeliveryMetrics metrics;
     private final CredentialsVault vault;
+    private final ForwardedCredentials credentials;
     private final Clock clock;
 
     DeliveryAttempts(DownstreamSender sender, DeliverySettings settings, DelayedRetries retries, Bouncer bouncer,
-                     DeliveryMetrics metrics, CredentialsVault vault, Clock clock) {
+                     DeliveryMetrics metrics, CredentialsVault vault, ForwardedCredentials credentials, Clock clock) {
         this.sender = sender;
         this.settings = settings;
         this.retries = retries;
         this.bouncer = bouncer;
         this.metrics = metrics;
         this.vault = vault;
+        this.credentials = credentials;
         this.clock = clock;
     }
 
@@ -64,16 +64,15 @@ final class DeliveryAttempts {
             return;
         }
         int attempt = RetryState.attempts(mail) + 1;
-        boolean forwardsCredentials = sender.forwardsClientCredentials();
-        Optional<Credentials> credentials = forwardsCredentials ? vault.credentialsFor(mail) : Optional.empty();
+        ForwardedCredentials.Found found = sender.forwardsClientCredentials() ? credentials.find(mail) : ForwardedCredentials.Found.none();
         Envelope envelope = new Envelope(
             mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
             recipients.stream().map(MailAddress::asString).toList(),
-            credentials);
+            found.credentials());
 
         DeliveryMetrics.Attempt clocks = metrics.start();
-        DeliveryResult result = forwardsCredentials && credentials.isEmpty() && vault.hadCredentialsFor(mail)
-            ? credentialsLost(envelope)
+        DeliveryResult result = found.missing().isPresent()
+            ? credentialsMissing(envelope, found.missing().get())
             : sender.deliver(envelope, new MailMessageSource(mail));
         try {
             settle(mail, attempt, result);
@@ -142,11 +141,9 @@ final class DeliveryAttempts {
             retryIn.map(d -> "; next attempt in " + d).orElse(""));
     }
 
-    /** The mail was received with credentials that lived in memory only, and this JVM no longer has them. */
-    private DeliveryResult credentialsLost(Envelope envelope) {
-        String detail = "auth forward: the credentials this message's client authenticated with were kept in memory only"
-            + " and are gone (James restarted since the message was received, or the message waited longer than they are kept: "
-            + Durations.describe(vault.retention()) + ", credentialsRetention); it cannot be sent on the client's behalf";
+    /** The mail was received with credentials that cannot be used here: it is never sent without them. */
+    private static DeliveryResult credentialsMissing(Envelope envelope, String why) {
+        String detail = why + "; it cannot be sent on the client's behalf";
         return new DeliveryResult(envelope.recipients().stream().distinct()
             .map(recipient -> new RecipientResult(recipient, Outcome.PERMANENT_FAILURE, Optional.empty(), detail, Optional.empty()))
             .toList(), Optional.empty());

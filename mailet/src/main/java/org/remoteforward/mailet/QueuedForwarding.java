@@ -1,5 +1,6 @@
 package org.remoteforward.mailet;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import javax.mail.MessagingException;
@@ -16,6 +17,8 @@ import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.config.Parameter;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Forwarding through an outgoing James mail queue, with the delivery guarantees: workers take
@@ -25,6 +28,8 @@ import org.remoteforward.sender.DownstreamSender;
  * client was told were taken but the downstream did not take.
  */
 public final class QueuedForwarding implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(QueuedForwarding.class);
+
     private final MailQueue queue;
     private final DeliveryAttempts attempts;
     private final DelayedRetries retries;
@@ -40,7 +45,8 @@ public final class QueuedForwarding implements AutoCloseable {
     /**
      * Creates (or joins) the configured outgoing queue and starts its workers.
      *
-     * @throws InvalidConfigurationException when {@code errorProcessor} or {@code bounceProcessor} names a processor James lacks
+     * @throws InvalidConfigurationException when {@code errorProcessor} or {@code bounceProcessor} names a processor James lacks,
+     *     or {@code credentialsKeyFile} holds no key
      */
     public static QueuedForwarding start(ForwardConfig config, DownstreamSender sender, MailetContext context, MailQueueFactory<?> queues,
                                          MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors, Clock clock)
@@ -49,15 +55,18 @@ public final class QueuedForwarding implements AutoCloseable {
         // failed recipients go there: a name James does not know would lose them
         processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.errorProcessor());
         processors.require(Parameter.BOUNCE_PROCESSOR.parameterName(), delivery.bounceProcessor());
+        ForwardedCredentials credentials = new ForwardedCredentials(vault, seal(delivery));
         // a broker hands each consumer no more unacknowledged mails than its prefetch: as many as there are workers
         MailQueue queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()), MailQueueFactory.prefetchCount(delivery.deliveryThreads()));
         DelayedRetries retries = DelayedRetries.start(delivery, queues, queue, clock);
-        Optional<CredentialsVault> forwardedCredentials = sender.forwardsClientCredentials() ? Optional.of(vault) : Optional.empty();
-        forwardedCredentials.ifPresent(used -> used.retainFor(delivery.credentialsRetention()));
+        Optional<ForwardedCredentials> forwardedCredentials = sender.forwardsClientCredentials() ? Optional.of(credentials) : Optional.empty();
+        if (sender.forwardsClientCredentials()) {
+            vault.retainFor(delivery.credentialsRetention());
+        }
         Bouncer bouncer = new Bouncer(context, delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName(), clock,
             forwardedCredentials);
         DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, retries, bouncer,
-            new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, clock);
+            new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, credentials, clock);
         UnexpectedFailures unexpected = new UnexpectedFailures(context, config.errorProcessor(), delivery.schedule(), retries, vault);
         QueueWorkers workers = new QueueWorkers(queue, delivery.deliveryThreads(), "remote-forward-delivery", mail -> {
             try {
@@ -68,6 +77,23 @@ public final class QueuedForwarding implements AutoCloseable {
         });
         workers.start();
         return new QueuedForwarding(queue, attempts, retries, workers);
+    }
+
+    /** The key that opens credentials sealed into mails, read once; its file named in errors, never its content. */
+    private static Optional<CredentialsSeal> seal(DeliverySettings delivery) throws InvalidConfigurationException {
+        if (delivery.credentialsKeyFile().isEmpty()) {
+            return Optional.empty();
+        }
+        Path file = delivery.credentialsKeyFile().get();
+        try {
+            CredentialsSeal seal = CredentialsSeal.fromFile(file);
+            if (CredentialsSeal.readableByOthers(file)) {
+                LOGGER.warn("{}: {} may be read by others than its owner; chmod 600 it", Parameter.CREDENTIALS_KEY_FILE.parameterName(), file);
+            }
+            return Optional.of(seal);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(Parameter.CREDENTIALS_KEY_FILE.parameterName(), e.getMessage());
+        }
     }
 
     /** Leaves the mail to the workers; it goes out with the next free one. */

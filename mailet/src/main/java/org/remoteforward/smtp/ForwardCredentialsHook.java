@@ -1,9 +1,12 @@
 package org.remoteforward.smtp;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 import javax.inject.Inject;
 
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.Username;
 import org.apache.james.protocols.api.OidcSASLConfiguration;
 import org.apache.james.protocols.api.ProtocolSession;
@@ -12,8 +15,11 @@ import org.apache.james.protocols.smtp.hook.AuthHook;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
+import org.remoteforward.mailet.CredentialsSeal;
 import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.sender.Credentials;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SMTP side of {@code auth forward}: remembers the credentials an SMTP client authenticates
@@ -27,12 +33,19 @@ import org.remoteforward.sender.Credentials;
  * &lt;handler class="org.remoteforward.smtp.ForwardCredentialsHook"/&gt;
  * &lt;handler class="org.apache.james.smtpserver.CoreCmdHandlerLoader"/&gt;
  * </pre>
+ * With a {@code <credentialsKeyFile>} child element the credentials are sealed into the mail
+ * ({@link CredentialsSeal}) rather than kept in this James's memory: any James node whose
+ * RemoteForwardMailet has the same key can then send it, after a restart too.
  */
 public class ForwardCredentialsHook implements AuthHook, JamesMessageHook {
+    /** The child element naming the key file. */
+    public static final String KEY_FILE = "credentialsKeyFile";
+    private static final Logger LOGGER = LoggerFactory.getLogger(ForwardCredentialsHook.class);
     private static final ProtocolSession.AttachmentKey<Offered> OFFERED =
         ProtocolSession.AttachmentKey.of("org.remoteforward.offeredCredentials", Offered.class);
 
     private final CredentialsVault vault;
+    private Optional<CredentialsSeal> seal = Optional.empty();
 
     /** What the client offered in AUTH, before James said whether it was right. */
     private record Offered(Username username, Credentials credentials) {
@@ -41,6 +54,23 @@ public class ForwardCredentialsHook implements AuthHook, JamesMessageHook {
     @Inject
     public ForwardCredentialsHook(CredentialsVault vault) {
         this.vault = vault;
+    }
+
+    /** Reads {@code credentialsKeyFile}, when given: the key that seals credentials into mails instead of this James's memory. */
+    @Override
+    public void init(Configuration configuration) throws ConfigurationException {
+        String keyFile = configuration.getString(KEY_FILE, "").trim();
+        if (keyFile.isEmpty()) {
+            return;
+        }
+        try {
+            seal = Optional.of(CredentialsSeal.fromFile(Path.of(keyFile)));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(getClass().getName() + " " + KEY_FILE + ": " + e.getMessage(), e);
+        }
+        if (CredentialsSeal.readableByOthers(Path.of(keyFile))) {
+            LOGGER.warn("{} {}: {} may be read by others than its owner; chmod 600 it", getClass().getSimpleName(), KEY_FILE, keyFile);
+        }
     }
 
     @Override
@@ -58,7 +88,13 @@ public class ForwardCredentialsHook implements AuthHook, JamesMessageHook {
 
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
-        confirmedCredentials(session).ifPresent(credentials -> vault.depositFor(mail, credentials));
+        confirmedCredentials(session).ifPresent(credentials -> {
+            if (seal.isPresent()) {
+                seal.get().sealInto(mail, credentials);
+            } else {
+                vault.depositFor(mail, credentials);
+            }
+        });
         return HookResult.DECLINED;
     }
 

@@ -52,6 +52,24 @@ class CredentialsVaultTest {
     }
 
     @Test
+    void aMissSaysWhetherThisJamesLetTheCredentialsGoOrAnotherHoldsThem() throws Exception {
+        vault.retainFor(Duration.ofMinutes(30));
+        Mail received = mail("one@example.com");
+        vault.depositFor(received, ALICE);
+        clock.advance(Duration.ofMinutes(31));
+
+        assertThat(vault.credentialsFor(received)).isEmpty();
+        assertThat(vault.whyMissing(received)).contains("kept in this James's memory and are gone")
+            .contains("(30m, credentialsRetention)");
+
+        Mail elsewhere = mail("one@example.com");
+        String token = (String) received.getAttribute(CredentialsVault.TOKEN).orElseThrow().getValue().getValue();
+        elsewhere.setAttribute(new org.apache.mailet.Attribute(CredentialsVault.TOKEN,
+            org.apache.mailet.AttributeValue.of(token.substring(0, token.indexOf('.')) + ".1@node-b")));
+        assertThat(vault.whyMissing(elsewhere)).contains("in the memory of the James that received it (1@node-b)");
+    }
+
+    @Test
     void aBounceSentWithTheCredentialsKeepsThemUntilItIsDoneWith() throws Exception {
         Mail received = mail("gone@example.com");
         vault.depositFor(received, ALICE);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import javax.mail.MessagingException;
@@ -140,7 +141,7 @@ class RemoteForwardMailetTest {
             "heloName", "relay.test", "inline", "yes");
         Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
         // a token from a previous JVM, as a persistent queue hands it back after James restarted
-        mail.setAttribute(new Attribute(CredentialsVault.TOKEN, AttributeValue.of("token-of-a-previous-jvm")));
+        mail.setAttribute(new Attribute(CredentialsVault.TOKEN, AttributeValue.of("c29tZS1yYW5kb20.4242@other-host")));
 
         mailet.service(mail);
 
@@ -149,7 +150,72 @@ class RemoteForwardMailetTest {
         assertThat(harness.dsns()).hasSize(1);
         assertThat(MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg()))
             .contains("Final-Recipient: rfc822; b@example.com")
-            .contains("kept in memory only and are gone (James restarted");
+            .contains("kept in the memory of the James that received it (4242@other-host)")
+            .contains("received by another node, or before James restarted")
+            .contains("credentialsKeyFile");
+    }
+
+    private static Script authenticatedDelivery(String username, String password) {
+        String payload = Base64.getEncoder().encodeToString(("\0" + username + "\0" + password).getBytes(StandardCharsets.UTF_8));
+        return Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 AUTH PLAIN")
+            .expect("AUTH PLAIN " + payload).send("235 ok")
+            .expect("MAIL FROM:<" + username + ">").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go").receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye");
+    }
+
+    private Path keyFile(String name) throws Exception {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return Files.writeString(dir.resolve(name + ".key"), Base64.getEncoder().encodeToString(key));
+    }
+
+    @Test
+    void authForwardOpensCredentialsSealedIntoTheMailWithTheSameKeyFile() throws Exception {
+        server = started.tcp(authenticatedDelivery("alice@example.com", "alice-pw"));
+        Path key = keyFile("shared");
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "auth", "forward",
+            "heloName", "relay.test", "inline", "yes", "credentialsKeyFile", key.toString());
+        Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
+        // as ForwardCredentialsHook does on the node that received the mail, with the same key file
+        CredentialsSeal.fromFile(key).sealInto(mail, new Credentials("alice@example.com", "alice-pw"));
+
+        mailet.service(mail);
+        mailet.destroy();
+
+        assertThat(server.violations()).isEmpty();
+        assertThat(server.onlyConversation().messages).hasSize(1);
+        assertThat(harness.vault.size()).as("nothing kept in memory").isZero();
+    }
+
+    @Test
+    void sealedCredentialsTheMailetCannotOpenAreBouncedWithTheTrueCause() throws Exception {
+        Path key = keyFile("hook");
+        RemoteForwardMailet withoutKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "auth", "forward",
+            "heloName", "relay.test", "inline", "yes");
+        Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
+        CredentialsSeal.fromFile(key).sealInto(mail, new Credentials("alice@example.com", "alice-pw"));
+        withoutKey.service(mail);
+
+        RemoteForwardMailet otherKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "auth", "forward",
+            "heloName", "relay.test", "inline", "yes", "credentialsKeyFile", keyFile("other").toString());
+        Mail second = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
+        CredentialsSeal.fromFile(key).sealInto(second, new Credentials("alice@example.com", "alice-pw"));
+        otherKey.service(second);
+
+        assertThat(harness.dsns()).hasSize(2);
+        assertThat(MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg()))
+            .contains("sealed into this message").contains("this mailet has no credentialsKeyFile");
+        assertThat(MailetHarness.deliveryStatus(harness.dsns().get(1).getMsg()))
+            .contains("sealed with another key than this mailet's credentialsKeyFile");
+    }
+
+    @Test
+    void aKeyFileWithoutAKeyFailsInitNamingTheParameter() throws Exception {
+        Path empty = Files.createFile(dir.resolve("empty.key"));
+        assertThatThrownBy(() -> harness.start("targets", "tcp://127.0.0.1:1", "auth", "forward", "credentialsKeyFile", empty.toString()))
+            .hasMessageContaining("credentialsKeyFile").hasMessageContaining("holds no 256-bit key");
     }
 
     @Test

@@ -1,0 +1,179 @@
+package org.remoteforward.mailet;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.remoteforward.sender.Credentials;
+
+/**
+ * Seals the credentials an SMTP client authenticated with into its mail, for {@code auth forward}
+ * on several James nodes: AES-256-GCM under a key every node reads from the same key file, bound to
+ * the mail's envelope sender (moved onto a mail from anyone else, they do not open). Whatever James
+ * writes to a queue holds only the sealed form ({@value #ATTRIBUTE_NAME}); any node with the key
+ * opens it, after a restart too. The key is read once and never logged; {@link #toString()} shows
+ * only where it came from.
+ */
+public final class CredentialsSeal {
+    public static final String ATTRIBUTE_NAME = "org.remoteforward.sealedCredentials";
+    public static final AttributeName SEALED = AttributeName.of(ATTRIBUTE_NAME);
+    private static final String VERSION = "v1.";
+    private static final int KEY_BYTES = 32;
+    private static final int NONCE_BYTES = 12;
+    private static final int TAG_BITS = 128;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SecretKeySpec key;
+    private final Path file;
+
+    private CredentialsSeal(byte[] key, Path file) {
+        this.key = new SecretKeySpec(key, "AES");
+        this.file = file;
+    }
+
+    /**
+     * Reads the key: 32 bytes, written as base64 ({@code openssl rand -base64 32}), as 64 hex
+     * digits, or raw.
+     *
+     * @throws IllegalArgumentException saying what is wrong with the file, never what it holds
+     */
+    public static CredentialsSeal fromFile(Path file) {
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the key file " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return new CredentialsSeal(decode(content).orElseThrow(() -> new IllegalArgumentException("the key file " + file
+                + " holds no 256-bit key: write 32 random bytes as base64, e.g. openssl rand -base64 32 > " + file)), file);
+        } finally {
+            Arrays.fill(content, (byte) 0);
+        }
+    }
+
+    private static Optional<byte[]> decode(byte[] content) {
+        if (content.length == KEY_BYTES) {
+            return Optional.of(content.clone());
+        }
+        String text = new String(content, StandardCharsets.US_ASCII).trim();
+        try {
+            byte[] key = text.length() == 2 * KEY_BYTES ? HexFormat.of().parseHex(text) : Base64.getDecoder().decode(text);
+            return key.length == KEY_BYTES ? Optional.of(key) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether others than the file's owner may read the key file (worth a warning). */
+    public static boolean readableByOthers(Path file) {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            return permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** Puts the sealed credentials into the mail, bound to its sender. */
+    public void sealInto(Mail mail, Credentials credentials) {
+        mail.setAttribute(new Attribute(SEALED, AttributeValue.of(seal(credentials, boundTo(mail)))));
+    }
+
+    /** Whether the mail carries sealed credentials (this seal may or may not open them). */
+    public static boolean isSealed(Mail mail) {
+        return mail.getAttribute(SEALED).isPresent();
+    }
+
+    /** The mail's credentials; empty when they were sealed with another key, for a mail of another sender, or altered. */
+    public Optional<Credentials> openFrom(Mail mail) {
+        return mail.getAttribute(SEALED).map(attribute -> attribute.getValue().getValue())
+            .filter(String.class::isInstance).map(String.class::cast)
+            .flatMap(sealed -> open(sealed, boundTo(mail)));
+    }
+
+    /** Seals the credentials of {@code from} into {@code to} (a bounce sent with them), bound to {@code to}'s sender. */
+    public void extendTo(Mail from, Mail to) {
+        openFrom(from).ifPresent(credentials -> sealInto(to, credentials));
+    }
+
+    String seal(Credentials credentials, String boundTo) {
+        try {
+            ByteArrayOutputStream plain = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(plain);
+            out.writeUTF(credentials.username());
+            out.writeUTF(credentials.password());
+            byte[] nonce = new byte[NONCE_BYTES];
+            RANDOM.nextBytes(nonce);
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(associatedData(boundTo));
+            byte[] plainBytes = plain.toByteArray();
+            byte[] sealed = cipher.doFinal(plainBytes);
+            Arrays.fill(plainBytes, (byte) 0);
+            byte[] all = new byte[NONCE_BYTES + sealed.length];
+            System.arraycopy(nonce, 0, all, 0, NONCE_BYTES);
+            System.arraycopy(sealed, 0, all, NONCE_BYTES, sealed.length);
+            return VERSION + Base64.getUrlEncoder().withoutPadding().encodeToString(all);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is not available in this JVM", e);
+        }
+    }
+
+    Optional<Credentials> open(String sealed, String boundTo) {
+        if (!sealed.startsWith(VERSION)) {
+            return Optional.empty();
+        }
+        try {
+            byte[] all = Base64.getUrlDecoder().decode(sealed.substring(VERSION.length()));
+            if (all.length <= NONCE_BYTES) {
+                return Optional.empty();
+            }
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, 0, NONCE_BYTES));
+            cipher.updateAAD(associatedData(boundTo));
+            byte[] plain = cipher.doFinal(all, NONCE_BYTES, all.length - NONCE_BYTES);
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(plain))) {
+                return Optional.of(new Credentials(in.readUTF(), in.readUTF()));
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+        } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
+            // another key, another sender, or altered: all the same to the caller
+            return Optional.empty();
+        }
+    }
+
+    private static String boundTo(Mail mail) {
+        return mail.getMaybeSender().asString("");
+    }
+
+    private static byte[] associatedData(String sender) {
+        return (ATTRIBUTE_NAME + "\n" + sender).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "CredentialsSeal[key from " + file + "]";
+    }
+}
