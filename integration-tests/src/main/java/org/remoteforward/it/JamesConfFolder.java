@@ -40,8 +40,14 @@ public final class JamesConfFolder {
         String hooks = synchronous.isEmpty() ? ""
             : "      <handler class=\"org.remoteforward.smtp.ForwardingMessageHook\"/>\n"
             + "      <handler class=\"org.remoteforward.smtp.ForwardingRcptHook\">\n" + elements(synchronous, "        ") + "\n      </handler>\n";
+        // the SMTP server seals credentials with the key the mailet opens them with
+        String keyFile = forwardParameters.get("credentialsKeyFile");
+        String credentialsHook = keyFile == null ? "      <handler class=\"org.remoteforward.smtp.ForwardCredentialsHook\"/>"
+            : "      <handler class=\"org.remoteforward.smtp.ForwardCredentialsHook\"><credentialsKeyFile>" + xmlEscape(keyFile)
+                + "</credentialsKeyFile></handler>";
         for (String name : TEMPLATES) {
             String text = template(name)
+                .replace("${credentialsHook}", credentialsHook)
                 .replace("${smtpBind}", "127.0.0.1:" + smtpPort)
                 .replace("${forwardParameters}", parameters)
                 .replace("${errorMailets}", errorMailets)

@@ -1,0 +1,167 @@
+package org.remoteforward.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A private RabbitMQ broker (Debian's rabbitmq-server) on free 127.0.0.1 ports, with its own data
+ * folder, node name, Erlang cookie (a private HOME), epmd port and management plugin (James's
+ * RabbitMQ mail queue asks its HTTP API which queues exist). {@link #close()} stops it and its epmd.
+ */
+final class RabbitMqBroker implements AutoCloseable {
+    private static final Path SERVER = Path.of("/usr/lib/rabbitmq/bin/rabbitmq-server");
+    private static final String USER = "guest";
+
+    private final Path dir;
+    private final int amqpPort;
+    private final int managementPort;
+    private final Process epmd;
+    private final Process broker;
+
+    private RabbitMqBroker(Path dir, int amqpPort, int managementPort, Process epmd, Process broker) {
+        this.dir = dir;
+        this.amqpPort = amqpPort;
+        this.managementPort = managementPort;
+        this.epmd = epmd;
+        this.broker = broker;
+    }
+
+    static boolean installed() {
+        return Files.isExecutable(SERVER);
+    }
+
+    static RabbitMqBroker start(Path dir) throws Exception {
+        if (!installed()) {
+            throw new IllegalStateException(SERVER + " is missing: install Debian's rabbitmq-server (.ci/run does)");
+        }
+        Files.createDirectories(dir.resolve("home"));
+        Files.createDirectories(dir.resolve("mnesia"));
+        Files.createDirectories(dir.resolve("log"));
+        int amqp = Daemons.freePort();
+        int management = Daemons.freePort();
+        int distribution = Daemons.freePort();
+        int epmdPort = Daemons.freePort();
+        Files.writeString(dir.resolve("enabled_plugins"), "[rabbitmq_management].\n");
+        Files.writeString(dir.resolve("rabbitmq.conf"), String.join("\n",
+            "listeners.tcp.default = 127.0.0.1:" + amqp,
+            "management.tcp.ip = 127.0.0.1",
+            "management.tcp.port = " + management,
+            // the guest user may connect from 127.0.0.1 only: that is where the tests are
+            "loopback_users.guest = true",
+            "") );
+        Map<String, String> env = Map.ofEntries(
+            Map.entry("PATH", "/usr/bin:/bin:/usr/sbin:/sbin"),
+            Map.entry("HOME", dir.resolve("home").toString()),
+            Map.entry("RABBITMQ_NODENAME", "rf" + amqp + "@localhost"),
+            Map.entry("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1"),
+            Map.entry("RABBITMQ_DIST_PORT", String.valueOf(distribution)),
+            Map.entry("ERL_EPMD_PORT", String.valueOf(epmdPort)),
+            Map.entry("ERL_EPMD_ADDRESS", "127.0.0.1"),
+            // rabbitmqctl takes ports 35672-35682 for itself unless told otherwise
+            Map.entry("RABBITMQ_CTL_DIST_PORT_MIN", String.valueOf(distribution + 1)),
+            Map.entry("RABBITMQ_CTL_DIST_PORT_MAX", String.valueOf(distribution + 10)),
+            Map.entry("RABBITMQ_MNESIA_BASE", dir.resolve("mnesia").toString()),
+            Map.entry("RABBITMQ_LOG_BASE", dir.resolve("log").toString()),
+            Map.entry("RABBITMQ_LOGS", "-"),
+            Map.entry("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq.conf").toString()),
+            Map.entry("RABBITMQ_ENABLED_PLUGINS_FILE", dir.resolve("enabled_plugins").toString()));
+        Path log = dir.resolve("broker.log");
+        // our own epmd, in the foreground, so that it ends with the test rather than outlive it as a daemon
+        ProcessBuilder epmdBuilder = new ProcessBuilder(epmdBinary(), "-port", String.valueOf(epmdPort), "-address", "127.0.0.1")
+            .redirectErrorStream(true).redirectOutput(dir.resolve("epmd.log").toFile());
+        epmdBuilder.environment().clear();
+        epmdBuilder.environment().putAll(env);
+        Process epmd = epmdBuilder.start();
+        ProcessBuilder builder = new ProcessBuilder(SERVER.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        Process broker = builder.start();
+        RabbitMqBroker started = new RabbitMqBroker(dir, amqp, management, epmd, broker);
+        try {
+            Daemons.awaitPort(amqp, broker, log);
+            started.awaitManagement(log);
+        } catch (Exception e) {
+            started.close();
+            throw e;
+        }
+        return started;
+    }
+
+    private static String epmdBinary() throws IOException {
+        try (Stream<Path> erts = Files.list(Path.of("/usr/lib/erlang"))) {
+            return erts.filter(path -> path.getFileName().toString().startsWith("erts-")).map(path -> path.resolve("bin/epmd"))
+                .filter(Files::isExecutable).findFirst().map(Path::toString)
+                .orElseThrow(() -> new IllegalStateException("no epmd under /usr/lib/erlang/erts-*"));
+        }
+    }
+
+    private void awaitManagement(Path log) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!broker.isAlive()) {
+                throw new IllegalStateException("rabbitmq-server exited with " + broker.exitValue() + ": " + Files.readString(log));
+            }
+            try {
+                if (client.send(get("/api/overview"), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // the plugin starts after the AMQP listener
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("RabbitMQ's management API did not answer in 60s: " + Files.readString(log));
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(managementUri().resolve(path))
+            .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((USER + ":" + USER).getBytes(StandardCharsets.UTF_8)))
+            .build();
+    }
+
+    URI amqpUri() {
+        return URI.create("amqp://127.0.0.1:" + amqpPort);
+    }
+
+    URI managementUri() {
+        return URI.create("http://127.0.0.1:" + managementPort);
+    }
+
+    String user() {
+        return USER;
+    }
+
+    /** The broker's own data folder: what it keeps of the queues on disk. */
+    Path dataDir() {
+        return dir.resolve("mnesia");
+    }
+
+    /** The names of the queues the broker has, as its management API lists them (a JSON text). */
+    String queuesJson() throws Exception {
+        return HttpClient.newHttpClient().send(get("/api/queues"), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Process process : List.of(broker, epmd)) {
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
