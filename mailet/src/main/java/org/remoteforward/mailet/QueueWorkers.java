@@ -34,6 +34,8 @@ final class QueueWorkers implements AutoCloseable {
     private Scheduler dequeuer;
     private Disposable subscription;
     private volatile boolean closing;
+    /** Mails being dealt with now; guarded by this. */
+    private int handling;
 
     /** What to do with each dequeued mail. */
     @FunctionalInterface
@@ -72,23 +74,50 @@ final class QueueWorkers implements AutoCloseable {
 
     private void handle(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
+        synchronized (this) {
+            handling++;
+        }
         try {
             delivery.deliver(mail);
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
         } catch (Throwable failure) {
-            LOGGER.error("mail {} could not be dealt with; it goes back to queue {}", mail.getName(), queue.getName().asString(), failure);
+            boolean stopping = closing && failure instanceof InterruptedException;
+            if (stopping) {
+                // a wait-queue releaser holding a mail when James stops: the mail waits on in its queue
+                LOGGER.info("stopping: mail {} goes back to queue {}", mail.getName(), queue.getName().asString());
+            } else {
+                LOGGER.error("mail {} could not be dealt with; it goes back to queue {}", mail.getName(), queue.getName().asString(), failure);
+            }
             try {
                 item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
             } catch (Exception e) {
-                LOGGER.error("queue {} refused mail {} back", queue.getName().asString(), mail.getName(), e);
+                if (stopping) {
+                    // the broker takes back what a closed consumer did not acknowledge
+                    LOGGER.debug("queue {} closed before mail {} was handed back", queue.getName().asString(), mail.getName(), e);
+                } else {
+                    LOGGER.error("queue {} refused mail {} back", queue.getName().asString(), mail.getName(), e);
+                }
             }
         } finally {
             LifecycleUtil.dispose(mail);
+            synchronized (this) {
+                handling--;
+                notifyAll();
+            }
         }
     }
 
     @Override
     public void close() {
+        close(Duration.ZERO);
+    }
+
+    /**
+     * Stops, and waits up to {@code handedBack} for the mails being dealt with to be done with or
+     * handed back: what is only waiting (a wait-queue releaser) hands its mail back at once when
+     * interrupted, and a queue that acknowledges in memory must have it back before James goes on.
+     */
+    void close(Duration handedBack) {
         closing = true;
         if (subscription != null) {
             subscription.dispose();
@@ -98,6 +127,16 @@ final class QueueWorkers implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.dispose();
+        }
+        long deadline = System.nanoTime() + handedBack.toNanos();
+        synchronized (this) {
+            try {
+                while (handling > 0 && System.nanoTime() < deadline) {
+                    wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

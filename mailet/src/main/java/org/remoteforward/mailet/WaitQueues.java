@@ -57,6 +57,7 @@ final class WaitQueues implements DelayedRetries {
     /** A stage may end this much before the attempt is due and be taken whole: the mail is released at its due time within it. */
     private static final Duration STAGE_TOLERANCE = Duration.ofMillis(500);
     private static final Duration PAUSE_AFTER_FAILURE = Duration.ofSeconds(1);
+    private static final Duration HAND_BACK = Duration.ofSeconds(5);
     private static final Logger LOGGER = LoggerFactory.getLogger(WaitQueues.class);
 
     private final MailQueue outgoing;
@@ -207,6 +208,7 @@ final class WaitQueues implements DelayedRetries {
 
     @Override
     public void close() {
-        releasers.forEach(QueueWorkers::close);
+        // a held mail goes back to its wait queue as soon as its releaser is interrupted
+        releasers.forEach(releaser -> releaser.close(HAND_BACK));
     }
 }

@@ -41,6 +41,11 @@ final class DelayIgnoringQueues implements MailQueueFactory<MailQueue> {
         return queues.computeIfAbsent(name, absent -> new Queue(memory.createQueue(absent)));
     }
 
+    /** How many mails wait in the queue. */
+    long size(String name) throws MailQueue.MailQueueException {
+        return memory.getQueue(MailQueueName.of(name)).orElseThrow().getSize();
+    }
+
     @Override
     public Set<MailQueueName> listCreatedMailQueues() {
         return Set.copyOf(queues.keySet());

@@ -69,6 +69,28 @@ class RetryDelaysTest {
     }
 
     @Test
+    void aMailHeldWhenTheMailetStopsWaitsOnInItsQueueAndAnotherInstanceSendsItWhenDue() throws Exception {
+        MailetHarness harness = new MailetHarness(started, queues);
+        ScriptedServer server = started.tcp(List.of(refusing("451 4.3.0 try later"),
+            RemoteForwardMailetTest.acceptAll("MAIL FROM:<a@example.com>", "b@example.com")));
+        RemoteForwardMailet first = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "delayTime", "2s", "reuseConnections", "no");
+        first.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+        server.awaitConversations(1);
+        Thread.sleep(500);
+
+        // the releaser holds the mail to the end of its stage: a node stopping now gives it back
+        first.destroy();
+        assertThat(queues.size("remote-forward-wait-2s")).isEqualTo(1);
+        harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test", "delayTime", "2s", "reuseConnections", "no");
+
+        List<ScriptedServer.Conversation> attempts = server.awaitConversations(2);
+        assertThat(attempts.get(1).onlyMessage()).isEqualTo(MESSAGE.getBytes());
+        assertOnTime(attempts.get(0), attempts.get(1), Duration.ofSeconds(2));
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
     void theOutgoingQueueIsAskedForAsManyMailsAsThereAreWorkersAndEachWaitQueueForOne() throws Exception {
         MailetHarness harness = new MailetHarness(started, queues);
         harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "deliveryThreads", "12", "delayTime", "5m, 10m, 1h",
