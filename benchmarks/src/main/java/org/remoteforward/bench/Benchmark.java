@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.remoteforward.it.Dovecot;
 import org.remoteforward.it.ForwardingJames;
+import org.remoteforward.it.RabbitMqBroker;
+import org.remoteforward.it.RabbitMqMailQueue;
 import org.remoteforward.it.JamesConfFolder;
 import org.remoteforward.it.Postfix;
 import org.remoteforward.sender.AuthMode;
@@ -47,7 +49,8 @@ import org.remoteforward.sender.TlsSettings;
  * P1 the sender alone against Postfix's smtp-sink, next to smtp-source against the same sink, at
  * 1 and 10 sessions, with connection reuse and pipelining each on and off;
  * P2 a real James 3.8.1 with RemoteForwardMailet against the same James with RemoteDelivery in
- * gateway mode, fed by the same SMTP load and forwarding to the same counting sink;
+ * gateway mode, fed by the same SMTP load and forwarding to the same counting sink, and on
+ * James's RabbitMQ queue (a private broker) next to James's ceiling there;
  * P3 a 50 MB message through the sender in a JVM limited to 256 MB, with its peak RSS;
  * P4 the sender over LMTP to a real Dovecot, next to Postfix's lmtp client delivering to it.
  * Each figure is the median of several runs. Prints a table; writes it and a chart per group to
@@ -212,6 +215,31 @@ public final class Benchmark {
                 jamesRate(port, sink, 300);
                 results.add(new Measurement("P2", "James 3.8.1 + RemoteDelivery (gateway)",
                     runs(() -> jamesRate(port, sink, P2_MESSAGES)), P2_CLIENTS + " SMTP clients, " + P2_DELIVERY_THREADS + " delivery threads"));
+            }
+            p2OnRabbitMq(results, sink, forward);
+        }
+    }
+
+    /** The mailet and James's ceiling again, on distributed James's mail queue: a private RabbitMQ broker, one James. */
+    private static void p2OnRabbitMq(List<Measurement> results, CountingSink sink, Map<String, String> forward) throws Exception {
+        if (!RabbitMqBroker.installed()) {
+            System.out.println("P2 on RabbitMQ skipped: rabbitmq-server is not installed (apt-get install rabbitmq-server)");
+            return;
+        }
+        Path work = Files.createTempDirectory("bench-rabbitmq-");
+        try (RabbitMqBroker broker = RabbitMqBroker.start(work.resolve("broker"))) {
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
+                .in(work.resolve("james"), new RabbitMqMailQueue(broker, work.resolve("blobs"))))) {
+                jamesRate(james.smtpPort(), sink, 300);
+                results.add(new Measurement("P2", "James 3.8.1 + RemoteForwardMailet, RabbitMQ queue",
+                    runs(() -> jamesRate(james.smtpPort(), sink, P2_MESSAGES)), "one node; spool and outgoing queue on a local broker, blobs in a folder"));
+            }
+            int nullPort = freePort();
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(withMailet(sink.port(), nullPort,
+                "<mailet match=\"All\" class=\"Null\"/>"), nullPort).in(work.resolve("null-james"), new RabbitMqMailQueue(broker, work.resolve("null-blobs"))))) {
+                jamesRate(nullPort, null, 300);
+                results.add(new Measurement("P2", "James 3.8.1 + Null mailet, RabbitMQ queue (ceiling there)",
+                    runs(() -> jamesRate(nullPort, null, P2_MESSAGES)), "receive and spool on the broker only, nothing forwarded"));
             }
         }
     }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,11 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * RemoteForwardMailet on distributed James's mail queue: James 3.8.1's RabbitMQ queue, on a
- * private broker, with one James in this JVM or several James JVMs sharing the broker.
+ * private broker, with one James in this JVM or several James JVMs sharing the broker. (The
+ * retry schedule on it: {@link RetryScheduleTest}.)
  */
 class DistributedJamesTest {
-    private static final Duration LATENESS_ALLOWED = Duration.ofSeconds(1);
-
     @RegisterExtension
     static final ClassPki PKI = new ClassPki("distributed-ca");
 
@@ -106,28 +104,6 @@ class DistributedJamesTest {
                     .map(a -> Duration.between(attempts.get(0).at(), a.at()).toMillis() + " ms").toList());
                 assertThat(attempts).as("one attempt per failure, a pause between").hasSize(5);
                 assertThat(downstream.taken()).isEmpty();
-            }
-        }
-    }
-
-    @Test
-    void retriesKeepTheScheduleOnTheRabbitMqQueueThenTheSenderGetsTheBounce() throws Exception {
-        try (RecordingDownstream downstream = new RecordingDownstream(rcpt -> rcpt.startsWith("later@") ? "451 4.3.0 try later" : "250 ok")) {
-            Map<String, String> parameters = new LinkedHashMap<>(Map.of("targets", "tcp://127.0.0.1:" + downstream.port(),
-                "starttls", "no", "heloName", "relay.test", "delayTime", "3s, 5s", "maxRetries", "2"));
-            try (ForwardingJames james = jamesInThisJvm(parameters)) {
-                SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("now@example.com", "later@example.com"), message("schedule"));
-
-                // the bounce goes to the sender through the same downstream
-                Map<String, Integer> taken = downstream.awaitTaken(2, 60);
-                assertThat(taken).containsEntry("now@example.com", 1).containsEntry("sender@example.org", 1);
-                List<RecordingDownstream.Asked> attempts = downstream.asked("later@example.com");
-                System.out.println("attempts of later@example.com on the RabbitMQ queue, schedule 0, 3s, 5s: " + attempts.stream()
-                    .map(a -> Duration.between(attempts.get(0).at(), a.at()).toMillis() + " ms").toList());
-                assertThat(attempts).as("the first attempt and two retries").hasSize(3);
-                assertOnTime(attempts.get(0).at(), attempts.get(1).at(), Duration.ofSeconds(3));
-                assertOnTime(attempts.get(1).at(), attempts.get(2).at(), Duration.ofSeconds(5));
-                assertThat(broker.queuesJson()).contains("remote-forward-wait-3s").contains("remote-forward-wait-5s");
             }
         }
     }
@@ -315,11 +291,5 @@ class DistributedJamesTest {
         java.util.Set<String> awaiting = downstream.awaitingReply();
         return downstream.takenBy().entrySet().stream().filter(e -> awaiting.contains(e.getKey()))
             .flatMap(e -> e.getValue().stream()).toList();
-    }
-
-    private static void assertOnTime(Instant previous, Instant next, Duration delay) {
-        Duration gap = Duration.between(previous, next);
-        assertThat(gap).as("no earlier than due").isGreaterThanOrEqualTo(delay);
-        assertThat(gap).as("within a second of due").isLessThanOrEqualTo(delay.plus(LATENESS_ALLOWED));
     }
 }

@@ -115,6 +115,17 @@ final class PersistentMailQueue extends AbstractModule implements AutoCloseable 
         return seen;
     }
 
+    /** The mails waiting in every queue whose name starts with {@code prefix} (an outgoing queue and its wait queues). */
+    <T> List<T> browseAll(String prefix, MailView<T> view) throws Exception {
+        List<T> seen = new ArrayList<>();
+        for (MailQueueName name : factory.listCreatedMailQueues()) {
+            if (name.asString().startsWith(prefix)) {
+                seen.addAll(browse(name.asString(), view));
+            }
+        }
+        return seen;
+    }
+
     /** What a test reads from a queued mail, before the mail's resources are let go. */
     @FunctionalInterface
     interface MailView<T> {

@@ -63,10 +63,12 @@ public final class CredentialsVault {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(CredentialsVault.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** This JVM, as pid@host: a token names the JVM that holds its credentials, so a miss can say where they are. */
+    /** This JVM, as pid@host. */
     private static final String THIS_JVM = ManagementFactory.getRuntimeMXBean().getName();
 
     private final Clock clock;
+    /** This vault, as a token names it (pid@host and when it started), so that a miss can say where the credentials are. */
+    private final String holder;
     /** By token, oldest first. */
     private final LinkedHashMap<String, Entry> byToken = new LinkedHashMap<>();
     private Duration retention;
@@ -90,6 +92,7 @@ public final class CredentialsVault {
 
     CredentialsVault(Clock clock) {
         this.clock = clock;
+        this.holder = THIS_JVM + " started " + clock.instant();
         Expiry.watch(this);
     }
 
@@ -114,7 +117,7 @@ public final class CredentialsVault {
         }
         byte[] random = new byte[24];
         RANDOM.nextBytes(random);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "." + THIS_JVM;
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "." + holder;
         Entry entry = new Entry(credentials, clock.instant());
         claim(entry, mail.getRecipients());
         byToken.put(token, entry);
@@ -169,14 +172,14 @@ public final class CredentialsVault {
     public String whyMissing(Mail mail) {
         String token = tokenOf(mail).orElse("");
         int dot = token.indexOf('.');
-        String holder = dot < 0 ? "" : token.substring(dot + 1);
-        if (holder.equals(THIS_JVM)) {
+        String holdingJames = dot < 0 ? "" : token.substring(dot + 1);
+        if (holdingJames.equals(holder)) {
             return "auth forward: the credentials this message's client authenticated with were kept in this James's memory and are"
                 + " gone: the message waited longer than they are kept (" + Durations.describe(retention()) + ", credentialsRetention),"
                 + " or more than " + MAX_HELD + " messages held credentials at once";
         }
         return "auth forward: the credentials this message's client authenticated with are kept in the memory of the James that"
-            + " received it (" + (holder.isEmpty() ? "an earlier one" : holder) + "), and this is " + THIS_JVM + ": the message was"
+            + " received it (" + (holdingJames.isEmpty() ? "an earlier one" : holdingJames) + "), and this is " + holder + ": the message was"
             + " received by another node, or before James restarted. To send across nodes and restarts, give ForwardCredentialsHook"
             + " and RemoteForwardMailet the same credentialsKeyFile";
     }

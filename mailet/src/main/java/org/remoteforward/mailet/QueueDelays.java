@@ -6,7 +6,7 @@ import javax.mail.MessagingException;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.mailet.Mail;
 
-/** Retry delays kept by the outgoing queue itself: James's memory, ActiveMQ and JMS queues hold a delayed mail back. */
+/** Retry delays kept by the outgoing queue itself, as James's memory queue keeps them. */
 final class QueueDelays implements DelayedRetries {
     private final MailQueue outgoing;
 

@@ -154,7 +154,9 @@ final class WaitQueues implements DelayedRetries {
 
     /**
      * Puts the mail in the longest stage that does not run past its due time (give or take the
-     * tolerance), ending no later than that time; with none that short, in the shortest.
+     * tolerance), ending no later than that time; with none that short, in the shortest (a delay
+     * the schedule does not hold, which the mailet never asks for: it may then wait behind mails
+     * due later).
      */
     private void enterStage(Mail mail, Instant now, Instant due) throws MessagingException {
         Duration remaining = Duration.between(now, due);

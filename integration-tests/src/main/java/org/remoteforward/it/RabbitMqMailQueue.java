@@ -39,14 +39,14 @@ import reactor.rabbitmq.Sender;
  * (that Guice module is not on Maven Central at 3.8.x), with the Cassandra view of the queue off
  * (as {@code cassandra.view.enabled=false}) and James's blobs in a folder several James JVMs share.
  */
-final class RabbitMqMailQueue extends AbstractModule {
+public final class RabbitMqMailQueue extends AbstractModule {
     private final URI amqp;
     private final URI management;
     private final String user;
     private final Path blobs;
     private final Predicate<byte[]> refusedBlobs;
 
-    RabbitMqMailQueue(RabbitMqBroker broker, Path blobs) {
+    public RabbitMqMailQueue(RabbitMqBroker broker, Path blobs) {
         this(broker, blobs, blob -> false);
     }
 

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * folder, node name, Erlang cookie (a private HOME), epmd port and management plugin (James's
  * RabbitMQ mail queue asks its HTTP API which queues exist). {@link #close()} stops it and its epmd.
  */
-final class RabbitMqBroker implements AutoCloseable {
+public final class RabbitMqBroker implements AutoCloseable {
     private static final Path SERVER = Path.of("/usr/lib/rabbitmq/bin/rabbitmq-server");
     private static final String USER = "guest";
 
@@ -37,11 +37,11 @@ final class RabbitMqBroker implements AutoCloseable {
         this.broker = broker;
     }
 
-    static boolean installed() {
+    public static boolean installed() {
         return Files.isExecutable(SERVER);
     }
 
-    static RabbitMqBroker start(Path dir) throws Exception {
+    public static RabbitMqBroker start(Path dir) throws Exception {
         if (!installed()) {
             throw new IllegalStateException(SERVER + " is missing: install Debian's rabbitmq-server (.ci/run does)");
         }
