@@ -286,6 +286,39 @@ class DistributedJamesTest {
         return all.toByteArray();
     }
 
+    @Test
+    void theScheduleHoldsWhenTheNodeHoldingAWaitingMailIsKilled() throws Exception {
+        try (RecordingDownstream downstream = new RecordingDownstream(rcpt -> "451 4.3.0 try later")) {
+            Map<String, String> parameters = new LinkedHashMap<>(Map.of("targets", "tcp://127.0.0.1:" + downstream.port(),
+                "starttls", "no", "heloName", "relay.test", "delayTime", "6s", "maxRetries", "2"));
+            try (JamesNode a = JamesNode.start("a", broker, dir.resolve("blobs"), dir.resolve("a"), parameters, Map.of());
+                 JamesNode b = JamesNode.start("b", broker, dir.resolve("blobs"), dir.resolve("b"), parameters, Map.of())) {
+                SmtpClient.send(a.smtpPort(), "sender@example.org", List.of("later@example.com"), message("kill while waiting"));
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (downstream.asked("later@example.com").isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                // one of the two holds the waiting mail now; a dies, holding it or not
+                Thread.sleep(2000);
+                a.kill();
+
+                deadline = System.nanoTime() + 60_000_000_000L;
+                while (downstream.asked("later@example.com").size() < 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                List<RecordingDownstream.Asked> attempts = downstream.asked("later@example.com");
+                System.out.println("attempts with node a killed 2s after the first: " + attempts.stream()
+                    .map(attempt -> Duration.between(attempts.get(0).at(), attempt.at()).toMillis() + " ms").toList());
+                assertThat(attempts).as(b.log()).hasSize(3);
+                for (int i = 1; i < attempts.size(); i++) {
+                    Duration gap = Duration.between(attempts.get(i - 1).at(), attempts.get(i).at());
+                    assertThat(gap).as("no earlier than due").isGreaterThanOrEqualTo(Duration.ofSeconds(6));
+                    assertThat(gap).as("within a second of due").isLessThanOrEqualTo(Duration.ofSeconds(7));
+                }
+            }
+        }
+    }
+
     /** The EHLO names of the clients whose copies wait for their final reply. */
     private static List<String> clientsAwaitingReply(RecordingDownstream downstream) {
         java.util.Set<String> awaiting = downstream.awaitingReply();

@@ -51,6 +51,16 @@ class SynchronousForwardConfigTest {
     }
 
     @Test
+    void takesTheDistributedParametersForTheRecipientsItRetries() throws Exception {
+        SynchronousForwardConfig config = SynchronousForwardConfig.parse(with("auth", "forward", "credentialsKeyFile", "/etc/james/forward.key",
+            "retryDelays", "wait-queues", "retryHoldLimit", "5m"), "relay.example.com");
+
+        assertThat(config.forward().delivery().credentialsKeyFile()).contains(java.nio.file.Path.of("/etc/james/forward.key"));
+        assertThat(config.forward().delivery().retryDelays()).isEqualTo(org.remoteforward.config.DeliverySettings.RetryDelays.WAIT_QUEUES);
+        assertThat(config.forward().delivery().retryHoldLimit()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
     void clientIdleTimeoutAndConnectionWaitTimeoutAreRead() throws Exception {
         SynchronousForwardConfig config = SynchronousForwardConfig.parse(with("clientIdleTimeout", "90s", "connectionWaitTimeout", "500ms"),
             "relay.example.com");
