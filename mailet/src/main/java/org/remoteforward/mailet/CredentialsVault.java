@@ -167,7 +167,7 @@ public final class CredentialsVault {
 
     /**
      * Why the mail, received with credentials held in memory ({@link #hadCredentialsFor}), finds
-     * none here: which JVM holds them, or that this one let them go.
+     * none here: which James holds them, or that this one let them go.
      */
     public String whyMissing(Mail mail) {
         String token = tokenOf(mail).orElse("");
