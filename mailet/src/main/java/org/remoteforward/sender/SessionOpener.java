@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -75,14 +76,18 @@ final class SessionOpener {
         }
     }
 
-    /** The endpoints in the order to try them now: those that have not failed lately first, each group in configured order. */
+    /** Whether the endpoint failed within its back-off: it is tried after the others until then. */
+    boolean backingOff(Endpoint endpoint) {
+        Long until = failedUntilNanos.get(endpoint);
+        return until != null && until - nanoClock.getAsLong() > 0;
+    }
+
+    /** The endpoints in the order to try them now: those that are not backing off first, each group in configured order. */
     List<Endpoint> order() {
-        long now = nanoClock.getAsLong();
         List<Endpoint> healthy = new ArrayList<>();
         List<Endpoint> failedLately = new ArrayList<>();
         for (Endpoint endpoint : settings.endpoints()) {
-            Long until = failedUntilNanos.get(endpoint);
-            (until != null && until - now > 0 ? failedLately : healthy).add(endpoint);
+            (backingOff(endpoint) ? failedLately : healthy).add(endpoint);
         }
         healthy.addAll(failedLately);
         return healthy;
@@ -94,10 +99,22 @@ final class SessionOpener {
      * longer than {@code connectionWaitTimeout}; being busy is no failure, so it earns no back-off.
      */
     SmtpSession open() throws NoEndpointAvailableException {
+        return open(Map.of());
+    }
+
+    /**
+     * As {@link #open()}, past the endpoints that already failed in this acquisition (each with why,
+     * which the failure names with the others').
+     */
+    SmtpSession open(Map<Endpoint, String> failed) throws NoEndpointAvailableException {
         List<String> reasons = new ArrayList<>();
+        failed.forEach((endpoint, reason) -> reasons.add(endpoint + ": " + reason));
         boolean busy = false;
         long waitUntil = System.nanoTime() + settings.connections().waitTimeout().toNanos();
         for (Endpoint endpoint : order()) {
+            if (failed.containsKey(endpoint)) {
+                continue;
+            }
             Semaphore permits = openSessions.get(endpoint);
             try {
                 if (!permits.tryAcquire(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
@@ -117,13 +134,41 @@ final class SessionOpener {
                 return session;
             } catch (IOException | RuntimeException e) {
                 reasons.add(endpoint + ": " + describe(e));
-                long backoff = settings.connections().endpointBackoff().toNanos();
-                if (backoff > 0) {
-                    failedUntilNanos.put(endpoint, nanoClock.getAsLong() + backoff);
-                }
+                backOff(endpoint);
             }
         }
         throw new NoEndpointAvailableException("no endpoint could be used: " + String.join("; ", reasons), busy);
+    }
+
+    /** What {@link #openNow} came to: a session, or why the endpoint failed; neither when all its sessions are in use. */
+    record Attempt(Optional<SmtpSession> session, Optional<String> failure) {
+    }
+
+    /**
+     * A new session to this endpoint if one may be opened now, without waiting for a free one: no
+     * session when all {@code maxConnections} are in use, or when it cannot be opened (the endpoint
+     * then backs off, as in {@link #open}, and the attempt says why).
+     */
+    Attempt openNow(Endpoint endpoint) {
+        Semaphore permits = openSessions.get(endpoint);
+        if (!permits.tryAcquire()) {
+            return new Attempt(Optional.empty(), Optional.empty());
+        }
+        try {
+            SmtpSession session = openOne(endpoint, permits);
+            failedUntilNanos.remove(endpoint);
+            return new Attempt(Optional.of(session), Optional.empty());
+        } catch (IOException | RuntimeException e) {
+            backOff(endpoint);
+            return new Attempt(Optional.empty(), Optional.of(describe(e)));
+        }
+    }
+
+    private void backOff(Endpoint endpoint) {
+        long backoff = settings.connections().endpointBackoff().toNanos();
+        if (backoff > 0) {
+            failedUntilNanos.put(endpoint, nanoClock.getAsLong() + backoff);
+        }
     }
 
     /** Opens a session on a permit already taken; the permit goes back when the session closes, or now if it cannot be opened. */

@@ -3,6 +3,7 @@ package org.remoteforward.sender;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,12 +54,17 @@ final class SessionPool implements AutoCloseable {
 
     /**
      * A session ready for a transaction as {@code identity} (the AUTH identity, empty without
-     * AUTH): an idle one of the first endpoint in order that has one, else a new one.
+     * AUTH), to the first endpoint in order that can give one at once: an idle session of it, else
+     * a new one. Targets are an order, not a preference that decays: an idle session to a later
+     * endpoint is used only when every endpoint before it is backing off, has all its sessions in
+     * use or cannot be connected to now, so once the first endpoint's back-off has passed, new
+     * messages go to it again. When none can, {@link SessionOpener#open} waits for one.
      */
     SmtpSession acquire(String identity) throws NoEndpointAvailableException {
         if (closed) {
             throw new NoEndpointAvailableException("the sender is shut down");
         }
+        Map<Endpoint, String> failed = new LinkedHashMap<>();
         if (settings.reuse()) {
             long now = nanoClock.getAsLong();
             for (Endpoint endpoint : opener.order()) {
@@ -72,9 +78,17 @@ final class SessionPool implements AutoCloseable {
                         session.close();
                     }
                 }
+                if (!opener.backingOff(endpoint)) {
+                    // a new session to it before an idle one to a later endpoint; all in use or failing: the later ones serve
+                    SessionOpener.Attempt fresh = opener.openNow(endpoint);
+                    if (fresh.session().isPresent()) {
+                        return fresh.session().get();
+                    }
+                    fresh.failure().ifPresent(why -> failed.put(endpoint, why));
+                }
             }
         }
-        return opener.open();
+        return opener.open(failed);
     }
 
     /**

@@ -63,4 +63,25 @@ class EndpointBackoffTest {
         // both failed lately: the configured order again, and flaky has recovered
         assertThat(sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
     }
+
+    @Test
+    void onceTheFirstEndpointsBackoffHasPassedNewMessagesGoToItNotToAnIdleSessionOfTheSecond() throws Exception {
+        ScriptedServer first = started.tcp(List.of(
+            Script.of().send("554 5.3.2 not now").expect("QUIT").send("221 bye"),
+            FailoverTest.delivering()));
+        ScriptedServer second = started.tcp(FailoverTest.delivering());
+        ConnectionSettings pooled = new ConnectionSettings(true, 10, Duration.ofMinutes(1), Duration.ofMinutes(5), 100,
+            Duration.ofMillis(300), false, false, Duration.ofSeconds(5));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(first.tcpUri(), second.tcpUri()).connections(pooled));
+
+        assertThat(sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+        // the second endpoint's session now waits idle; the first's back-off runs out
+        Thread.sleep(500);
+        assertThat(sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+        sender.close();
+
+        assertThat(first.awaitConversations(2).get(1).messages).as("the first endpoint is first again").hasSize(1);
+        assertThat(second.awaitConversations(1)).singleElement().satisfies(conversation -> assertThat(conversation.messages).hasSize(1));
+        assertThat(second.violations()).isEmpty();
+    }
 }
