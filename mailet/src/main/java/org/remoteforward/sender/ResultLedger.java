@@ -49,22 +49,26 @@ final class ResultLedger {
     /**
      * The answer to one RCPT: accepted (the message decides it later), or refused with the reply.
      * A 452 once the server has accepted others is its recipient limit (RFC 5321 4.5.3.1.10,
-     * enhanced code 4.5.3 when it gives one): such a recipient is failed temporarily here, and
-     * listed in {@link #overRecipientLimit} for a further transaction.
+     * enhanced code 4.5.3 when it gives one), and so is a 552 (5.5.3), which that section says to
+     * take as a 452: such a recipient is failed temporarily here, and listed in {@link
+     * #overRecipientLimit} for a further transaction. Any other 552 to RCPT is temporary too.
      */
     void rcptReply(String recipient, Reply reply) {
         if (reply.isPositive()) {
             accepted.add(recipient);
             return;
         }
-        if (reply.code() == 452 && !accepted.isEmpty()
-            && reply.enhancedStatus().map(status -> status.equals(TOO_MANY_RECIPIENTS)).orElse(true)) {
+        boolean limitCode = reply.code() == 452 || reply.code() == 552;
+        if (limitCode && !accepted.isEmpty() && reply.enhancedStatus().map(TOO_MANY_RECIPIENTS::contains).orElse(true)) {
             overRecipientLimit.add(recipient);
         }
-        refused(recipient, reply, "RCPT TO");
+        // RFC 5321 4.5.3.1.10: a 552 to RCPT ("too many recipients", historically) is to be taken as 452
+        Outcome outcome = reply.code() == 552 ? Outcome.TEMPORARY_FAILURE : outcomeOf(reply);
+        decide(recipient, outcome, Optional.of(reply), where() + " answered RCPT TO with " + reply);
     }
 
-    private static final EnhancedStatus TOO_MANY_RECIPIENTS = new EnhancedStatus(4, 5, 3);
+    private static final Set<EnhancedStatus> TOO_MANY_RECIPIENTS = Set.of(new EnhancedStatus(4, 5, 3), new EnhancedStatus(5, 5, 3));
+    private static final EnhancedStatus MAILBOX_FULL = new EnhancedStatus(5, 2, 2);
 
     /** The recipients refused for the server's recipient limit only: they can go at once in a further transaction. */
     List<String> overRecipientLimit() {
@@ -83,8 +87,22 @@ final class ResultLedger {
 
     /** Decides from a negative reply: 4xx temporary, 5xx permanent; {@code step} says what was refused. */
     void refused(String recipient, Reply reply, String step) {
-        Outcome outcome = reply.isPermanent() ? Outcome.PERMANENT_FAILURE : Outcome.TEMPORARY_FAILURE;
+        decide(recipient, outcomeOf(reply), Optional.of(reply), where() + " answered " + step + " with " + reply);
+    }
+
+    /**
+     * A refusal of the message (DATA, a BDAT chunk, the reply after it): as {@link #refused},
+     * except that a 552 is the mailbox over its quota, temporary (RFC 3463 X.2.2), unless its
+     * enhanced status says otherwise: {@code 552 5.3.4} is a message too big, permanent.
+     */
+    private void messageRefusedFor(String recipient, Reply reply, String step) {
+        boolean mailboxFull = reply.code() == 552 && reply.enhancedStatus().map(MAILBOX_FULL::equals).orElse(true);
+        Outcome outcome = mailboxFull ? Outcome.TEMPORARY_FAILURE : outcomeOf(reply);
         decide(recipient, outcome, Optional.of(reply), where() + " answered " + step + " with " + reply);
+    }
+
+    private static Outcome outcomeOf(Reply reply) {
+        return reply.isPermanent() ? Outcome.PERMANENT_FAILURE : Outcome.TEMPORARY_FAILURE;
     }
 
     void failed(String recipient, Outcome outcome, String cause) {
@@ -97,7 +115,7 @@ final class ResultLedger {
 
     /** The message step (DATA, a BDAT chunk) was refused: every accepted recipient still waiting gets the reply. */
     void messageRefused(Reply reply, String step) {
-        awaitingMessage().forEach(r -> refused(r, reply, step));
+        awaitingMessage().forEach(r -> messageRefusedFor(r, reply, step));
     }
 
     /**
@@ -122,7 +140,7 @@ final class ResultLedger {
                 if (reply.isPositive()) {
                     decide(recipient, Outcome.DELIVERED, Optional.of(reply), reply.toString());
                 } else {
-                    refused(recipient, reply, "the message");
+                    messageRefusedFor(recipient, reply, "the message");
                 }
             }
         };

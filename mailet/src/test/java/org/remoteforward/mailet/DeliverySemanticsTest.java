@@ -15,6 +15,8 @@ import org.apache.mailet.base.test.FakeMailContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.Started;
@@ -101,9 +103,10 @@ class DeliverySemanticsTest {
         assertThat(harness.queued("remote-forward")).isEmpty();
     }
 
-    @Test
-    void a452TooManyRecipientsSendsTheRestInFurtherTransactionsAtOnceAllDeliveredInOneAttempt() throws Exception {
-        // a server that takes two recipients a transaction (RFC 5321 4.5.3.1.10)
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"452 4.5.3 too many recipients", "552 5.5.3 too many recipients", "552 too many recipients"})
+    void aTooManyRecipientsReplySendsTheRestInFurtherTransactionsAtOnceAllDeliveredInOneAttempt(String tooMany) throws Exception {
+        // a server that takes two recipients a transaction (RFC 5321 4.5.3.1.10: a 552 there is to be taken as a 452)
         Script script = Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test");
         List<List<String>> transactions = List.of(List.of("r1", "r2", "r3", "r4", "r5"), List.of("r3", "r4", "r5"), List.of("r5"));
         for (int t = 0; t < transactions.size(); t++) {
@@ -113,7 +116,7 @@ class DeliverySemanticsTest {
             script.expect("MAIL FROM:<a@example.com>").send("250 ok");
             List<String> named = transactions.get(t);
             for (int i = 0; i < named.size(); i++) {
-                script.expect("RCPT TO:<" + named.get(i) + "@example.com>").send(i < 2 ? "250 2.1.5 ok" : "452 4.5.3 too many recipients");
+                script.expect("RCPT TO:<" + named.get(i) + "@example.com>").send(i < 2 ? "250 2.1.5 ok" : tooMany);
             }
             script.expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued");
         }
