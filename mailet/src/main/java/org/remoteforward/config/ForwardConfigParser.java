@@ -1,5 +1,6 @@
 package org.remoteforward.config;
 
+import java.net.IDN;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ public final class ForwardConfigParser {
         if (values.containsKey(Parameter.REQUIRE_TLS)) {
             warnings.add(nameOf(Parameter.REQUIRE_TLS) + " is deprecated and ignored: TLS is required with starttls (tcp://) or tls:// endpoints");
         }
-        TlsSettings tls = new TlsSettings(path(Parameter.TLS_ROOT_CA), path(Parameter.TLS_CERT), path(Parameter.TLS_KEY),
+        TlsSettings tls = new TlsSettings(paths(Parameter.TLS_ROOT_CA), path(Parameter.TLS_CERT), path(Parameter.TLS_KEY),
             list(Parameter.TLS_PROTOCOLS), list(Parameter.TLS_CIPHERS), list(Parameter.TLS_CURVES));
         AuthMode auth = authMode();
         Optional<Credentials> credentials = credentials(auth);
@@ -130,8 +131,9 @@ public final class ForwardConfigParser {
     private boolean autoOrOff(Parameter parameter) throws InvalidConfigurationException {
         String value = text(parameter).orElse("auto").toLowerCase(Locale.ROOT);
         return switch (value) {
-            case "auto", "yes", "on", "true" -> true;
-            case "off", "no", "false" -> false;
+            // a bare flag (an empty element) means yes, as in maddy
+            case "auto", "yes", "on", "true", "1", "" -> true;
+            case "off", "no", "false", "0" -> false;
             default -> throw new InvalidConfigurationException(nameOf(parameter), "'" + value + "' is neither auto nor off");
         };
     }
@@ -202,9 +204,16 @@ public final class ForwardConfigParser {
                 "required: give one or more endpoints, as tcp://HOST:PORT, tls://HOST:PORT or unix:///PATH");
         }
         List<Endpoint> endpoints = new ArrayList<>();
+        // maddy resolves unix://relative.sock against its runtime directory; James has its working directory
+        Path workingDirectory = Path.of("").toAbsolutePath();
         for (String target : written) {
             try {
-                endpoints.add(Endpoint.parse(target));
+                Endpoint endpoint = Endpoint.parse(target, workingDirectory);
+                if (endpoint.scheme() == Endpoint.Scheme.UNIX && !Endpoint.isAbsoluteUnix(target)) {
+                    warnings.add(nameOf(Parameter.TARGETS) + ": " + target + " is relative: resolved against James's working directory, "
+                        + endpoint);
+                }
+                endpoints.add(endpoint);
             } catch (IllegalArgumentException e) {
                 throw new InvalidConfigurationException(nameOf(Parameter.TARGETS), e.getMessage());
             }
@@ -214,11 +223,10 @@ public final class ForwardConfigParser {
 
     private boolean starttls(Protocol protocol) throws InvalidConfigurationException {
         if (values.containsKey(Parameter.ATTEMPT_STARTTLS)) {
-            if (values.containsKey(Parameter.STARTTLS)) {
-                throw new InvalidConfigurationException(nameOf(Parameter.ATTEMPT_STARTTLS),
-                    "is a deprecated alias of starttls, and starttls is given too: keep only starttls");
-            }
-            warnings.add(nameOf(Parameter.ATTEMPT_STARTTLS) + " is deprecated: write starttls instead (same meaning)");
+            // maddy reads both and lets attempt_starttls win
+            warnings.add(nameOf(Parameter.ATTEMPT_STARTTLS) + " is deprecated: write starttls instead (same meaning)"
+                + (values.containsKey(Parameter.STARTTLS) ? "; starttls is given too, and " + nameOf(Parameter.ATTEMPT_STARTTLS)
+                    + " wins, as in maddy" : ""));
             return bool(Parameter.ATTEMPT_STARTTLS);
         }
         return values.containsKey(Parameter.STARTTLS) ? bool(Parameter.STARTTLS) : protocol.starttlsByDefault();
@@ -229,15 +237,16 @@ public final class ForwardConfigParser {
         AuthMode mode = switch (words[0].toLowerCase(Locale.ROOT)) {
             case "off", "none", "" -> AuthMode.OFF;
             case "plain" -> AuthMode.PLAIN;
+            case "login" -> AuthMode.LOGIN;
             case "forward" -> AuthMode.FORWARD;
             case "external" -> AuthMode.EXTERNAL;
             default -> throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
-                "'" + words[0] + "' is not an auth mode: use off, plain, forward or external");
+                "'" + words[0] + "' is not an auth mode: use off, plain, login, forward or external");
         };
-        boolean maddyPlain = mode == AuthMode.PLAIN && words.length == 3;
+        boolean maddyPlain = mode.usesConfiguredCredentials() && words.length == 3;
         if (words.length > 1 && !maddyPlain) {
             throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
-                "takes one word (off, plain, forward, external), or maddy's 'plain USERNAME PASSWORD'");
+                "takes one word (off, plain, login, forward, external), or maddy's 'plain USERNAME PASSWORD' / 'login USERNAME PASSWORD'");
         }
         return mode;
     }
@@ -255,10 +264,10 @@ public final class ForwardConfigParser {
         Optional<String> username = text(Parameter.AUTH_USERNAME);
         Optional<String> password = text(Parameter.AUTH_PASSWORD);
         String[] words = text(Parameter.AUTH).orElse("").split("\\s+");
-        if (mode != AuthMode.PLAIN) {
+        if (!mode.usesConfiguredCredentials()) {
             for (Parameter parameter : List.of(Parameter.AUTH_USERNAME, Parameter.AUTH_PASSWORD)) {
                 if (values.containsKey(parameter)) {
-                    throw new InvalidConfigurationException(nameOf(parameter), "is only used with auth plain, and auth is "
+                    throw new InvalidConfigurationException(nameOf(parameter), "is only used with auth plain or login, and auth is "
                         + mode.name().toLowerCase(Locale.ROOT));
                 }
             }
@@ -272,10 +281,10 @@ public final class ForwardConfigParser {
             return Optional.of(new Credentials(words[1], words[2]));
         }
         if (username.isEmpty() || username.get().isEmpty()) {
-            throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "required with auth plain");
+            throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "required with auth " + mode.name().toLowerCase(Locale.ROOT));
         }
         if (password.isEmpty() || password.get().isEmpty()) {
-            throw new InvalidConfigurationException(Parameter.AUTH_PASSWORD.parameterName(), "required with auth plain");
+            throw new InvalidConfigurationException(Parameter.AUTH_PASSWORD.parameterName(), "required with auth " + mode.name().toLowerCase(Locale.ROOT));
         }
         if (username.get().indexOf('\0') >= 0 || password.get().indexOf('\0') >= 0) {
             throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "a NUL character cannot be sent in SASL PLAIN");
@@ -285,9 +294,10 @@ public final class ForwardConfigParser {
 
     private void checkAuthTransport(AuthMode auth, TlsSettings tls, List<Endpoint> endpoints, boolean starttls) throws InvalidConfigurationException {
         if (auth == AuthMode.EXTERNAL) {
-            if (tls.certificate().isEmpty() || tls.key().isEmpty()) {
-                throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
-                    "external needs a client certificate: set tlsCert and tlsKey");
+            if (tls.certificate().isEmpty() && tls.key().isEmpty()) {
+                // maddy allows it: the server may take the identity from elsewhere
+                warnings.add("auth external without a client certificate (tlsCert, tlsKey): the server must know the identity"
+                    + " from elsewhere, or it will refuse AUTH EXTERNAL");
             }
             for (Endpoint endpoint : endpoints) {
                 if (endpoint.scheme() == Endpoint.Scheme.UNIX || endpoint.scheme() == Endpoint.Scheme.TCP && !starttls) {
@@ -296,7 +306,7 @@ public final class ForwardConfigParser {
                 }
             }
         }
-        if (auth == AuthMode.PLAIN || auth == AuthMode.FORWARD) {
+        if (auth.usesConfiguredCredentials() || auth == AuthMode.FORWARD) {
             for (Endpoint endpoint : endpoints) {
                 if (endpoint.scheme() == Endpoint.Scheme.TCP && !starttls) {
                     warnings.add("auth " + auth.name().toLowerCase(Locale.ROOT) + " sends passwords to " + endpoint
@@ -319,9 +329,16 @@ public final class ForwardConfigParser {
     }
 
     private String heloName(String fallback) throws InvalidConfigurationException {
-        String name = text(Parameter.HELO_NAME).orElse(fallback);
+        String written = text(Parameter.HELO_NAME).orElse(fallback);
+        String name;
+        try {
+            // an internationalised name goes out as its A-label, as maddy sends it (тест.invalid: xn--e1aybc.invalid)
+            name = written.startsWith("[") ? written : IDN.toASCII(written, IDN.ALLOW_UNASSIGNED);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(nameOf(Parameter.HELO_NAME), "'" + written + "' is not a host name: " + e.getMessage());
+        }
         if (!name.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]")) {
-            throw new InvalidConfigurationException(nameOf(Parameter.HELO_NAME), "'" + name + "' is not a host name or address literal");
+            throw new InvalidConfigurationException(nameOf(Parameter.HELO_NAME), "'" + written + "' is not a host name or address literal");
         }
         return name;
     }
@@ -337,13 +354,24 @@ public final class ForwardConfigParser {
         return Optional.of(Path.of(value.get()));
     }
 
+    /** maddy's boolean forms; a bare flag (an empty element, {@code <debug/>}) means yes, as maddy reads {@code debug} alone. */
     private boolean bool(Parameter parameter) throws InvalidConfigurationException {
         String value = text(parameter).orElse("").toLowerCase(Locale.ROOT);
         return switch (value) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new InvalidConfigurationException(nameOf(parameter), "'" + value + "' is not a yes/no value (true, false, yes, no, on, off)");
+            case "true", "yes", "on", "1", "" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new InvalidConfigurationException(nameOf(parameter),
+                "'" + value + "' is not a yes/no value (yes, no, true, false, on, off, 1, 0, or empty for yes)");
         };
+    }
+
+    /** One or more files, separated by spaces or commas (maddy's {@code root_ca} takes several). */
+    private List<Path> paths(Parameter parameter) throws InvalidConfigurationException {
+        Optional<String> value = text(parameter);
+        if (value.isPresent() && value.get().isEmpty()) {
+            throw new InvalidConfigurationException(nameOf(parameter), "is empty: give the path of a PEM file (or several), or leave it out");
+        }
+        return list(parameter).stream().map(Path::of).toList();
     }
 
     private List<String> list(Parameter parameter) {

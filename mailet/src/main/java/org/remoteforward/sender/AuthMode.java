@@ -6,8 +6,15 @@ public enum AuthMode {
     OFF,
     /** SASL PLAIN with credentials from the configuration. */
     PLAIN,
+    /** SASL LOGIN with credentials from the configuration, for servers that offer only LOGIN (maddy's {@code auth login}). */
+    LOGIN,
     /** SASL PLAIN with the credentials the original client gave, carried by each envelope. */
     FORWARD,
     /** SASL EXTERNAL: the TLS client certificate is the identity. */
-    EXTERNAL
+    EXTERNAL;
+
+    /** Whether the configuration gives the credentials (authUsername, authPassword). */
+    public boolean usesConfiguredCredentials() {
+        return this == PLAIN || this == LOGIN;
+    }
 }

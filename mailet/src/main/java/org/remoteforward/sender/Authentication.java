@@ -9,7 +9,8 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * AUTH as the settings ask: none, PLAIN with configured or forwarded credentials, or EXTERNAL;
+ * AUTH as the settings ask: none, PLAIN with configured or forwarded credentials, LOGIN with
+ * configured ones, or EXTERNAL;
  * and the identity a session authenticates as, so that the pool reuses a session only for the
  * same identity.
  */
@@ -26,6 +27,7 @@ final class Authentication {
             case OFF -> "";
             case EXTERNAL -> "external";
             case PLAIN -> "plain:" + settings.configuredCredentials().orElseThrow().username();
+            case LOGIN -> "login:" + settings.configuredCredentials().orElseThrow().username();
             case FORWARD -> forwarded.map(c -> "forward:" + c.username() + ":" + digest(c.password())).orElse("");
         };
     }
@@ -56,6 +58,8 @@ final class Authentication {
             if (reply.isIntermediate()) {
                 reply = session.command(SmtpCommand.continuation("AUTH", "="));
             }
+        } else if (settings.auth() == AuthMode.LOGIN) {
+            reply = login(session, settings.configuredCredentials().orElseThrow());
         } else {
             Credentials credentials = settings.forwardsClientCredentials()
                 ? forwarded.orElseThrow()
@@ -72,6 +76,22 @@ final class Authentication {
         }
         session.authenticated(identity);
         return Optional.empty();
+    }
+
+    /** SASL LOGIN: the user name and the password, each base64, each in answer to the server's 334 challenge. */
+    private static Reply login(SmtpSession session, Credentials credentials) throws IOException {
+        Reply reply = session.command(SmtpCommand.of("AUTH", "LOGIN"));
+        for (String answer : new String[] {credentials.username(), credentials.password()}) {
+            if (!reply.isIntermediate()) {
+                return reply;
+            }
+            reply = session.command(SmtpCommand.secret("AUTH", base64(answer), "<redacted>"));
+        }
+        return reply;
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String digest(String secret) {

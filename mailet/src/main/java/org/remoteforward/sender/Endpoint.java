@@ -38,6 +38,15 @@ public record Endpoint(Scheme scheme, String host, int port, Path socketPath) {
      * @throws IllegalArgumentException with a message that quotes the input and says what is wrong
      */
     public static Endpoint parse(String text) {
+        return parse(text, null);
+    }
+
+    /**
+     * As {@link #parse(String)}, and a relative socket path ({@code unix://relative.sock},
+     * {@code unix://run/lmtp}: two slashes, not three) resolved against {@code base}, as maddy
+     * resolves it against its runtime directory.
+     */
+    public static Endpoint parse(String text, Path base) {
         String value = text.trim();
         URI uri;
         try {
@@ -52,14 +61,23 @@ public record Endpoint(Scheme scheme, String host, int port, Path socketPath) {
             case "tls":
                 return network(Scheme.TLS, uri, text);
             case "unix":
-                String path = uri.getPath();
-                if (path == null || path.isEmpty() || uri.getHost() != null || uri.getRawAuthority() != null && !uri.getRawAuthority().isEmpty()) {
+                String path = uri.getPath() == null ? "" : uri.getPath();
+                String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+                if (!authority.isEmpty() && base != null) {
+                    return new Endpoint(Scheme.UNIX, "", 0, base.resolve(authority + path).normalize());
+                }
+                if (path.isEmpty() || !authority.isEmpty()) {
                     throw new IllegalArgumentException("'" + text + "' must name an absolute socket path, as unix:///run/dovecot/lmtp");
                 }
                 return new Endpoint(Scheme.UNIX, "", 0, Path.of(path));
             default:
                 throw new IllegalArgumentException("'" + text + "' has no supported scheme: use tcp://HOST:PORT, tls://HOST:PORT or unix:///PATH");
         }
+    }
+
+    /** Whether {@code text} is a unix endpoint with an absolute path ({@code unix:///...}). */
+    public static boolean isAbsoluteUnix(String text) {
+        return text.trim().toLowerCase(Locale.ROOT).startsWith("unix:///");
     }
 
     private static Endpoint network(Scheme scheme, URI uri, String text) {

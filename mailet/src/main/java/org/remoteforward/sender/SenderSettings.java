@@ -39,7 +39,7 @@ public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolea
         if (heloName == null || heloName.isBlank() || heloName.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
             throw new IllegalArgumentException("the HELO name must be a host name, not '" + heloName + "'");
         }
-        if ((auth == AuthMode.PLAIN) != configuredCredentials.isPresent()) {
+        if (auth.usesConfiguredCredentials() != configuredCredentials.isPresent()) {
             throw new IllegalArgumentException("configured credentials go with auth plain and only with it");
         }
     }

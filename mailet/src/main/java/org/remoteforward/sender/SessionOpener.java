@@ -218,6 +218,7 @@ final class SessionOpener {
         return switch (mode) {
             case OFF -> null;
             case PLAIN, FORWARD -> "PLAIN";
+            case LOGIN -> "LOGIN";
             case EXTERNAL -> "EXTERNAL";
         };
     }

@@ -8,7 +8,9 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -81,8 +83,11 @@ final class TlsClient {
 
     private static SSLContext context(TlsSettings settings) throws InvalidTlsSettingException {
         TrustManager[] trust = null;
-        if (settings.rootCa().isPresent()) {
-            List<X509Certificate> anchors = PemFiles.certificates(settings.rootCa().get(), TlsSettings.Setting.ROOT_CA);
+        if (!settings.rootCa().isEmpty()) {
+            List<X509Certificate> anchors = new ArrayList<>();
+            for (Path file : settings.rootCa()) {
+                anchors.addAll(PemFiles.certificates(file, TlsSettings.Setting.ROOT_CA));
+            }
             try {
                 KeyStore store = emptyStore();
                 for (int i = 0; i < anchors.size(); i++) {
@@ -92,7 +97,7 @@ final class TlsClient {
                 factory.init(store);
                 trust = factory.getTrustManagers();
             } catch (GeneralSecurityException | IOException e) {
-                throw new InvalidTlsSettingException(TlsSettings.Setting.ROOT_CA, "cannot use " + settings.rootCa().get() + " as trust anchors: " + e.getMessage(), e);
+                throw new InvalidTlsSettingException(TlsSettings.Setting.ROOT_CA, "cannot use " + settings.rootCa() + " as trust anchors: " + e.getMessage(), e);
             }
         }
         KeyManager[] keys = null;
@@ -164,13 +169,47 @@ final class TlsClient {
         return index;
     }
 
+    /**
+     * maddy's cipher names (Go's, written with dashes) and the IANA/JSSE suites they mean, so that
+     * a maddy {@code ciphers} line carries over.
+     */
+    static final Map<String, String> MADDY_CIPHERS = Map.ofEntries(
+        Map.entry("RSA-WITH-RC4128-SHA", "TLS_RSA_WITH_RC4_128_SHA"),
+        Map.entry("RSA-WITH-3DES-EDE-CBC-SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
+        Map.entry("RSA-WITH-AES128-CBC-SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"),
+        Map.entry("RSA-WITH-AES256-CBC-SHA", "TLS_RSA_WITH_AES_256_CBC_SHA"),
+        Map.entry("RSA-WITH-AES128-CBC-SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256"),
+        Map.entry("RSA-WITH-AES128-GCM-SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256"),
+        Map.entry("RSA-WITH-AES256-GCM-SHA384", "TLS_RSA_WITH_AES_256_GCM_SHA384"),
+        Map.entry("ECDHE-ECDSA-WITH-RC4128-SHA", "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA"),
+        Map.entry("ECDHE-ECDSA-WITH-AES128-CBC-SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
+        Map.entry("ECDHE-ECDSA-WITH-AES256-CBC-SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"),
+        Map.entry("ECDHE-RSA-WITH-RC4128-SHA", "TLS_ECDHE_RSA_WITH_RC4_128_SHA"),
+        Map.entry("ECDHE-RSA-WITH-3DES-EDE-CBC-SHA", "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"),
+        Map.entry("ECDHE-RSA-WITH-AES128-CBC-SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+        Map.entry("ECDHE-RSA-WITH-AES256-CBC-SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
+        Map.entry("ECDHE-ECDSA-WITH-AES128-CBC-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"),
+        Map.entry("ECDHE-RSA-WITH-AES128-CBC-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"),
+        Map.entry("ECDHE-RSA-WITH-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        Map.entry("ECDHE-ECDSA-WITH-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+        Map.entry("ECDHE-RSA-WITH-AES256-GCM-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+        Map.entry("ECDHE-ECDSA-WITH-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"),
+        Map.entry("ECDHE-RSA-WITH-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"),
+        Map.entry("ECDHE-ECDSA-WITH-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"));
+
     private static String[] ciphers(List<String> configured, Set<String> supported) throws InvalidTlsSettingException {
+        List<String> suites = new ArrayList<>();
         for (String cipher : configured) {
-            if (!supported.contains(cipher)) {
-                throw new InvalidTlsSettingException(TlsSettings.Setting.CIPHERS, "'" + cipher + "' is not a cipher suite this JVM supports (use IANA names such as TLS_AES_128_GCM_SHA256)");
+            String suite = MADDY_CIPHERS.getOrDefault(cipher.toUpperCase(Locale.ROOT), cipher);
+            if (!supported.contains(suite)) {
+                String means = suite.equals(cipher) ? "" : " (maddy's name for " + suite + ")";
+                throw new InvalidTlsSettingException(TlsSettings.Setting.CIPHERS, "'" + cipher + "'" + means
+                    + " is not a cipher suite this JVM supports (use IANA names such as TLS_AES_128_GCM_SHA256, or maddy's such as"
+                    + " ECDHE-RSA-WITH-AES128-GCM-SHA256)");
             }
+            suites.add(suite);
         }
-        return configured.toArray(String[]::new);
+        return suites.toArray(String[]::new);
     }
 
     private static String[] groups(List<String> configured) throws InvalidTlsSettingException {

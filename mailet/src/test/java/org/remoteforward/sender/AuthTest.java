@@ -42,6 +42,48 @@ class AuthTest {
     }
 
     @Test
+    void loginAnswersTheUserNameAndPasswordChallengesForAServerThatOffersOnlyLogin() throws Exception {
+        String user = Base64.getEncoder().encodeToString("relay".getBytes(StandardCharsets.UTF_8));
+        String password = Base64.getEncoder().encodeToString("s3cret".getBytes(StandardCharsets.UTF_8));
+        server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH LOGIN")
+            .expect("AUTH LOGIN").send("334 VXNlcm5hbWU6")
+            .expect(user).send("334 UGFzc3dvcmQ6")
+            .expect(password).send("235 2.7.0 authenticated")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go")
+            .receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).login("relay", "s3cret"),
+            new Envelope("a@example.com", List.of("b@example.com")));
+        sender.close();
+
+        assertThat(result.failed()).isEmpty();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void loginRefusedIsTheServersReplyAndAServerWithoutLoginIsPassedOver() throws Exception {
+        server = started.tcp(List.of(
+            Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH LOGIN")
+                .expect("AUTH LOGIN").send("334 VXNlcm5hbWU6")
+                .expect(Base64.getEncoder().encodeToString("relay".getBytes(StandardCharsets.UTF_8))).send("334 UGFzc3dvcmQ6")
+                .expect(Base64.getEncoder().encodeToString("wrong".getBytes(StandardCharsets.UTF_8))).send("535 5.7.8 bad credentials")
+                .expect("QUIT").send("221 bye"),
+            Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 AUTH PLAIN").expect("QUIT").send("221 bye")));
+        DeliveryResult refused = deliver(SettingsBuilder.to(server.tcpUri()).login("relay", "wrong"),
+            new Envelope("a@example.com", List.of("b@example.com")));
+        assertThat(refused.of("b@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(refused.of("b@example.com").reply().orElseThrow().code()).isEqualTo(535);
+
+        DeliveryResult noLogin = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
+        sender.close();
+        assertThat(noLogin.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(noLogin.of("b@example.com").detail()).contains("does not offer AUTH LOGIN (offers PLAIN)");
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
     void plainWithConfiguredCredentials() throws Exception {
         server = started.tcp(authenticatedDelivery("AUTH PLAIN " + plain("relay", "s3cret")));
         DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).plain("relay", "s3cret"),

@@ -34,7 +34,7 @@ public final class LegacyTlsProbe {
         TlsOptions tls = TlsOptions.of(pki.server().serverContext(pki.caCertificate())).withProtocols("TLSv1.1");
         try (ScriptedServer server = ScriptedServer.implicitTls(script, tls);
              DownstreamSender sender = DownstreamSender.create(SettingsBuilder.to(server.tlsUri("127.0.0.1"))
-                 .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), protocols, List.of(), List.of()))
+                 .tls(new TlsSettings(List.of(pki.caFile()), Optional.empty(), Optional.empty(), protocols, List.of(), List.of()))
                  .build())) {
             DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
             sender.close();

@@ -40,7 +40,7 @@ class TlsTest {
     }
 
     private static TlsSettings trusting(Path ca) {
-        return new TlsSettings(Optional.of(ca), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of());
+        return new TlsSettings(List.of(ca), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of());
     }
 
     private static Script starttlsThenDeliver() {
@@ -63,6 +63,17 @@ class TlsTest {
             // the pooled session QUITs, so its conversation is over when a test reads it
             sender.close();
         }
+    }
+
+    @Test
+    void severalRootCaFilesAreAllTrusted() throws Exception {
+        // the server's authority is the second of the two files, as maddy's root_ca a.pem b.pem
+        server = started.tcp(starttlsThenDeliver(), TlsOptions.of(serverCert.serverContext(pki.caCertificate())));
+        TlsSettings both = new TlsSettings(List.of(otherCa.caFile(), pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of());
+        DeliveryResult result = deliver(SettingsBuilder.to(server.tcpUri()).starttls().tls(both));
+
+        assertThat(result.failed()).isEmpty();
+        assertThat(server.violations()).isEmpty();
     }
 
     @Test
@@ -178,7 +189,7 @@ class TlsTest {
                     .expect("QUIT").send("221 bye"),
                 TlsOptions.of(serverCert.serverContext(pki.caCertificate())).requiringClientCertificate());
                  DownstreamSender externalSender = DownstreamSender.create(SettingsBuilder.to(tlsServer.tlsUri("localhost"))
-                     .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.of(pair[0]), Optional.of(pair[1]), List.of(), List.of(), List.of()))
+                     .tls(new TlsSettings(List.of(pki.caFile()), Optional.of(pair[0]), Optional.of(pair[1]), List.of(), List.of(), List.of()))
                      .auth(AuthMode.EXTERNAL).build())) {
                 DeliveryResult result = externalSender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
                 externalSender.close();
@@ -195,11 +206,11 @@ class TlsTest {
         server = started.tcp(starttlsThenDeliver(),
             TlsOptions.of(serverCert.serverContext(pki.caCertificate())).withProtocols("TLSv1.2"));
         DeliveryResult refused = deliver(SettingsBuilder.to(server.tcpUri()).starttls()
-            .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of("tls1.3"), List.of(), List.of())));
+            .tls(new TlsSettings(List.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of("tls1.3"), List.of(), List.of())));
         assertThat(refused.of("b@example.com").detail()).contains("TLS failed");
 
         DeliveryResult accepted = deliver(SettingsBuilder.to(server.tcpUri()).starttls()
-            .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of("tls1.2", "tls1.3"), List.of(), List.of())));
+            .tls(new TlsSettings(List.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of("tls1.2", "tls1.3"), List.of(), List.of())));
         assertThat(accepted.failed()).isEmpty();
         assertThat(server.awaitConversations(2).get(1).tlsProtocol).isEqualTo("TLSv1.2");
     }
@@ -209,17 +220,17 @@ class TlsTest {
         server = started.tcp(starttlsThenDeliver(),
             TlsOptions.of(serverCert.serverContext(pki.caCertificate())).withProtocols("TLSv1.2"));
         DeliveryResult refused = deliver(SettingsBuilder.to(server.tcpUri()).starttls()
-            .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of("TLS_AES_128_GCM_SHA256"), List.of())));
+            .tls(new TlsSettings(List.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of("TLS_AES_128_GCM_SHA256"), List.of())));
         assertThat(refused.of("b@example.com").detail()).contains("TLS failed");
 
         DeliveryResult accepted = deliver(SettingsBuilder.to(server.tcpUri()).starttls()
-            .tls(new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"), List.of())));
+            .tls(new TlsSettings(List.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"), List.of())));
         assertThat(accepted.failed()).isEmpty();
     }
 
     @Test
     void namedGroupsAreHonouredWhereTheJvmAllowsIt() throws Exception {
-        TlsSettings x25519 = new TlsSettings(Optional.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of("X25519", "p256"));
+        TlsSettings x25519 = new TlsSettings(List.of(pki.caFile()), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of("X25519", "p256"));
         if (!TlsClient.canChooseNamedGroups()) {
             assertThatThrownBy(() -> TlsClient.create(x25519))
                 .isInstanceOf(InvalidTlsSettingException.class)
@@ -234,24 +245,24 @@ class TlsTest {
     @Test
     void badTlsSettingsNameTheSettingAtFault() throws Exception {
         Path garbage = Files.writeString(pkiDir.resolve("garbage.pem"), "not a pem");
-        assertSetting(new TlsSettings(Optional.of(pkiDir.resolve("missing.pem")), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of()),
+        assertSetting(new TlsSettings(List.of(pkiDir.resolve("missing.pem")), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of()),
             TlsSettings.Setting.ROOT_CA, "missing.pem");
-        assertSetting(new TlsSettings(Optional.of(garbage), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of()),
+        assertSetting(new TlsSettings(List.of(garbage), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of()),
             TlsSettings.Setting.ROOT_CA, "garbage.pem");
         TestPki.Issued client = pki.clientRsa("bad-settings");
-        assertSetting(new TlsSettings(Optional.empty(), Optional.of(client.certificateFile()), Optional.empty(), List.of(), List.of(), List.of()),
+        assertSetting(new TlsSettings(List.of(), Optional.of(client.certificateFile()), Optional.empty(), List.of(), List.of(), List.of()),
             TlsSettings.Setting.KEY, "both");
-        assertSetting(new TlsSettings(Optional.empty(), Optional.of(client.certificateFile()), Optional.of(garbage), List.of(), List.of(), List.of()),
+        assertSetting(new TlsSettings(List.of(), Optional.of(client.certificateFile()), Optional.of(garbage), List.of(), List.of(), List.of()),
             TlsSettings.Setting.KEY, "no PEM private key");
-        assertSetting(new TlsSettings(Optional.empty(), Optional.of(client.certificateFile()), Optional.of(pki.clientEc("ec-key").pkcs8KeyFile()), List.of(), List.of(), List.of()),
+        assertSetting(new TlsSettings(List.of(), Optional.of(client.certificateFile()), Optional.of(pki.clientEc("ec-key").pkcs8KeyFile()), List.of(), List.of(), List.of()),
             TlsSettings.Setting.KEY, "EC key");
-        assertSetting(new TlsSettings(Optional.empty(), Optional.empty(), Optional.empty(), List.of("tls9"), List.of(), List.of()),
+        assertSetting(new TlsSettings(List.of(), Optional.empty(), Optional.empty(), List.of("tls9"), List.of(), List.of()),
             TlsSettings.Setting.PROTOCOLS, "tls9");
-        assertSetting(new TlsSettings(Optional.empty(), Optional.empty(), Optional.empty(), List.of("tls1.3", "tls1.2"), List.of(), List.of()),
+        assertSetting(new TlsSettings(List.of(), Optional.empty(), Optional.empty(), List.of("tls1.3", "tls1.2"), List.of(), List.of()),
             TlsSettings.Setting.PROTOCOLS, "above maximum");
-        assertSetting(new TlsSettings(Optional.empty(), Optional.empty(), Optional.empty(), List.of(), List.of("TLS_NOT_A_CIPHER"), List.of()),
+        assertSetting(new TlsSettings(List.of(), Optional.empty(), Optional.empty(), List.of(), List.of("TLS_NOT_A_CIPHER"), List.of()),
             TlsSettings.Setting.CIPHERS, "TLS_NOT_A_CIPHER");
-        assertSetting(new TlsSettings(Optional.empty(), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of("p999")),
+        assertSetting(new TlsSettings(List.of(), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of("p999")),
             TlsSettings.Setting.CURVES, "p999");
     }
 

@@ -64,6 +64,12 @@ public final class SettingsBuilder {
         return this;
     }
 
+    public SettingsBuilder login(String username, String password) {
+        auth = AuthMode.LOGIN;
+        credentials = Optional.of(new Credentials(username, password));
+        return this;
+    }
+
     public SettingsBuilder timeouts(Duration connect, Duration command, Duration submission) {
         timeouts = new Timeouts(connect, command, submission);
         return this;
