@@ -1,0 +1,161 @@
+package org.remoteforward.config.maddy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * maddy's configuration syntax, read into a tree: a directive is a name and arguments on one line,
+ * with an optional block of directives in braces; {@code #} starts a comment; arguments may be
+ * double-quoted; {@code $(name) = value} defines a macro that {@code $(name)} later stands for.
+ * Enough of maddy's grammar for the modules the converter carries over; it says which line it
+ * cannot read.
+ */
+public final class MaddyConfig {
+    /** One directive, where it was written. */
+    public record Node(String name, List<String> args, List<Node> children, int line, boolean hasBlock) {
+    }
+
+    /** A line the reader cannot take, or that cannot carry over. */
+    public static final class SyntaxException extends Exception {
+        public SyntaxException(int line, String message) {
+            super("line " + line + ": " + message);
+        }
+    }
+
+    private final List<List<String>> lines = new ArrayList<>();
+    private final List<Integer> lineNumbers = new ArrayList<>();
+    private final Map<String, List<String>> macros = new HashMap<>();
+    private int position;
+
+    private MaddyConfig() {
+    }
+
+    /** The top-level directives of a configuration text. */
+    public static List<Node> parse(String text) throws SyntaxException {
+        MaddyConfig reader = new MaddyConfig();
+        reader.tokenize(text);
+        List<Node> nodes = reader.block(0, "", 0);
+        if (reader.position < reader.lines.size()) {
+            throw new SyntaxException(reader.lineNumbers.get(reader.position), "'}' without a block to close");
+        }
+        return nodes;
+    }
+
+    private void tokenize(String text) throws SyntaxException {
+        String[] physical = text.split("\r?\n", -1);
+        for (int number = 1; number <= physical.length; number++) {
+            List<String> tokens = tokens(physical[number - 1], number);
+            // a brace is a line of its own for the reader: "name args {" opens, "}" closes
+            List<String> current = new ArrayList<>();
+            for (String token : tokens) {
+                if (token.equals("{")) {
+                    current.add(token);
+                    add(current, number);
+                    current = new ArrayList<>();
+                } else if (token.equals("}")) {
+                    if (!current.isEmpty()) {
+                        add(current, number);
+                        current = new ArrayList<>();
+                    }
+                    add(List.of("}"), number);
+                } else {
+                    current.add(token);
+                }
+            }
+            if (!current.isEmpty()) {
+                add(current, number);
+            }
+        }
+    }
+
+    private void add(List<String> tokens, int number) {
+        lines.add(tokens);
+        lineNumbers.add(number);
+    }
+
+    private static List<String> tokens(String line, int number) throws SyntaxException {
+        List<String> tokens = new ArrayList<>();
+        StringBuilder token = null;
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '\\' && i + 1 < line.length()) {
+                    token.append(line.charAt(++i));
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    token.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+                token = token == null ? new StringBuilder() : token;
+            } else if (c == '#') {
+                break;
+            } else if (Character.isWhitespace(c)) {
+                if (token != null) {
+                    tokens.add(token.toString());
+                    token = null;
+                }
+            } else if ((c == '{' || c == '}') && token == null) {
+                tokens.add(String.valueOf(c));
+            } else {
+                token = token == null ? new StringBuilder() : token;
+                token.append(c);
+            }
+        }
+        if (quoted) {
+            throw new SyntaxException(number, "a quoted string is not closed");
+        }
+        if (token != null) {
+            tokens.add(token.toString());
+        }
+        return tokens;
+    }
+
+    private List<Node> block(int depth, String opener, int openerLine) throws SyntaxException {
+        List<Node> nodes = new ArrayList<>();
+        while (position < lines.size()) {
+            List<String> tokens = lines.get(position);
+            int number = lineNumbers.get(position);
+            position++;
+            if (tokens.equals(List.of("}"))) {
+                if (depth == 0) {
+                    throw new SyntaxException(number, "'}' without a block to close");
+                }
+                return nodes;
+            }
+            boolean opens = tokens.get(tokens.size() - 1).equals("{");
+            List<String> words = opens ? tokens.subList(0, tokens.size() - 1) : tokens;
+            if (words.isEmpty()) {
+                throw new SyntaxException(number, "a block without a directive name");
+            }
+            if (words.size() >= 2 && words.get(0).startsWith("$(") && words.get(1).equals("=")) {
+                macros.put(words.get(0), expand(words.subList(2, words.size())));
+                continue;
+            }
+            List<String> expanded = expand(words);
+            List<Node> children = opens ? block(depth + 1, expanded.get(0), number) : List.of();
+            nodes.add(new Node(expanded.get(0), List.copyOf(expanded.subList(1, expanded.size())), children, number, opens));
+        }
+        if (depth > 0) {
+            throw new SyntaxException(openerLine, "the block of '" + opener + "' is not closed");
+        }
+        return nodes;
+    }
+
+    private List<String> expand(List<String> words) {
+        List<String> expanded = new ArrayList<>();
+        for (String word : words) {
+            List<String> macro = macros.get(word);
+            if (macro != null) {
+                expanded.addAll(macro);
+            } else {
+                expanded.add(word);
+            }
+        }
+        return expanded;
+    }
+}

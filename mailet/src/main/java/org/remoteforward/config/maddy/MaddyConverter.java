@@ -1,0 +1,220 @@
+package org.remoteforward.config.maddy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.remoteforward.config.ForwardConfigParser;
+import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.config.maddy.MaddyConfig.Node;
+import org.remoteforward.config.maddy.MaddyConfig.SyntaxException;
+
+/**
+ * Turns the {@code target.smtp} and {@code target.lmtp} modules of a maddy configuration into
+ * RemoteForwardMailet fragments for mailetcontainer.xml: named and anonymous blocks, and
+ * {@code deliver_to smtp|lmtp ENDPOINT... [{ ... }]} wherever it is written, with their nested
+ * {@code tls_client { }}; the global {@code hostname} becomes {@code heloName}. What cannot carry
+ * over is refused naming the directive and its line; each fragment is then read as the mailet
+ * would read it, so that what is printed is what James starts with.
+ *
+ * <pre>
+ * bin/maddy-convert /etc/maddy/maddy.conf
+ * </pre>
+ */
+public final class MaddyConverter {
+    /** One target module found, and the mailet parameters that do the same. */
+    public record Fragment(String origin, Map<String, String> parameters) {
+    }
+
+    /** maddy's directives of target.smtp / target.lmtp, by the mailet parameter each becomes. */
+    private static final Map<String, String> TARGET_DIRECTIVES = Map.ofEntries(
+        Map.entry("debug", "debug"),
+        Map.entry("starttls", "starttls"),
+        Map.entry("attempt_starttls", "attemptStarttls"),
+        Map.entry("require_tls", "requireTls"),
+        Map.entry("auth", "auth"),
+        Map.entry("targets", "targets"),
+        Map.entry("connect_timeout", "connectTimeout"),
+        Map.entry("command_timeout", "commandTimeout"),
+        Map.entry("submission_timeout", "submissionTimeout"));
+    /** maddy's directives of tls_client { }, likewise. */
+    private static final Map<String, String> TLS_CLIENT_DIRECTIVES = Map.ofEntries(
+        Map.entry("root_ca", "tlsRootCa"),
+        Map.entry("cert", "tlsCert"),
+        Map.entry("key", "tlsKey"),
+        Map.entry("protocols", "tlsProtocols"),
+        Map.entry("ciphers", "tlsCiphers"),
+        Map.entry("curves", "tlsCurves"));
+
+    private MaddyConverter() {
+    }
+
+    /**
+     * The fragments for every target.smtp / target.lmtp of the configuration.
+     *
+     * @throws SyntaxException naming the line that cannot be read or cannot carry over
+     */
+    public static List<Fragment> convert(String config) throws SyntaxException {
+        List<Node> top = MaddyConfig.parse(config);
+        String hostname = null;
+        for (Node node : top) {
+            if (node.name().equals("hostname") && node.args().size() == 1 && !node.hasBlock()) {
+                hostname = node.args().get(0);
+            } else if (node.name().equals("import")) {
+                throw new SyntaxException(node.line(), "import " + String.join(" ", node.args())
+                    + ": cannot carry over; put what it brings in into this file, or convert that file too");
+            }
+        }
+        List<Fragment> found = new ArrayList<>();
+        collect(top, hostname, found);
+        if (found.isEmpty()) {
+            throw new SyntaxException(1, "no target.smtp or target.lmtp here (nor deliver_to smtp/lmtp): nothing carries over to"
+                + " RemoteForwardMailet");
+        }
+        return distinctQueues(found);
+    }
+
+    /**
+     * The same target written twice (maddy configurations repeat {@code deliver_to} lines) is one
+     * mailet; several different ones each get an outgoing queue of their own, since mailets sharing
+     * one would deliver each other's mail.
+     */
+    private static List<Fragment> distinctQueues(List<Fragment> found) {
+        Map<Map<String, String>, String> origins = new LinkedHashMap<>();
+        for (Fragment fragment : found) {
+            origins.merge(fragment.parameters(), fragment.origin(), (first, again) -> first + ", and " + again);
+        }
+        List<Fragment> fragments = new ArrayList<>();
+        int number = 0;
+        for (Map.Entry<Map<String, String>, String> target : origins.entrySet()) {
+            number++;
+            Map<String, String> parameters = new LinkedHashMap<>(target.getKey());
+            if (origins.size() > 1) {
+                parameters.put("outgoingQueue", "remote-forward-" + number);
+            }
+            fragments.add(new Fragment(target.getValue(), parameters));
+        }
+        return fragments;
+    }
+
+    private static void collect(List<Node> nodes, String hostname, List<Fragment> fragments) throws SyntaxException {
+        for (Node node : nodes) {
+            if (node.name().equals("target.smtp") || node.name().equals("target.lmtp")) {
+                String protocol = node.name().substring("target.".length());
+                String name = node.args().isEmpty() ? "(anonymous)" : node.args().get(0);
+                if (node.args().size() > 1) {
+                    throw new SyntaxException(node.line(), node.name() + " takes one name, not " + String.join(" ", node.args()));
+                }
+                fragments.add(fragment(node.name() + " " + name + " (line " + node.line() + ")", protocol, List.of(), node, hostname));
+            } else if (node.name().equals("deliver_to") && !node.args().isEmpty()
+                && (node.args().get(0).equals("smtp") || node.args().get(0).equals("lmtp"))) {
+                String protocol = node.args().get(0);
+                List<String> endpoints = node.args().subList(1, node.args().size());
+                fragments.add(fragment("deliver_to " + String.join(" ", node.args()) + " (line " + node.line() + ")", protocol,
+                    endpoints, node, hostname));
+            } else {
+                // pipelines, destinations, other modules: the targets inside them still count
+                collect(node.children(), hostname, fragments);
+            }
+        }
+    }
+
+    private static Fragment fragment(String origin, String protocol, List<String> endpoints, Node block, String hostname)
+        throws SyntaxException {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("protocol", protocol);
+        if (hostname != null) {
+            parameters.put("heloName", hostname);
+        }
+        if (!endpoints.isEmpty()) {
+            parameters.put("targets", String.join(" ", endpoints));
+        }
+        for (Node directive : block.children()) {
+            if (directive.name().equals("tls_client")) {
+                if (!directive.args().isEmpty()) {
+                    throw new SyntaxException(directive.line(), "tls_client takes a block, not '" + String.join(" ", directive.args()) + "'");
+                }
+                for (Node tls : directive.children()) {
+                    put(parameters, tls, TLS_CLIENT_DIRECTIVES, "tls_client");
+                }
+            } else {
+                put(parameters, directive, TARGET_DIRECTIVES, block.name());
+            }
+        }
+        try {
+            ForwardConfigParser.parse(parameters, hostname == null ? "localhost" : hostname);
+        } catch (InvalidConfigurationException e) {
+            throw new SyntaxException(block.line(), origin + ": " + e.getMessage());
+        }
+        return new Fragment(origin, parameters);
+    }
+
+    private static void put(Map<String, String> parameters, Node directive, Map<String, String> known, String where) throws SyntaxException {
+        String parameter = known.get(directive.name());
+        if (parameter == null || directive.hasBlock()) {
+            throw new SyntaxException(directive.line(), directive.name() + (directive.hasBlock() ? " { }" : "")
+                + ": not a directive of maddy's " + where + " that RemoteForwardMailet knows; it cannot carry over");
+        }
+        if (parameters.containsKey(parameter)) {
+            throw new SyntaxException(directive.line(), directive.name() + " is given twice"
+                + (parameter.equals("targets") ? " (deliver_to names them already)" : ""));
+        }
+        List<String> args = directive.args();
+        if (parameter.equals("auth") && args.size() == 3) {
+            // auth plain|login USER PASS: apart, so that a quoted password with spaces stays whole
+            parameters.put("auth", args.get(0));
+            parameters.put("authUsername", args.get(1));
+            parameters.put("authPassword", args.get(2));
+            return;
+        }
+        parameters.put(parameter, String.join(" ", args));
+    }
+
+    /** The fragments as mailetcontainer.xml takes them, each after a comment saying where it came from. */
+    public static String toXml(List<Fragment> fragments) {
+        StringBuilder xml = new StringBuilder();
+        for (Fragment fragment : fragments) {
+            xml.append("<!-- from maddy's ").append(fragment.origin().replace("--", "- -")).append(" -->\n");
+            xml.append("<mailet match=\"All\" class=\"org.remoteforward.mailet.RemoteForwardMailet\">\n");
+            for (Map.Entry<String, String> parameter : fragment.parameters().entrySet()) {
+                String name = parameter.getKey();
+                String value = parameter.getValue();
+                xml.append("    ").append(value.isEmpty() ? "<" + name + "/>" : "<" + name + ">" + escape(value) + "</" + name + ">").append('\n');
+            }
+            xml.append("</mailet>\n");
+        }
+        return xml.toString();
+    }
+
+    private static String escape(String value) {
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** {@code MaddyConverter FILE} (or {@code -} for standard input): prints the fragments, or why not and exits 2. */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: maddy-convert FILE   (FILE: a maddy configuration, or - for standard input)");
+            System.exit(2);
+        }
+        String config;
+        if (args[0].equals("-")) {
+            try (InputStream in = System.in) {
+                config = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } else {
+            config = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
+        }
+        try {
+            System.out.print(toXml(convert(config)));
+        } catch (SyntaxException e) {
+            System.err.println(args[0] + ": " + e.getMessage());
+            System.exit(2);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package org.remoteforward.config.maddy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.remoteforward.config.maddy.MaddyConfig.SyntaxException;
+
+/** maddy's documented examples of target.smtp and target.lmtp, and what cannot carry over. */
+class MaddyConverterTest {
+    private static Map<String, String> only(String config) throws SyntaxException {
+        List<MaddyConverter.Fragment> fragments = MaddyConverter.convert(config);
+        assertThat(fragments).hasSize(1);
+        return fragments.get(0).parameters();
+    }
+
+    @Test
+    void theOneLinerOfMaddysTargetsSmtpPage() throws Exception {
+        assertThat(only("deliver_to smtp tcp://127.0.0.1:5353\n")).containsExactly(Map.entry("protocol", "smtp"),
+            Map.entry("targets", "tcp://127.0.0.1:5353"));
+    }
+
+    @Test
+    void theReferenceBlockOfMaddysTargetsSmtpPageWithEveryDirectiveAndATlsClient() throws Exception {
+        String config = String.join("\n",
+            "target.smtp {",
+            "    debug no",
+            "    tls_client {",
+            "        root_ca /etc/ssl/a.pem /etc/ssl/b.pem",
+            "        cert /etc/ssl/client.pem",
+            "        key /etc/ssl/client.key",
+            "        protocols tls1.2 tls1.3",
+            "        ciphers ECDHE-RSA-WITH-AES128-GCM-SHA256 ECDHE-RSA-WITH-AES256-GCM-SHA384",
+            "        curves p256 X25519",
+            "    }",
+            "    attempt_starttls yes",
+            "    require_tls no",
+            "    auth off",
+            "    targets tcp://127.0.0.1:2525",
+            "    connect_timeout 5m",
+            "    command_timeout 5m",
+            "    submission_timeout 12m",
+            "}", "");
+        assertThat(only(config)).containsExactly(
+            Map.entry("protocol", "smtp"),
+            Map.entry("debug", "no"),
+            Map.entry("tlsRootCa", "/etc/ssl/a.pem /etc/ssl/b.pem"),
+            Map.entry("tlsCert", "/etc/ssl/client.pem"),
+            Map.entry("tlsKey", "/etc/ssl/client.key"),
+            Map.entry("tlsProtocols", "tls1.2 tls1.3"),
+            Map.entry("tlsCiphers", "ECDHE-RSA-WITH-AES128-GCM-SHA256 ECDHE-RSA-WITH-AES256-GCM-SHA384"),
+            Map.entry("tlsCurves", "p256 X25519"),
+            Map.entry("attemptStarttls", "yes"),
+            Map.entry("requireTls", "no"),
+            Map.entry("auth", "off"),
+            Map.entry("targets", "tcp://127.0.0.1:2525"),
+            Map.entry("connectTimeout", "5m"),
+            Map.entry("commandTimeout", "5m"),
+            Map.entry("submissionTimeout", "12m"));
+    }
+
+    @Test
+    void maddysDovecotExampleANamedLmtpBlockOverAUnixSocket() throws Exception {
+        assertThat(only("target.lmtp local_mailboxes {\n    targets unix:///var/run/dovecot/lmtp-maddy\n}\n"))
+            .containsExactly(Map.entry("protocol", "lmtp"), Map.entry("targets", "unix:///var/run/dovecot/lmtp-maddy"));
+    }
+
+    @Test
+    void maddysMailmanExampleTheSameTargetInTwoDestinationsIsOneMailet() throws Exception {
+        String config = String.join("\n",
+            "msgpipeline local_routing {",
+            "    destination_in regexp \"first-mailinglist(-(bounces\\\\+.*|confirm\\\\+.*|join|leave))?@lists.example.org\" {",
+            "        deliver_to lmtp tcp://127.0.0.1:8024",
+            "    }",
+            "    destination_in regexp \"second-mailinglist(-(bounces\\\\+.*|confirm\\\\+.*|join|leave))?@lists.example.org\" {",
+            "        deliver_to lmtp tcp://127.0.0.1:8024",
+            "    }",
+            "    ...",
+            "}", "");
+        List<MaddyConverter.Fragment> fragments = MaddyConverter.convert(config);
+        assertThat(fragments).singleElement().satisfies(fragment -> {
+            assertThat(fragment.parameters()).containsExactly(Map.entry("protocol", "lmtp"), Map.entry("targets", "tcp://127.0.0.1:8024"));
+            assertThat(fragment.origin()).contains("line 3").contains("line 6");
+        });
+    }
+
+    @Test
+    void maddysModulesExampleAmongOtherTargetsAndGlobalHostnameThroughAMacro() throws Exception {
+        String config = String.join("\n",
+            "$(hostname) = mx.example.org",
+            "hostname $(hostname)",
+            "smtp tcp://0.0.0.0:25 {",
+            "    deliver_to dummy",
+            "    # Deliver messages to the 'target.smtp' module with",
+            "    # 'tcp://127.0.0.1:1125' argument as a configuration.",
+            "    deliver_to smtp tcp://127.0.0.1:1125",
+            "    deliver_to queue {",
+            "        target ...",
+            "        max_tries 10",
+            "    }",
+            "}",
+            "target.smtp second {",
+            "    targets tls://relay.example.net:465",
+            "    auth login relay \"pass word\"",
+            "}", "");
+        List<MaddyConverter.Fragment> fragments = MaddyConverter.convert(config);
+        assertThat(fragments).hasSize(2);
+        assertThat(fragments.get(0).parameters()).containsExactly(Map.entry("protocol", "smtp"), Map.entry("heloName", "mx.example.org"),
+            Map.entry("targets", "tcp://127.0.0.1:1125"), Map.entry("outgoingQueue", "remote-forward-1"));
+        assertThat(fragments.get(1).parameters()).containsExactly(Map.entry("protocol", "smtp"), Map.entry("heloName", "mx.example.org"),
+            Map.entry("targets", "tls://relay.example.net:465"), Map.entry("auth", "login"), Map.entry("authUsername", "relay"),
+            Map.entry("authPassword", "pass word"),
+            Map.entry("outgoingQueue", "remote-forward-2"));
+        assertThat(fragments.get(1).origin()).isEqualTo("target.smtp second (line 13)");
+    }
+
+    @Test
+    void aOneLinerWithABlockAndABareFlag() throws Exception {
+        String xml = MaddyConverter.toXml(MaddyConverter.convert("deliver_to smtp tcp://127.0.0.1:5353 {\n  debug\n  starttls no\n}\n"));
+        assertThat(xml).isEqualTo(String.join("\n",
+            "<!-- from maddy's deliver_to smtp tcp://127.0.0.1:5353 (line 1) -->",
+            "<mailet match=\"All\" class=\"org.remoteforward.mailet.RemoteForwardMailet\">",
+            "    <protocol>smtp</protocol>",
+            "    <targets>tcp://127.0.0.1:5353</targets>",
+            "    <debug/>",
+            "    <starttls>no</starttls>",
+            "</mailet>", ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "an unknown directive        | target.smtp {\\n  targets tcp://a:25\\n  max_conns 4\\n}             | line 3: max_conns: not a directive of maddy's target.smtp",
+        "an unknown tls_client one   | target.smtp {\\n  targets tcp://a:25\\n  tls_client {\\n    sni x\\n  }\\n} | line 4: sni: not a directive of maddy's tls_client",
+        "a bad value                 | target.smtp {\\n  targets tcp://a:25\\n  connect_timeout 5\\n}      | line 1: target.smtp (anonymous) (line 1): connectTimeout: '5' is not a duration",
+        "targets twice               | deliver_to smtp tcp://a:25 {\\n  targets tcp://b:25\\n}             | line 2: targets is given twice (deliver_to names them already)",
+        "no targets                  | target.smtp {\\n  debug yes\\n}                                     | targets: required",
+        "an import                   | import local.conf\\ndeliver_to smtp tcp://a:25                      | line 1: import local.conf: cannot carry over",
+        "an unclosed block           | target.smtp {\\n  targets tcp://a:25\\n                                 | line 1: the block of 'target.smtp' is not closed",
+        "a brace too many            | deliver_to smtp tcp://a:25\\n}                                      | line 2: '}' without a block to close",
+        "an unclosed quote           | target.smtp {\\n  auth plain u \"p\\n}                             | line 2: a quoted string is not closed",
+        "no target at all            | hostname mx.example.org\\ndeliver_to dummy                           | no target.smtp or target.lmtp here",
+        "two names                   | target.smtp a b {\\n  targets tcp://a:25\\n}                         | line 1: target.smtp takes one name, not a b",
+    })
+    void whatCannotCarryOverIsRefusedNamingTheDirectiveAndItsLine(String what, String config, String message) {
+        assertThatThrownBy(() -> MaddyConverter.convert(config.replace("\\n", "\n"))).isInstanceOf(SyntaxException.class)
+            .hasMessageContaining(message.trim());
+    }
+}
