@@ -287,7 +287,7 @@ public final class ForwardConfigParser {
             throw new InvalidConfigurationException(Parameter.AUTH_PASSWORD.parameterName(), "required with auth " + mode.name().toLowerCase(Locale.ROOT));
         }
         if (username.get().indexOf('\0') >= 0 || password.get().indexOf('\0') >= 0) {
-            throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "a NUL character cannot be sent in SASL PLAIN");
+            throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "a NUL character cannot be sent in SASL " + mode.name());
         }
         return Optional.of(new Credentials(username.get(), password.get()));
     }
