@@ -29,6 +29,8 @@ final class DelayIgnoringQueues implements MailQueueFactory<MailQueue> {
     private final MemoryMailQueueFactory memory = new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory());
     private final Map<MailQueueName, Queue> queues = new ConcurrentHashMap<>();
     final List<String> prefetches = new CopyOnWriteArrayList<>();
+    /** The names of the queues mails were enqueued to, one entry per mail. */
+    final List<String> enqueued = new CopyOnWriteArrayList<>();
 
     @Override
     public Optional<MailQueue> getQueue(MailQueueName name, PrefetchCount count) {
@@ -38,7 +40,7 @@ final class DelayIgnoringQueues implements MailQueueFactory<MailQueue> {
     @Override
     public MailQueue createQueue(MailQueueName name, PrefetchCount count) {
         prefetches.add(name.asString() + "=" + count.asInt());
-        return queues.computeIfAbsent(name, absent -> new Queue(memory.createQueue(absent)));
+        return queues.computeIfAbsent(name, absent -> new Queue(memory.createQueue(absent), enqueued));
     }
 
     /** How many mails wait in the queue. */
@@ -53,9 +55,11 @@ final class DelayIgnoringQueues implements MailQueueFactory<MailQueue> {
 
     private static final class Queue implements MailQueue {
         private final MailQueue stored;
+        private final List<String> enqueued;
 
-        Queue(MailQueue stored) {
+        Queue(MailQueue stored, List<String> enqueued) {
             this.stored = stored;
+            this.enqueued = enqueued;
         }
 
         @Override
@@ -65,12 +69,13 @@ final class DelayIgnoringQueues implements MailQueueFactory<MailQueue> {
 
         @Override
         public void enQueue(Mail mail, Duration delay) throws MailQueueException {
-            stored.enQueue(mail);
+            enQueue(mail);
         }
 
         @Override
         public void enQueue(Mail mail) throws MailQueueException {
             stored.enQueue(mail);
+            enqueued.add(getName().asString());
         }
 
         @Override
