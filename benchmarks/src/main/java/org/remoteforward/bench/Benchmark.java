@@ -130,7 +130,7 @@ public final class Benchmark {
             Duration.ofMinutes(5), 1_000_000, Duration.ZERO, pipelining, chunking);
         SenderSettings settings = new SenderSettings(protocol, List.of(Endpoint.parse("tcp://127.0.0.1:" + port)), false,
             TlsSettings.DEFAULTS, AuthMode.OFF, Optional.empty(), new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30),
-            Duration.ofSeconds(60)), "bench.test", DialogueLogging.OFF, connections, false);
+            Duration.ofSeconds(60)), "bench.test", DialogueLogging.OFF, connections, false, false);
         MessageSource message = message();
         Envelope envelope = new Envelope("a@example.com", List.of(recipient));
         try (DownstreamSender sender = DownstreamSender.create(settings)) {

@@ -29,7 +29,7 @@ public final class LargeMessageChild {
     public static void main(String[] args) throws Exception {
         SenderSettings settings = new SenderSettings(Protocol.SMTP, List.of(Endpoint.parse("tcp://127.0.0.1:" + args[0])), false,
             TlsSettings.DEFAULTS, AuthMode.OFF, Optional.empty(), new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30),
-            Duration.ofMinutes(5)), "bench.test", DialogueLogging.OFF, ConnectionSettings.ONE_PER_MESSAGE, false);
+            Duration.ofMinutes(5)), "bench.test", DialogueLogging.OFF, ConnectionSettings.ONE_PER_MESSAGE, false, false);
         long size = 50L * 1024 * 1024;
         byte[] line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab\r\n".getBytes();
         try (DownstreamSender sender = DownstreamSender.create(settings)) {

@@ -37,6 +37,7 @@ public final class Postfix implements AutoCloseable {
         private boolean implicitTlsPort;
         private int port;
         private int lmtpPort;
+        private boolean xforward;
         private final Map<String, String> refusedRecipients = new LinkedHashMap<>();
         private final Map<String, String> refusedAtEndOfData = new LinkedHashMap<>();
 
@@ -73,6 +74,12 @@ public final class Postfix implements AutoCloseable {
         /** Answers the end of each message from {@code sender} with {@code reply} instead of taking it. */
         Setup refuseAtEndOfData(String sender, String reply) {
             refusedAtEndOfData.put(sender, reply);
+            return this;
+        }
+
+        /** Offers XFORWARD to 127.0.0.0/8 (smtpd_authorized_xforward_hosts): it records the client a relay passes on. */
+        Setup authorizeXforward() {
+            this.xforward = true;
             return this;
         }
 
@@ -124,6 +131,9 @@ public final class Postfix implements AutoCloseable {
             "virtual_mailbox_limit = 0",
             "virtual_uid_maps = static:65534",
             "virtual_gid_maps = static:65534"));
+        if (setup.xforward) {
+            main.add("smtpd_authorized_xforward_hosts = 127.0.0.0/8");
+        }
         if (setup.lmtpPort > 0) {
             main.add("virtual_transport = lmtp:inet:127.0.0.1:" + setup.lmtpPort);
         }

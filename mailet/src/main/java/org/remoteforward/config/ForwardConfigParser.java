@@ -102,8 +102,9 @@ public final class ForwardConfigParser {
             warnings.add(nameOf(Parameter.ALLOW_SENDER_ROUTING) + " is on: recipients such as user%elsewhere@yourdomain are forwarded"
                 + " as written, and a downstream that trusts this relay may route them on to any domain");
         }
+        boolean xforward = !values.containsKey(Parameter.XFORWARD) || bool(Parameter.XFORWARD);
         SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue,
-            connections(timeouts.connect()), allowSenderRouting);
+            connections(timeouts.connect()), allowSenderRouting, xforward);
         return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
     }
 

@@ -46,7 +46,8 @@ public enum Parameter {
     CONNECTION_WAIT_TIMEOUT("connectionWaitTimeout"),
     PIPELINING("pipelining"),
     CHUNKING("chunking"),
-    ALLOW_SENDER_ROUTING("allowSenderRouting");
+    ALLOW_SENDER_ROUTING("allowSenderRouting"),
+    XFORWARD("xforward");
 
     private final String name;
     private final List<String> aliases;

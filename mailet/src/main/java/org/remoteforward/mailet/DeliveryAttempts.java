@@ -68,7 +68,8 @@ final class DeliveryAttempts {
         Envelope envelope = new Envelope(
             mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
             recipients.stream().map(MailAddress::asString).toList(),
-            found.credentials());
+            found.credentials(),
+            MailOrigin.of(mail));
 
         DeliveryMetrics.Attempt clocks = metrics.start();
         DeliveryResult result = found.missing().isPresent()

@@ -69,7 +69,7 @@ public final class DownstreamSender implements AutoCloseable {
         Optional<Endpoint> endpoint = Optional.empty();
         List<String> recipients = envelope.recipients();
         while (!recipients.isEmpty()) {
-            try (Transaction transaction = Transaction.begin(settings, pool, envelope.sender(), envelope.credentials(),
+            try (Transaction transaction = Transaction.begin(settings, pool, envelope.sender(), envelope.credentials(), envelope.origin(),
                 Optional.of(message), OptionalLong.empty(), Optional.empty())) {
                 transaction.recipients(recipients, true);
                 transaction.message(message);
@@ -88,12 +88,14 @@ public final class DownstreamSender implements AutoCloseable {
      * client's commands as they come and answers it with the downstream's replies.
      *
      * @param credentials the client's, for {@code auth forward}
+     * @param origin the client, for XFORWARD
      * @param declaredSize the size the client declared in MAIL FROM, if it did
      * @param clientIdleLimit how long the client may say nothing while the transaction holds a
      *     session before the session goes back to serve others (the transaction then fails temporarily)
      */
-    public Transaction begin(String sender, Optional<Credentials> credentials, OptionalLong declaredSize, Duration clientIdleLimit) {
-        return Transaction.begin(settings, pool, sender, credentials, Optional.empty(), declaredSize,
+    public Transaction begin(String sender, Optional<Credentials> credentials, Optional<ClientOrigin> origin, OptionalLong declaredSize,
+                             Duration clientIdleLimit) {
+        return Transaction.begin(settings, pool, sender, credentials, origin, Optional.empty(), declaredSize,
             Optional.of(new Transaction.ClientPace(clientIdleLimit, idleClients)));
     }
 

@@ -10,8 +10,9 @@ import java.util.Optional;
  * @param sender the reverse path without brackets; empty for the null sender {@code <>}
  * @param recipients forward paths without brackets, at least one
  * @param credentials the original client's credentials, used only with {@link AuthMode#FORWARD}
+ * @param origin the client the message first came from, for XFORWARD; empty when it came from no client
  */
-public record Envelope(String sender, List<String> recipients, Optional<Credentials> credentials) {
+public record Envelope(String sender, List<String> recipients, Optional<Credentials> credentials, Optional<ClientOrigin> origin) {
     public Envelope {
         Objects.requireNonNull(sender, "sender");
         recipients = List.copyOf(recipients);
@@ -19,9 +20,14 @@ public record Envelope(String sender, List<String> recipients, Optional<Credenti
             throw new IllegalArgumentException("an envelope needs at least one recipient");
         }
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(origin, "origin");
     }
 
     public Envelope(String sender, List<String> recipients) {
-        this(sender, recipients, Optional.empty());
+        this(sender, recipients, Optional.empty(), Optional.empty());
+    }
+
+    public Envelope(String sender, List<String> recipients, Optional<Credentials> credentials) {
+        this(sender, recipients, credentials, Optional.empty());
     }
 }

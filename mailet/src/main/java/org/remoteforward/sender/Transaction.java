@@ -46,6 +46,7 @@ public final class Transaction implements AutoCloseable {
     private final SenderSettings settings;
     private final SessionPool pool;
     private final String sender;
+    private final Optional<ClientOrigin> origin;
     private final Optional<Credentials> credentials;
     private final String identity;
     /** The message when it is known before MAIL FROM (queued path); empty when it comes last (synchronous path). */
@@ -83,12 +84,14 @@ public final class Transaction implements AutoCloseable {
     }
 
     private Transaction(SenderSettings settings, SessionPool pool, String sender, Optional<Credentials> credentials,
-                        Optional<MessageSource> knownMessage, OptionalLong declaredSize, Optional<ClientPace> pace) {
+                        Optional<ClientOrigin> origin, Optional<MessageSource> knownMessage, OptionalLong declaredSize,
+                        Optional<ClientPace> pace) {
         this.pace = pace;
         this.settings = settings;
         this.pool = pool;
         this.sender = sender;
         this.credentials = credentials;
+        this.origin = origin;
         this.identity = Authentication.identity(settings, credentials);
         this.knownMessage = knownMessage;
         this.declaredSize = declaredSize;
@@ -97,13 +100,15 @@ public final class Transaction implements AutoCloseable {
     /**
      * Begins a transaction; no connection is made until a recipient can be sent.
      *
+     * @param origin the client the message first came from, passed on with XFORWARD where the server offers it
      * @param knownMessage the message, when it is known now (its checks then run before MAIL FROM)
      * @param declaredSize the size to declare in MAIL FROM, when known
      * @param pace present when a client drives the transaction at its own pace
      */
     static Transaction begin(SenderSettings settings, SessionPool pool, String sender, Optional<Credentials> credentials,
-                             Optional<MessageSource> knownMessage, OptionalLong declaredSize, Optional<ClientPace> pace) {
-        Transaction transaction = new Transaction(settings, pool, sender, credentials, knownMessage, declaredSize, pace);
+                             Optional<ClientOrigin> origin, Optional<MessageSource> knownMessage, OptionalLong declaredSize,
+                             Optional<ClientPace> pace) {
+        Transaction transaction = new Transaction(settings, pool, sender, credentials, origin, knownMessage, declaredSize, pace);
         Optional<String> badSender = AddressCheck.unsendable(sender);
         if (badSender.isPresent()) {
             transaction.refuse(Refusal.local(Outcome.PERMANENT_FAILURE,
@@ -362,6 +367,10 @@ public final class Transaction implements AutoCloseable {
                 }
             }
             Capabilities capabilities = session.capabilities();
+            if (settings.xforward() && origin.isPresent() && capabilities.has("XFORWARD")) {
+                XForward.send(session, origin.get(), capabilities.xforwardAttributes())
+                    .ifPresent(refused -> LOGGER.info("{} refused XFORWARD ({}): the message goes on without it", session.endpoint(), refused));
+            }
             Optional<String> wireSender = AddressCheck.wireForm(sender, capabilities.has("SMTPUTF8"));
             if (wireSender.isEmpty()) {
                 String why = "sender " + sender + " needs SMTPUTF8, which " + session.endpoint() + " does not advertise";

@@ -184,8 +184,8 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
         Optional<Credentials> credentials = sender.forwardsClientCredentials()
             ? ForwardCredentialsHook.confirmedCredentials(session)
             : Optional.empty();
-        return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials, OptionalLong.empty(),
-            config.clientIdleTimeout());
+        return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials,
+            Optional.of(SessionOrigin.of(session)), OptionalLong.empty(), config.clientIdleTimeout());
     }
 
     /** A line of the client's message: the client is busy, not idle, whatever the time since its last RCPT. */

@@ -72,6 +72,12 @@ class ForwardConfigParserTest {
     }
 
     @Test
+    void xforwardIsOnUnlessTurnedOff() throws Exception {
+        assertThat(parse("targets", "tcp://mx:25").sender().xforward()).isTrue();
+        assertThat(parse("targets", "tcp://mx:25", "xforward", "no").sender().xforward()).isFalse();
+    }
+
+    @Test
     void retryDelaysAndTheHoldLimitAreRead() throws Exception {
         DeliverySettings delivery = parse("targets", "tcp://mx:25", "retryDelays", "Wait-Queues", "retryHoldLimit", "20m").delivery();
         assertThat(delivery.retryDelays()).isEqualTo(DeliverySettings.RetryDelays.WAIT_QUEUES);

@@ -92,7 +92,7 @@ class ForwardingRcptHookTest {
         assertThat(result.getSmtpDescription()).isEqualTo("5.1.1 no such user");
     }
 
-    /** An SMTP session that holds attachments and nothing else. */
+    /** An SMTP session that holds attachments and a client address, and nothing else. */
     private static SMTPSession session() {
         Map<String, Object> attachments = new HashMap<>();
         return (SMTPSession) Proxy.newProxyInstance(SMTPSession.class.getClassLoader(), new Class<?>[] {SMTPSession.class},
@@ -104,6 +104,8 @@ class ForwardingRcptHookTest {
                         return Optional.ofNullable(attachments.get(key(args)));
                     case "removeAttachment":
                         return Optional.ofNullable(attachments.remove(key(args)));
+                    case "getRemoteAddress":
+                        return new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40000);
                     case "toString":
                         return "a test session";
                     default:

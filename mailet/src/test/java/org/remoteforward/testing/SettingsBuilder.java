@@ -31,6 +31,7 @@ public final class SettingsBuilder {
     private DialogueLogging dialogue = DialogueLogging.LOGGER_LEVEL;
     private ConnectionSettings connections = ConnectionSettings.DEFAULTS;
     private boolean allowSenderRouting;
+    private boolean xforward = true;
 
     public static SettingsBuilder to(String... endpoints) {
         SettingsBuilder builder = new SettingsBuilder();
@@ -85,6 +86,11 @@ public final class SettingsBuilder {
         return this;
     }
 
+    public SettingsBuilder noXforward() {
+        xforward = false;
+        return this;
+    }
+
     public SettingsBuilder allowSenderRouting() {
         allowSenderRouting = true;
         return this;
@@ -92,6 +98,6 @@ public final class SettingsBuilder {
 
     public SenderSettings build() {
         return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue, connections,
-            allowSenderRouting);
+            allowSenderRouting, xforward);
     }
 }
