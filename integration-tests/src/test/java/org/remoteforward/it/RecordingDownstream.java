@@ -38,6 +38,8 @@ final class RecordingDownstream extends LoopbackListener {
     private final Map<String, List<String>> takenBy = new ConcurrentHashMap<>();
     private final Set<String> awaitingReply = ConcurrentHashMap.newKeySet();
     private volatile long holdFinalReplyMillis;
+    private volatile long sizeLimit;
+    private final List<String> mailCommands = new CopyOnWriteArrayList<>();
 
     /** @param rcptReply the reply to RCPT TO for each recipient, e.g. "250 ok" or "451 4.3.0 later" */
     RecordingDownstream(Function<String, String> rcptReply) throws IOException {
@@ -48,6 +50,16 @@ final class RecordingDownstream extends LoopbackListener {
     /** From now on the reply after the final dot comes this much later (the message is taken only once it is sent). */
     void holdFinalReplies(long millis) {
         holdFinalReplyMillis = millis;
+    }
+
+    /** From now on EHLO advertises SIZE with this limit. */
+    void advertiseSize(long limit) {
+        sizeLimit = limit;
+    }
+
+    /** Every MAIL FROM command, as written. */
+    List<String> mailCommands() {
+        return List.copyOf(mailCommands);
     }
 
     /** The recipients of the copies whose final reply is held back now. */
@@ -94,9 +106,13 @@ final class RecordingDownstream extends LoopbackListener {
             switch (verb) {
                 case "EHLO" -> {
                     client = line.substring(Math.min(5, line.length())).trim();
-                    reply(out, "250-recording.test\r\n250-PIPELINING\r\n250 8BITMIME");
+                    reply(out, "250-recording.test\r\n250-PIPELINING\r\n" + (sizeLimit > 0 ? "250-SIZE " + sizeLimit + "\r\n" : "")
+                        + "250 8BITMIME");
                 }
                 case "MAIL", "RSET" -> {
+                    if (verb.equals("MAIL")) {
+                        mailCommands.add(line);
+                    }
                     accepted.clear();
                     reply(out, "250 2.0.0 ok");
                 }

@@ -367,6 +367,15 @@ public final class Transaction implements AutoCloseable {
                 }
             }
             Capabilities capabilities = session.capabilities();
+            if (knownMessage.isEmpty() && declaredSize.isPresent()) {
+                // the client's own declaration, refused before its message is read (RFC 1870)
+                Optional<String> overLimit = MessageTraits.overSizeLimit(declaredSize.getAsLong(), capabilities, session.endpoint());
+                if (overLimit.isPresent()) {
+                    String why = "declared " + overLimit.get();
+                    refuse(Refusal.local(Outcome.PERMANENT_FAILURE, why, Reply.of(552, "5.3.4 " + why)));
+                    return false;
+                }
+            }
             if (settings.xforward() && origin.isPresent() && capabilities.has("XFORWARD")) {
                 XForward.send(session, origin.get(), capabilities.xforwardAttributes())
                     .ifPresent(refused -> LOGGER.info("{} refused XFORWARD ({}): the message goes on without it", session.endpoint(), refused));

@@ -16,6 +16,7 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.api.handler.ExtensibleHandler;
@@ -61,6 +62,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  */
 public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectHandler<SMTPSession>, ExtensibleHandler {
+    /** Where James's MailSizeEsmtpExtension keeps the size a client declared with MAIL FROM's SIZE parameter. */
+    static final ProtocolSession.AttachmentKey<Integer> DECLARED_SIZE = ProtocolSession.AttachmentKey.of("MESG_SIZE", Integer.class);
     private static final Logger LOGGER = LoggerFactory.getLogger(ForwardingRcptHook.class);
 
     private final MailetContext mailetContext;
@@ -184,8 +187,11 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
         Optional<Credentials> credentials = sender.forwardsClientCredentials()
             ? ForwardCredentialsHook.confirmedCredentials(session)
             : Optional.empty();
+        // the SIZE the client declared, which James keeps in the session even when it does not advertise SIZE itself
+        OptionalLong declaredSize = session.getAttachment(DECLARED_SIZE, ProtocolSession.State.Transaction)
+            .map(size -> OptionalLong.of(size.longValue())).orElse(OptionalLong.empty());
         return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials,
-            Optional.of(SessionOrigin.of(session)), OptionalLong.empty(), config.clientIdleTimeout());
+            Optional.of(SessionOrigin.of(session)), declaredSize, config.clientIdleTimeout());
     }
 
     /** A line of the client's message: the client is busy, not idle, whatever the time since its last RCPT. */

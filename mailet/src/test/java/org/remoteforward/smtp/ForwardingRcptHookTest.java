@@ -92,6 +92,33 @@ class ForwardingRcptHookTest {
         assertThat(result.getSmtpDescription()).isEqualTo("5.1.1 no such user");
     }
 
+    @Test
+    void theSizeTheClientDeclaredGoesDownstreamAndOneOverTheDownstreamsLimitIsRefusedWithIt() throws Exception {
+        ScriptedServer downstream = started.tcp(List.of(
+            Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 SIZE 1000")
+                .expect("MAIL FROM:<a@example.org> SIZE=120").send("250 ok")
+                .expect("RCPT TO:<b@example.com>").send("250 ok")
+                .expect("QUIT").send("221 bye"),
+            Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 SIZE 1000")
+                .expect("QUIT").send("221 bye")));
+        start(downstream, jamesCheck(HookResult.DECLINED));
+
+        // as James's MailSizeEsmtpExtension keeps it at MAIL FROM
+        session.setAttachment(ForwardingRcptHook.DECLARED_SIZE, 120, ProtocolSession.State.Transaction);
+        HookResult taken = hook.doRcpt(session, MaybeSender.of(new MailAddress("a@example.org")), new MailAddress("b@example.com"), Map.of());
+        assertThat(taken.getResult()).isEqualTo(HookReturnCode.ok());
+        hook.onDisconnect(session);
+
+        session.setAttachment(ForwardingRcptHook.DECLARED_SIZE, 5000, ProtocolSession.State.Transaction);
+        HookResult tooBig = hook.doRcpt(session, MaybeSender.of(new MailAddress("a@example.org")), new MailAddress("b@example.com"), Map.of());
+        assertThat(tooBig.getResult()).isEqualTo(HookReturnCode.deny());
+        assertThat(tooBig.getSmtpRetCode()).isEqualTo("552");
+        assertThat(tooBig.getSmtpDescription()).startsWith("5.3.4 declared message of 5000 bytes is larger than the SIZE limit of 1000 bytes");
+        hook.onDisconnect(session);
+        downstream.awaitConversations(2);
+        assertThat(downstream.violations()).isEmpty();
+    }
+
     /** An SMTP session that holds attachments and a client address, and nothing else. */
     private static SMTPSession session() {
         Map<String, Object> attachments = new HashMap<>();
