@@ -5,8 +5,9 @@ import java.util.Optional;
 
 /**
  * The client a message first came from, as Postfix's XFORWARD passes it on to a server that
- * trusts this relay with it: so that the downstream's Received header and logs name the original
- * client, not the relay. Empty values go as {@code [UNAVAILABLE]}.
+ * trusts this relay with it: so that the downstream's logs (Postfix's {@code orig_client=}) and
+ * its policy checks see the original client beside the relay. Empty values go as
+ * {@code [UNAVAILABLE]}.
  *
  * @param address the client's IP address
  * @param name the client's host name, as the receiving server resolved it

@@ -17,9 +17,9 @@ import java.util.Optional;
  * @param heloName the name this host gives in EHLO/LHLO once the channel is secure
  * @param dialogue whether to log the protocol dialogue
  * @param connections reuse, pipelining, chunking and endpoint back-off
- * @param xforward pass the original client on with XFORWARD where the server offers it
  * @param allowSenderRouting forward recipients with sender-specified routing ({@code %}, {@code !},
  *     a quoted {@code @}, source routes); refused before the wire otherwise
+ * @param xforward pass the original client on with XFORWARD where the server offers it
  */
 public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolean starttls, TlsSettings tls,
                              AuthMode auth, Optional<Credentials> configuredCredentials, Timeouts timeouts,
