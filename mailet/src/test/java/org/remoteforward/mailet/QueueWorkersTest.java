@@ -35,6 +35,8 @@ class QueueWorkersTest {
         final CountDownLatch completed = new CountDownLatch(2);
         final CountDownLatch interrupted = new CountDownLatch(1);
         final AtomicInteger failuresToCome;
+        /** How long handing a mail back or acknowledging it takes, as a broker round trip does. */
+        volatile long doneMillis;
 
         BlockingQueueOnRequest(int failuresToCome) {
             this.failuresToCome = new AtomicInteger(failuresToCome);
@@ -80,6 +82,11 @@ class QueueWorkersTest {
 
                     @Override
                     public void done(CompletionStatus status) {
+                        // a round trip an interrupt does not cut short
+                        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(doneMillis);
+                        while (System.nanoTime() < end) {
+                            Thread.onSpinWait();
+                        }
                         completions.add(status);
                         completed.countDown();
                     }
@@ -147,5 +154,29 @@ class QueueWorkersTest {
 
         assertThat(delivered).containsExactlyInAnyOrder("first", "second");
         assertThat(queue.failuresToCome.get()).isNegative();
+    }
+
+    @Test
+    void closingHandsBackAMailBeingHeldBeforeItReturns() throws Exception {
+        BlockingQueueOnRequest queue = new BlockingQueueOnRequest(0);
+        queue.doneMillis = 500;
+        CountDownLatch holding = new CountDownLatch(1);
+        // as a wait-queue releaser holds its mail until its step ends
+        QueueWorkers workers = new QueueWorkers(queue, 1, "remote-forward-wait-test", mail -> {
+            holding.countDown();
+            Thread.sleep(60_000);
+        });
+        workers.start();
+        try {
+            queue.enQueue(FakeMail.builder().name("held").build());
+            assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+
+            workers.close(Duration.ofSeconds(10));
+
+            assertThat(queue.completions).as("handed back by the time close returns").containsExactly(
+                MailQueue.MailQueueItem.CompletionStatus.RETRY);
+        } finally {
+            workers.close();
+        }
     }
 }
