@@ -131,12 +131,11 @@ public final class ForwardConfigParser {
 
     private boolean autoOrOff(Parameter parameter) throws InvalidConfigurationException {
         String value = text(parameter).orElse("auto").toLowerCase(Locale.ROOT);
-        return switch (value) {
-            // a bare flag (an empty element) means yes, as in maddy
-            case "auto", "yes", "on", "true", "1", "" -> true;
-            case "off", "no", "false", "0" -> false;
-            default -> throw new InvalidConfigurationException(nameOf(parameter), "'" + value + "' is neither auto nor off");
-        };
+        Optional<Boolean> meant = value.equals("auto") ? Optional.of(true) : yesNo(value);
+        if (meant.isEmpty()) {
+            throw new InvalidConfigurationException(nameOf(parameter), "'" + value + "' is neither auto nor off");
+        }
+        return meant.get();
     }
 
     private DeliverySettings delivery() throws InvalidConfigurationException {
@@ -358,11 +357,20 @@ public final class ForwardConfigParser {
     /** maddy's boolean forms; a bare flag (an empty element, {@code <debug/>}) means yes, as maddy reads {@code debug} alone. */
     private boolean bool(Parameter parameter) throws InvalidConfigurationException {
         String value = text(parameter).orElse("").toLowerCase(Locale.ROOT);
-        return switch (value) {
-            case "true", "yes", "on", "1", "" -> true;
-            case "false", "no", "off", "0" -> false;
-            default -> throw new InvalidConfigurationException(nameOf(parameter),
+        Optional<Boolean> meant = yesNo(value);
+        if (meant.isEmpty()) {
+            throw new InvalidConfigurationException(nameOf(parameter),
                 "'" + value + "' is not a yes/no value (yes, no, true, false, on, off, 1, 0, or empty for yes)");
+        }
+        return meant.get();
+    }
+
+    /** What a yes/no value says, in lower case; empty when it says neither. */
+    private static Optional<Boolean> yesNo(String value) {
+        return switch (value) {
+            case "true", "yes", "on", "1", "" -> Optional.of(true);
+            case "false", "no", "off", "0" -> Optional.of(false);
+            default -> Optional.empty();
         };
     }
 

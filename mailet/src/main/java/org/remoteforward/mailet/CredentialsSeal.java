@@ -25,6 +25,8 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.remoteforward.sender.Credentials;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Seals the credentials an SMTP client authenticated with into its mail, for {@code auth forward}
@@ -42,6 +44,7 @@ public final class CredentialsSeal {
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Logger LOGGER = LoggerFactory.getLogger(CredentialsSeal.class);
 
     private final SecretKeySpec key;
     private final Path file;
@@ -53,11 +56,19 @@ public final class CredentialsSeal {
 
     /**
      * Reads the key: 32 bytes, written as base64 ({@code openssl rand -base64 32}), as 64 hex
-     * digits, or raw.
+     * digits, or raw; warns when others than the file's owner may read it.
      *
      * @throws IllegalArgumentException saying what is wrong with the file, never what it holds
      */
     public static CredentialsSeal fromFile(Path file) {
+        CredentialsSeal seal = read(file);
+        if (readableByOthers(file)) {
+            LOGGER.warn("credentialsKeyFile: {} may be read by others than its owner; chmod 600 it", file);
+        }
+        return seal;
+    }
+
+    private static CredentialsSeal read(Path file) {
         byte[] content;
         try {
             content = Files.readAllBytes(file);
@@ -85,8 +96,7 @@ public final class CredentialsSeal {
         }
     }
 
-    /** Whether others than the file's owner may read the key file (worth a warning). */
-    public static boolean readableByOthers(Path file) {
+    private static boolean readableByOthers(Path file) {
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
             return permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ);

@@ -1,6 +1,5 @@
 package org.remoteforward.mailet;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import javax.mail.MessagingException;
@@ -17,8 +16,6 @@ import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.config.Parameter;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Forwarding through an outgoing James mail queue, with the delivery guarantees: workers take
@@ -28,8 +25,6 @@ import org.slf4j.LoggerFactory;
  * client was told were taken but the downstream did not take.
  */
 public final class QueuedForwarding implements AutoCloseable {
-    private static final Logger LOGGER = LoggerFactory.getLogger(QueuedForwarding.class);
-
     private final MailQueue queue;
     private final DeliveryAttempts attempts;
     private final DelayedRetries retries;
@@ -84,13 +79,8 @@ public final class QueuedForwarding implements AutoCloseable {
         if (delivery.credentialsKeyFile().isEmpty()) {
             return Optional.empty();
         }
-        Path file = delivery.credentialsKeyFile().get();
         try {
-            CredentialsSeal seal = CredentialsSeal.fromFile(file);
-            if (CredentialsSeal.readableByOthers(file)) {
-                LOGGER.warn("{}: {} may be read by others than its owner; chmod 600 it", Parameter.CREDENTIALS_KEY_FILE.parameterName(), file);
-            }
-            return Optional.of(seal);
+            return Optional.of(CredentialsSeal.fromFile(delivery.credentialsKeyFile().get()));
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigurationException(Parameter.CREDENTIALS_KEY_FILE.parameterName(), e.getMessage());
         }

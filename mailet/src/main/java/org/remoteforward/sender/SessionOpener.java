@@ -128,14 +128,11 @@ final class SessionOpener {
                 reasons.add(endpoint + ": interrupted while waiting for a free session");
                 break;
             }
-            try {
-                SmtpSession session = openOne(endpoint, permits);
-                failedUntilNanos.remove(endpoint);
-                return session;
-            } catch (IOException | RuntimeException e) {
-                reasons.add(endpoint + ": " + describe(e));
-                backOff(endpoint);
+            Attempt attempt = openOn(endpoint, permits);
+            if (attempt.session().isPresent()) {
+                return attempt.session().get();
             }
+            reasons.add(endpoint + ": " + attempt.failure().orElseThrow());
         }
         throw new NoEndpointAvailableException("no endpoint could be used: " + String.join("; ", reasons), busy);
     }
@@ -154,20 +151,21 @@ final class SessionOpener {
         if (!permits.tryAcquire()) {
             return new Attempt(Optional.empty(), Optional.empty());
         }
+        return openOn(endpoint, permits);
+    }
+
+    /** A session on a permit already taken: opened, its endpoint's back-off over; or why not, and the endpoint backs off. */
+    private Attempt openOn(Endpoint endpoint, Semaphore permits) {
         try {
             SmtpSession session = openOne(endpoint, permits);
             failedUntilNanos.remove(endpoint);
             return new Attempt(Optional.of(session), Optional.empty());
         } catch (IOException | RuntimeException e) {
-            backOff(endpoint);
+            long backoff = settings.connections().endpointBackoff().toNanos();
+            if (backoff > 0) {
+                failedUntilNanos.put(endpoint, nanoClock.getAsLong() + backoff);
+            }
             return new Attempt(Optional.empty(), Optional.of(describe(e)));
-        }
-    }
-
-    private void backOff(Endpoint endpoint) {
-        long backoff = settings.connections().endpointBackoff().toNanos();
-        if (backoff > 0) {
-            failedUntilNanos.put(endpoint, nanoClock.getAsLong() + backoff);
         }
     }
 

@@ -18,8 +18,6 @@ import org.apache.mailet.Mail;
 import org.remoteforward.mailet.CredentialsSeal;
 import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.sender.Credentials;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The SMTP side of {@code auth forward}: remembers the credentials an SMTP client authenticates
@@ -40,7 +38,6 @@ import org.slf4j.LoggerFactory;
 public class ForwardCredentialsHook implements AuthHook, JamesMessageHook {
     /** The child element naming the key file. */
     public static final String KEY_FILE = "credentialsKeyFile";
-    private static final Logger LOGGER = LoggerFactory.getLogger(ForwardCredentialsHook.class);
     private static final ProtocolSession.AttachmentKey<Offered> OFFERED =
         ProtocolSession.AttachmentKey.of("org.remoteforward.offeredCredentials", Offered.class);
 
@@ -67,9 +64,6 @@ public class ForwardCredentialsHook implements AuthHook, JamesMessageHook {
             seal = Optional.of(CredentialsSeal.fromFile(Path.of(keyFile)));
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException(getClass().getName() + " " + KEY_FILE + ": " + e.getMessage(), e);
-        }
-        if (CredentialsSeal.readableByOthers(Path.of(keyFile))) {
-            LOGGER.warn("{} {}: {} may be read by others than its owner; chmod 600 it", getClass().getSimpleName(), KEY_FILE, keyFile);
         }
     }
 
