@@ -68,7 +68,8 @@ class RetryScheduleTest {
         return closeable;
     }
 
-    private static void assertOnTime(Instant previous, Instant next, Duration delay) {
+    /** Each attempt no earlier than due, and within a second of it. */
+    static void assertOnTime(Instant previous, Instant next, Duration delay) {
         Duration gap = Duration.between(previous, next);
         assertThat(gap).as("no earlier than due").isGreaterThanOrEqualTo(delay);
         assertThat(gap).as("within a second of due").isLessThanOrEqualTo(delay.plus(LATENESS_ALLOWED));
