@@ -209,7 +209,7 @@ public final class ForwardConfigParser {
         for (String target : written) {
             try {
                 Endpoint endpoint = Endpoint.parse(target, workingDirectory);
-                if (endpoint.scheme() == Endpoint.Scheme.UNIX && !Endpoint.isAbsoluteUnix(target)) {
+                if (Endpoint.isRelativeUnix(target)) {
                     warnings.add(nameOf(Parameter.TARGETS) + ": " + target + " is relative: resolved against James's working directory, "
                         + endpoint);
                 }

@@ -62,7 +62,7 @@ public record Endpoint(Scheme scheme, String host, int port, Path socketPath) {
                 return network(Scheme.TLS, uri, text);
             case "unix":
                 String path = uri.getPath() == null ? "" : uri.getPath();
-                String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+                String authority = authority(uri);
                 if (!authority.isEmpty() && base != null) {
                     return new Endpoint(Scheme.UNIX, "", 0, base.resolve(authority + path).normalize());
                 }
@@ -75,9 +75,18 @@ public record Endpoint(Scheme scheme, String host, int port, Path socketPath) {
         }
     }
 
-    /** Whether {@code text} is a unix endpoint with an absolute path ({@code unix:///...}). */
-    public static boolean isAbsoluteUnix(String text) {
-        return text.trim().toLowerCase(Locale.ROOT).startsWith("unix:///");
+    /** Whether {@code text} names a unix socket by a relative path: where an absolute one has no authority, it has one. */
+    public static boolean isRelativeUnix(String text) {
+        try {
+            URI uri = new URI(text.trim());
+            return "unix".equalsIgnoreCase(uri.getScheme()) && !authority(uri).isEmpty();
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static String authority(URI uri) {
+        return uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
     }
 
     private static Endpoint network(Scheme scheme, URI uri, String text) {

@@ -19,6 +19,18 @@ class EndpointTest {
     }
 
     @Test
+    void aRelativeSocketIsTheOneParsingResolvesAgainstTheBase() {
+        Path base = Path.of("/var/lib/james");
+        for (String absolute : new String[] {"unix:///run/lmtp", "unix:/run/lmtp", " UNIX:///run/lmtp "}) {
+            assertThat(Endpoint.isRelativeUnix(absolute)).as(absolute).isFalse();
+            assertThat(Endpoint.parse(absolute, base).socketPath()).as(absolute).isEqualTo(Path.of("/run/lmtp"));
+        }
+        assertThat(Endpoint.isRelativeUnix("unix://run/lmtp")).isTrue();
+        assertThat(Endpoint.parse("unix://run/lmtp", base).socketPath()).isEqualTo(Path.of("/var/lib/james/run/lmtp"));
+        assertThat(Endpoint.isRelativeUnix("tcp://run:25")).isFalse();
+    }
+
+    @Test
     void refusesWhatIsNotAnEndpoint() {
         assertThatThrownBy(() -> Endpoint.parse("mx.example.com:25")).hasMessageContaining("'mx.example.com:25' has no supported scheme");
         assertThatThrownBy(() -> Endpoint.parse("smtp://mx:25")).hasMessageContaining("no supported scheme");
