@@ -119,7 +119,7 @@ final class DelayIgnoringQueues implements MailQueueFactory<MailQueue> {
                 item.done(CompletionStatus.SUCCESS);
                 try {
                     if (status == CompletionStatus.RETRY) {
-                        stored.enQueue(asEnqueued);
+                        Queue.this.enQueue(asEnqueued);
                     }
                 } finally {
                     LifecycleUtil.dispose(asEnqueued);

@@ -69,10 +69,9 @@ class RetryDelaysTest {
     }
 
     @Test
-    void aMailHeldWhenTheMailetStopsWaitsOnInItsQueueAndAnotherInstanceSendsItWhenDue() throws Exception {
+    void aMailHeldWhenTheMailetStopsIsHandedBackToItsWaitQueueNotSent() throws Exception {
         MailetHarness harness = new MailetHarness(started, queues);
-        ScriptedServer server = started.tcp(List.of(refusing("451 4.3.0 try later"),
-            RemoteForwardMailetTest.acceptAll("MAIL FROM:<a@example.com>", "b@example.com")));
+        ScriptedServer server = started.tcp(refusing("451 4.3.0 try later"));
         RemoteForwardMailet first = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
             "delayTime", "2s", "reuseConnections", "no");
         first.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
@@ -80,15 +79,13 @@ class RetryDelaysTest {
         MailetHarness.await(() -> queues.enqueued.contains("remote-forward-wait-2s"), "the mail in its wait queue");
         Thread.sleep(300);
 
-        // a node stopping now gives it back, and the next one sends it when due: nothing is lost
         first.destroy();
-        assertThat(server.conversations()).as("not sent early by the node that stopped").hasSize(1);
-        harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test", "delayTime", "2s", "reuseConnections", "no");
 
-        List<ScriptedServer.Conversation> attempts = server.awaitConversations(2);
-        assertThat(attempts.get(1).onlyMessage()).isEqualTo(MESSAGE.getBytes());
-        assertOnTime(attempts.get(0), attempts.get(1), Duration.ofSeconds(2));
-        assertThat(server.violations()).isEmpty();
+        // handed back (enqueued there again, as it was) by the time destroy returns, and not sent early;
+        // that another node then sends it on time is DistributedJamesTest's, against a real broker
+        assertThat(queues.enqueued.stream().filter("remote-forward-wait-2s"::equals)).as("into its wait queue, and back").hasSize(2);
+        assertThat(queues.enqueued.stream().filter("remote-forward"::equals)).as("the first attempt's only: never released").hasSize(1);
+        assertThat(server.conversations()).hasSize(1);
     }
 
     @Test
