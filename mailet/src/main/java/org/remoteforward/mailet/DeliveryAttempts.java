@@ -34,6 +34,7 @@ final class DeliveryAttempts {
     private final DeliverySettings settings;
     private final DelayedRetries retries;
     private final Bouncer bouncer;
+    private final DeliveryNotices notices;
     private final DeliveryMetrics metrics;
     private final CredentialsVault vault;
     private final ForwardedCredentials credentials;
@@ -45,6 +46,7 @@ final class DeliveryAttempts {
         this.settings = settings;
         this.retries = retries;
         this.bouncer = bouncer;
+        this.notices = new DeliveryNotices(bouncer);
         this.metrics = metrics;
         this.vault = vault;
         this.credentials = credentials;
@@ -69,7 +71,8 @@ final class DeliveryAttempts {
             mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
             recipients.stream().map(MailAddress::asString).toList(),
             found.credentials(),
-            MailOrigin.of(mail));
+            MailOrigin.of(mail),
+            JamesDsn.of(mail));
 
         DeliveryMetrics.Attempt clocks = metrics.start();
         DeliveryResult result = found.missing().isPresent()
@@ -107,6 +110,7 @@ final class DeliveryAttempts {
         Optional<Duration> delay = retry.isEmpty() ? Optional.empty() : Optional.of(settings.schedule().delayBefore(attempt));
         log(mail, attempt, result, delay);
 
+        notices.delivered(mail, result.delivered());
         if (!bounce.isEmpty()) {
             bouncer.bounce(mail, bounce);
         }

@@ -3,6 +3,9 @@ package org.remoteforward.mailet;
 import java.util.Optional;
 
 import org.apache.mailet.Mail;
+import org.remoteforward.config.DeliverySettings;
+import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.config.Parameter;
 import org.remoteforward.sender.Credentials;
 
 /**
@@ -24,6 +27,23 @@ final class ForwardedCredentials {
     ForwardedCredentials(CredentialsVault vault, Optional<CredentialsSeal> seal) {
         this.vault = vault;
         this.seal = seal;
+    }
+
+    /**
+     * The vault, and the key of {@code credentialsKeyFile} when there is one, read once; its file
+     * named in errors, never its content.
+     *
+     * @throws InvalidConfigurationException naming {@code credentialsKeyFile} when the file holds no key
+     */
+    static ForwardedCredentials of(CredentialsVault vault, DeliverySettings delivery) throws InvalidConfigurationException {
+        if (delivery.credentialsKeyFile().isEmpty()) {
+            return new ForwardedCredentials(vault, Optional.empty());
+        }
+        try {
+            return new ForwardedCredentials(vault, Optional.of(CredentialsSeal.fromFile(delivery.credentialsKeyFile().get())));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(Parameter.CREDENTIALS_KEY_FILE.parameterName(), e.getMessage());
+        }
     }
 
     Found find(Mail mail) {

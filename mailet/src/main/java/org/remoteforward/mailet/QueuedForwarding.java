@@ -50,7 +50,7 @@ public final class QueuedForwarding implements AutoCloseable {
         // failed recipients go there: a name James does not know would lose them
         processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.errorProcessor());
         processors.require(Parameter.BOUNCE_PROCESSOR.parameterName(), delivery.bounceProcessor());
-        ForwardedCredentials credentials = new ForwardedCredentials(vault, seal(delivery));
+        ForwardedCredentials credentials = ForwardedCredentials.of(vault, delivery);
         // a broker hands each consumer no more unacknowledged mails than its prefetch: as many as there are workers
         MailQueue queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()), MailQueueFactory.prefetchCount(delivery.deliveryThreads()));
         DelayedRetries retries = DelayedRetries.start(delivery, queues, queue, clock);
@@ -58,8 +58,7 @@ public final class QueuedForwarding implements AutoCloseable {
         if (sender.forwardsClientCredentials()) {
             vault.retainFor(delivery.credentialsRetention());
         }
-        Bouncer bouncer = new Bouncer(context, delivery.bounceProcessor(), config.errorProcessor(), config.sender().heloName(), clock,
-            forwardedCredentials);
+        Bouncer bouncer = Bouncer.of(config, context, forwardedCredentials, clock);
         DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, retries, bouncer,
             new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, credentials, clock);
         UnexpectedFailures unexpected = new UnexpectedFailures(context, config.errorProcessor(), delivery.schedule(), retries, vault);
@@ -72,18 +71,6 @@ public final class QueuedForwarding implements AutoCloseable {
         });
         workers.start();
         return new QueuedForwarding(queue, attempts, retries, workers);
-    }
-
-    /** The key that opens credentials sealed into mails, read once; its file named in errors, never its content. */
-    private static Optional<CredentialsSeal> seal(DeliverySettings delivery) throws InvalidConfigurationException {
-        if (delivery.credentialsKeyFile().isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(CredentialsSeal.fromFile(delivery.credentialsKeyFile().get()));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException(Parameter.CREDENTIALS_KEY_FILE.parameterName(), e.getMessage());
-        }
     }
 
     /** Leaves the mail to the workers; it goes out with the next free one. */

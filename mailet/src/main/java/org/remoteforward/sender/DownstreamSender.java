@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -69,8 +68,7 @@ public final class DownstreamSender implements AutoCloseable {
         Optional<Endpoint> endpoint = Optional.empty();
         List<String> recipients = envelope.recipients();
         while (!recipients.isEmpty()) {
-            try (Transaction transaction = Transaction.begin(settings, pool, envelope.sender(), envelope.credentials(), envelope.origin(),
-                Optional.of(message), OptionalLong.empty(), Optional.empty())) {
+            try (Transaction transaction = Transaction.begin(settings, pool, envelope.mailFrom(), Optional.of(message), Optional.empty())) {
                 transaction.recipients(recipients, true);
                 transaction.message(message);
                 DeliveryResult result = transaction.result();
@@ -87,16 +85,13 @@ public final class DownstreamSender implements AutoCloseable {
      * Begins a transaction the caller drives step by step, for a caller that relays its own SMTP
      * client's commands as they come and answers it with the downstream's replies.
      *
-     * @param credentials the client's, for {@code auth forward}
-     * @param origin the client, for XFORWARD
-     * @param declaredSize the size the client declared in MAIL FROM, if it did
+     * @param from the client's sender, and what MAIL FROM passes on from the client: its credentials
+     *     ({@code auth forward}), the client itself (XFORWARD), the size it declared, its DSN request
      * @param clientIdleLimit how long the client may say nothing while the transaction holds a
      *     session before the session goes back to serve others (the transaction then fails temporarily)
      */
-    public Transaction begin(String sender, Optional<Credentials> credentials, Optional<ClientOrigin> origin, OptionalLong declaredSize,
-                             Duration clientIdleLimit) {
-        return Transaction.begin(settings, pool, sender, credentials, origin, Optional.empty(), declaredSize,
-            Optional.of(new Transaction.ClientPace(clientIdleLimit, idleClients)));
+    public Transaction begin(MailFrom from, Duration clientIdleLimit) {
+        return Transaction.begin(settings, pool, from, Optional.empty(), Optional.of(new Transaction.ClientPace(clientIdleLimit, idleClients)));
     }
 
     /** Whether transactions authenticate as each message's own client ({@code auth forward}). */

@@ -16,6 +16,7 @@ import java.util.OptionalLong;
  *     UTF-8 headers (RFC 6531, 6532). When the message and the later recipients are not known
  *     yet, it is declared wherever offered: it can only be declared here, and a UTF-8 recipient or
  *     header sent undeclared is what RFC 6531 forbids.</li>
+ * <li>{@code RET} and {@code ENVID} as the client asked, where the server offers DSN ({@link DsnArguments}).</li>
  * </ul>
  */
 final class MailFromCommand {
@@ -28,8 +29,9 @@ final class MailFromCommand {
      * @param size the message's size or the size the client declared; empty when unknown
      * @param traits the scanned message, when it is here (queued path)
      * @param utf8Envelope whether the sender or a recipient known so far needs UTF-8
+     * @param dsn the client's DSN request
      */
-    record Declarations(OptionalLong size, Optional<MessageTraits> traits, boolean utf8Envelope) {
+    record Declarations(OptionalLong size, Optional<MessageTraits> traits, boolean utf8Envelope, DsnRequest dsn) {
     }
 
     static SmtpCommand build(String wireSender, Capabilities capabilities, Declarations declared) {
@@ -45,6 +47,7 @@ final class MailFromCommand {
         if (capabilities.has("SMTPUTF8") && needsUtf8) {
             mail.append(" SMTPUTF8");
         }
+        mail.append(DsnArguments.mailFrom(declared.dsn(), capabilities));
         return SmtpCommand.of("MAIL", mail.toString());
     }
 }

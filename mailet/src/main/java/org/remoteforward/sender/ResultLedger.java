@@ -24,14 +24,18 @@ final class ResultLedger {
     /** Refused at RCPT only because this transaction holds as many recipients as the server takes. */
     private final List<String> overRecipientLimit = new ArrayList<>();
     private Endpoint endpoint;
+    /** The server advertised DSN, so it was given each recipient's DSN request. */
+    private boolean dsnOffered;
 
     /** Adds a recipient; false when it was named before (an envelope is a set). */
     boolean name(String recipient) {
         return order.add(recipient);
     }
 
-    void endpoint(Endpoint endpoint) {
+    /** The server the transaction talks to, and whether it advertised DSN. */
+    void server(Endpoint endpoint, boolean dsnOffered) {
         this.endpoint = endpoint;
+        this.dsnOffered = dsnOffered;
     }
 
     Optional<Endpoint> endpoint() {
@@ -154,7 +158,8 @@ final class ResultLedger {
         if (decided.containsKey(recipient)) {
             throw new IllegalStateException(recipient + " is already decided");
         }
-        decided.put(recipient, new RecipientResult(recipient, outcome, reply, detail, Optional.ofNullable(endpoint)));
+        decided.put(recipient, new RecipientResult(recipient, outcome, reply, detail, Optional.ofNullable(endpoint),
+            outcome == Outcome.DELIVERED && dsnOffered));
     }
 
     /** Every recipient named, each decided. */

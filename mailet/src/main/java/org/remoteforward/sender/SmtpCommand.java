@@ -29,7 +29,12 @@ record SmtpCommand(String verb, String line, String shown, boolean secret) {
     }
 
     static SmtpCommand rcptTo(String wireAddress) {
-        return of("RCPT", "TO:<" + wireAddress + ">");
+        return rcptTo(wireAddress, "");
+    }
+
+    /** @param arguments the parameters after the address, each with its leading space; empty for none */
+    static SmtpCommand rcptTo(String wireAddress, String arguments) {
+        return of("RCPT", "TO:<" + wireAddress + ">" + arguments);
     }
 
     /** A line carrying a secret (an AUTH response), logged as {@code shown}. */

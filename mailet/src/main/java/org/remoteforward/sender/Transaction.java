@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * <li>at the first recipient that can be sent: a session from the pool, AUTH, the message checks
  *     that need the server's capabilities (when the message is already known), MAIL FROM built by
  *     {@link MailFromCommand};</li>
- * <li>recipients: each checked, then RCPT TO, pipelined with MAIL FROM (and with DATA, when the
- *     message follows at once) where PIPELINING is offered;</li>
+ * <li>recipients: each checked, then RCPT TO with its DSN request where DSN is offered ({@link DsnArguments}),
+ *     pipelined with MAIL FROM (and with DATA, when the message follows at once) where PIPELINING is offered;</li>
  * <li>message: DATA or BDAT, then the final reply or replies.</li>
  * </ol>
  * Each step answers with a {@link Reply} a synchronous caller can give its client as its own: the
@@ -45,13 +45,12 @@ public final class Transaction implements AutoCloseable {
 
     private final SenderSettings settings;
     private final SessionPool pool;
-    private final String sender;
-    private final Optional<ClientOrigin> origin;
-    private final Optional<Credentials> credentials;
+    private final MailFrom from;
     private final String identity;
     /** The message when it is known before MAIL FROM (queued path); empty when it comes last (synchronous path). */
     private final Optional<MessageSource> knownMessage;
-    private final OptionalLong declaredSize;
+    /** Each recipient's DSN request: the envelope's (queued path), or as each RCPT brings it (synchronous path). */
+    private final Map<String, RecipientDsn> recipientDsn = new HashMap<>();
     private final ResultLedger ledger = new ResultLedger();
     /** Present when the client paces the transaction (synchronous path): how long it may be silent while holding a session. */
     private final Optional<ClientPace> pace;
@@ -83,39 +82,35 @@ public final class Transaction implements AutoCloseable {
     record ClientPace(Duration idleLimit, IdleClients watch) {
     }
 
-    private Transaction(SenderSettings settings, SessionPool pool, String sender, Optional<Credentials> credentials,
-                        Optional<ClientOrigin> origin, Optional<MessageSource> knownMessage, OptionalLong declaredSize,
+    private Transaction(SenderSettings settings, SessionPool pool, MailFrom from, Optional<MessageSource> knownMessage,
                         Optional<ClientPace> pace) {
         this.pace = pace;
         this.settings = settings;
         this.pool = pool;
-        this.sender = sender;
-        this.credentials = credentials;
-        this.origin = origin;
-        this.identity = Authentication.identity(settings, credentials);
+        this.from = from;
+        this.identity = Authentication.identity(settings, from.credentials());
         this.knownMessage = knownMessage;
-        this.declaredSize = declaredSize;
+        recipientDsn.putAll(from.dsn().recipients());
     }
 
     /**
      * Begins a transaction; no connection is made until a recipient can be sent.
      *
-     * @param origin the client the message first came from, passed on with XFORWARD where the server offers it
-     * @param knownMessage the message, when it is known now (its checks then run before MAIL FROM)
-     * @param declaredSize the size to declare in MAIL FROM, when known
+     * @param from the sender and what MAIL FROM passes on with it
+     * @param knownMessage the message, when it is known now (its checks then run before MAIL FROM, and its size is declared)
      * @param pace present when a client drives the transaction at its own pace
      */
-    static Transaction begin(SenderSettings settings, SessionPool pool, String sender, Optional<Credentials> credentials,
-                             Optional<ClientOrigin> origin, Optional<MessageSource> knownMessage, OptionalLong declaredSize,
+    static Transaction begin(SenderSettings settings, SessionPool pool, MailFrom from, Optional<MessageSource> knownMessage,
                              Optional<ClientPace> pace) {
-        Transaction transaction = new Transaction(settings, pool, sender, credentials, origin, knownMessage, declaredSize, pace);
+        Transaction transaction = new Transaction(settings, pool, from, knownMessage, pace);
+        String sender = from.sender();
         Optional<String> badSender = AddressCheck.unsendable(sender);
         if (badSender.isPresent()) {
             transaction.refuse(Refusal.local(Outcome.PERMANENT_FAILURE,
                 "sender '" + AddressCheck.printable(sender) + "' refused: " + badSender.get(),
                 Reply.of(553, "5.1.7 sender refused: " + badSender.get())));
         } else {
-            Authentication.missingCredentials(settings, credentials).ifPresent(why -> transaction.refuse(
+            Authentication.missingCredentials(settings, from.credentials()).ifPresent(why -> transaction.refuse(
                 Refusal.local(Outcome.PERMANENT_FAILURE, why, Reply.of(530, "5.7.0 authentication required: the downstream"
                     + " is reached as the client's own user (auth forward)"))));
         }
@@ -154,7 +149,20 @@ public final class Transaction implements AutoCloseable {
 
     /** Sends RCPT TO for {@code recipient} and answers with the downstream's reply to it. */
     public Reply recipient(String recipient) {
-        return recipients(List.of(recipient), false).get(0);
+        return recipient(recipient, RecipientDsn.NONE);
+    }
+
+    /** Sends RCPT TO for {@code recipient}, with its DSN request where the server offers DSN, and answers with the downstream's reply to it. */
+    public Reply recipient(String recipient, RecipientDsn dsn) {
+        lock.lock();
+        try {
+            if (dsn != RecipientDsn.NONE) {
+                recipientDsn.putIfAbsent(recipient, dsn);
+            }
+            return namedRecipients(List.of(recipient), false).get(0);
+        } finally {
+            stepDone();
+        }
     }
 
     /**
@@ -263,7 +271,7 @@ public final class Transaction implements AutoCloseable {
             owners.add(null);
         }
         wire.forEach((recipient, form) -> {
-            commands.add(SmtpCommand.rcptTo(form));
+            commands.add(SmtpCommand.rcptTo(form, DsnArguments.rcptTo(recipientDsn.getOrDefault(recipient, RecipientDsn.NONE), capabilities)));
             owners.add(recipient);
         });
         if (messageFollows && pipelining && !chunking()) {
@@ -347,9 +355,9 @@ public final class Transaction implements AutoCloseable {
             return false;
         }
         pace.ifPresent(p -> p.watch().watch(this));
-        ledger.endpoint(session.endpoint());
+        ledger.server(session.endpoint(), session.capabilities().has("DSN"));
         try {
-            Optional<Reply> authRefused = Authentication.authenticate(session, settings, identity, credentials);
+            Optional<Reply> authRefused = Authentication.authenticate(session, settings, identity, from.credentials());
             if (authRefused.isPresent()) {
                 // unauthenticated, the session would serve nobody from the pool and hold one of its permits
                 session.finish();
@@ -367,6 +375,7 @@ public final class Transaction implements AutoCloseable {
                 }
             }
             Capabilities capabilities = session.capabilities();
+            OptionalLong declaredSize = from.declaredSize();
             if (knownMessage.isEmpty() && declaredSize.isPresent()) {
                 // the client's own declaration, refused before its message is read (RFC 1870)
                 Optional<String> overLimit = MessageTraits.overSizeLimit(declaredSize.getAsLong(), capabilities, session.endpoint());
@@ -376,10 +385,11 @@ public final class Transaction implements AutoCloseable {
                     return false;
                 }
             }
-            if (settings.xforward() && origin.isPresent() && capabilities.has("XFORWARD")) {
-                XForward.send(session, origin.get(), capabilities.xforwardAttributes())
+            if (settings.xforward() && from.origin().isPresent() && capabilities.has("XFORWARD")) {
+                XForward.send(session, from.origin().get(), capabilities.xforwardAttributes())
                     .ifPresent(refused -> LOGGER.info("{} refused XFORWARD ({}): the message goes on without it", session.endpoint(), refused));
             }
+            String sender = from.sender();
             Optional<String> wireSender = AddressCheck.wireForm(sender, capabilities.has("SMTPUTF8"));
             if (wireSender.isEmpty()) {
                 String why = "sender " + sender + " needs SMTPUTF8, which " + session.endpoint() + " does not advertise";
@@ -389,7 +399,7 @@ public final class Transaction implements AutoCloseable {
             boolean utf8Envelope = !AddressCheck.isAscii(sender) || firstRecipients.stream().anyMatch(r -> !AddressCheck.isAscii(r));
             OptionalLong size = knownMessage.isPresent() ? OptionalLong.of(knownMessage.get().size()) : declaredSize;
             pendingMail = MailFromCommand.build(wireSender.get(), capabilities,
-                new MailFromCommand.Declarations(size, Optional.ofNullable(traits), utf8Envelope));
+                new MailFromCommand.Declarations(size, Optional.ofNullable(traits), utf8Envelope, from.dsn()));
             return true;
         } catch (IOException | RuntimeException e) {
             brokeOff(e);

@@ -1,11 +1,9 @@
 package org.remoteforward.sender;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -68,20 +66,6 @@ final class XForward {
     }
 
     private static String value(Optional<String> value) {
-        return value.filter(v -> !v.isBlank()).map(XForward::xtext).filter(v -> v.length() <= MAX_VALUE).orElse(UNAVAILABLE);
-    }
-
-    /** RFC 3461 xtext: printable ASCII but "+" and "=" as it is, every other octet as +HH. */
-    static String xtext(String value) {
-        StringBuilder encoded = new StringBuilder();
-        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if (c >= '!' && c <= '~' && c != '+' && c != '=') {
-                encoded.append((char) c);
-            } else {
-                encoded.append('+').append(String.format(Locale.ROOT, "%02X", c));
-            }
-        }
-        return encoded.toString();
+        return value.filter(v -> !v.isBlank()).map(Xtext::encode).filter(v -> v.length() <= MAX_VALUE).orElse(UNAVAILABLE);
     }
 }

@@ -128,6 +128,8 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             // the client is told the message is taken: from here the relay retries or bounces them
             open.failedRecipients().take(mail, result.only(failed.stream().map(RecipientResult::recipient).toList()));
         }
+        // NOTIFY=SUCCESS the downstream could not take on (no DSN there): ours to report, while the credentials are still held
+        open.notices().delivered(mail, delivered);
         // the delivered ones need the client's credentials no more; the failed ones and those James keeps may
         vault.doneWith(mail, MailCopies.addresses(delivered));
         if (config.afterForward().isPresent() && !delivered.isEmpty()) {

@@ -32,12 +32,14 @@ import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.mailet.CredentialsVault;
+import org.remoteforward.mailet.DeliveryNotices;
 import org.remoteforward.mailet.JamesHeloName;
 import org.remoteforward.mailet.ProcessorNames;
 import org.remoteforward.mailet.QueuedForwarding;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DownstreamSender;
 import org.remoteforward.sender.InvalidTlsSettingException;
+import org.remoteforward.sender.MailFrom;
 import org.remoteforward.sender.Transaction;
 import org.remoteforward.sender.Reply;
 import org.slf4j.Logger;
@@ -76,6 +78,7 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
     private DownstreamSender sender;
     private Optional<QueuedForwarding> retries = Optional.empty();
     private FailedRecipientsRoute failedRecipients;
+    private DeliveryNotices notices;
 
     @Inject
     public ForwardingRcptHook(MailetContext mailetContext, MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault,
@@ -93,6 +96,8 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
             config = SynchronousForwardConfig.parse(parameters(configuration), JamesHeloName.of(mailetContext));
             processors.require(SynchronousForwardConfig.AFTER_FORWARD, config.afterForward());
             processors.require(SynchronousForwardConfig.FAILED_RECIPIENTS_PROCESSOR, config.failedRecipientsProcessor());
+            notices = DeliveryNotices.of(config.forward(), config.sender().forwardsClientCredentials(), mailetContext, vault,
+                Clock.systemUTC());
             sender = DownstreamSender.create(config.sender());
         } catch (InvalidConfigurationException | InvalidTlsSettingException e) {
             throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
@@ -171,13 +176,13 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
                 return decided;
             }
         }
-        return forward(session, mailFrom, recipient);
+        return forward(session, mailFrom, recipient, parameters);
     }
 
-    private HookResult forward(SMTPSession session, MaybeSender mailFrom, MailAddress recipient) {
+    private HookResult forward(SMTPSession session, MaybeSender mailFrom, MailAddress recipient, Map<String, String> parameters) {
         OpenForward open = OpenForward.current(session)
-            .orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), config, failedRecipients));
-        Reply reply = open.transaction().recipient(recipient.asString());
+            .orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), config, failedRecipients, notices));
+        Reply reply = open.transaction().recipient(recipient.asString(), SessionDsn.recipient(parameters));
         LOGGER.debug("RCPT {} forwarded to {}: {}", recipient.asString(),
             open.transaction().endpoint().map(Object::toString).orElse("no endpoint"), reply);
         return RelayedReply.of(reply);
@@ -190,8 +195,9 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
         // the SIZE the client declared, which James keeps in the session even when it does not advertise SIZE itself
         OptionalLong declaredSize = session.getAttachment(DECLARED_SIZE, ProtocolSession.State.Transaction)
             .map(size -> OptionalLong.of(size.longValue())).orElse(OptionalLong.empty());
-        return sender.begin(mailFrom.asOptional().map(MailAddress::asString).orElse(""), credentials,
-            Optional.of(SessionOrigin.of(session)), declaredSize, config.clientIdleTimeout());
+        MailFrom from = MailFrom.of(mailFrom.asOptional().map(MailAddress::asString).orElse("")).withCredentials(credentials)
+            .withOrigin(Optional.of(SessionOrigin.of(session))).withDeclaredSize(declaredSize).withDsn(SessionDsn.envelope(session));
+        return sender.begin(from, config.clientIdleTimeout());
     }
 
     /** A line of the client's message: the client is busy, not idle, whatever the time since its last RCPT. */

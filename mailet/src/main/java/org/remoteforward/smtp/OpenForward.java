@@ -4,6 +4,7 @@ import java.util.Optional;
 
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.remoteforward.mailet.DeliveryNotices;
 import org.remoteforward.sender.Transaction;
 
 /**
@@ -21,11 +22,14 @@ final class OpenForward {
     private final Transaction transaction;
     private final SynchronousForwardConfig config;
     private final FailedRecipientsRoute failedRecipients;
+    private final DeliveryNotices notices;
 
-    private OpenForward(Transaction transaction, SynchronousForwardConfig config, FailedRecipientsRoute failedRecipients) {
+    private OpenForward(Transaction transaction, SynchronousForwardConfig config, FailedRecipientsRoute failedRecipients,
+                        DeliveryNotices notices) {
         this.transaction = transaction;
         this.config = config;
         this.failedRecipients = failedRecipients;
+        this.notices = notices;
     }
 
     Transaction transaction() {
@@ -40,6 +44,11 @@ final class OpenForward {
         return failedRecipients;
     }
 
+    /** The success notices owed to the senders of the recipients the downstream took. */
+    DeliveryNotices notices() {
+        return notices;
+    }
+
     /** The open transaction of the client's current transaction; one of an earlier transaction is ended. */
     static Optional<OpenForward> current(SMTPSession session) {
         Optional<OpenForward> held = session.getAttachment(HELD, ProtocolSession.State.Connection);
@@ -52,8 +61,8 @@ final class OpenForward {
     }
 
     static OpenForward open(SMTPSession session, Transaction transaction, SynchronousForwardConfig config,
-                            FailedRecipientsRoute failedRecipients) {
-        OpenForward opened = new OpenForward(transaction, config, failedRecipients);
+                            FailedRecipientsRoute failedRecipients, DeliveryNotices notices) {
+        OpenForward opened = new OpenForward(transaction, config, failedRecipients, notices);
         session.setAttachment(HELD, opened, ProtocolSession.State.Connection);
         session.setAttachment(MARK, opened, ProtocolSession.State.Transaction);
         return opened;

@@ -12,6 +12,7 @@ import javax.mail.internet.MimeMessage;
 import org.apache.james.core.MailAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.remoteforward.sender.DsnRequest;
 import org.remoteforward.sender.Endpoint;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.RecipientResult;
@@ -29,8 +30,8 @@ class DeliveryStatusNotificationTest {
         RecipientResult failed = new RecipientResult("b@example.com", Outcome.PERMANENT_FAILURE,
             Optional.of(Reply.of(550, "5.1.1 no such user")), "refused", Optional.of(Endpoint.parse("tcp://mx.test:25")));
 
-        MimeMessage dsn = DeliveryStatusNotification.build(harness.mail("Subject: hi\r\n\r\nhi\r\n", "a@example.com", "b@example.com"),
-            List.of(failed), "relay.test", new MailAddress("postmaster@relay.test"), clock);
+        MimeMessage dsn = DeliveryStatusNotification.failed(harness.mail("Subject: hi\r\n\r\nhi\r\n", "a@example.com", "b@example.com"),
+            List.of(failed), DsnRequest.NONE, "relay.test", new MailAddress("postmaster@relay.test"), clock);
 
         assertThat(MailetHarness.deliveryStatus(dsn)).contains("Arrival-Date: Mon, 3 Feb 2031 04:05:06 GMT");
         assertThat(dsn.getSentDate().toInstant()).isEqualTo(clock.instant());

@@ -38,7 +38,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.of(120), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com").withDeclaredSize(OptionalLong.of(120)), PATIENT)) {
             assertThat(transaction.mailReply()).isEqualTo(Reply.of(250, "2.1.0 sender ok"));
             assertThat(transaction.recipient("known@example.com")).isEqualTo(Reply.of(250, "2.1.5 recipient ok"));
             assertThat(transaction.recipient("unknown@example.com"))
@@ -65,7 +65,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
             transaction.recipient("b@example.com");
             RecipientResult result = transaction.message(Messages.of(Messages.SIMPLE)).of("b@example.com");
 
@@ -87,7 +87,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp());
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
             transaction.recipient("one@example.com");
             transaction.recipient("two@example.com");
             DeliveryResult result = transaction.message(Messages.of(Messages.SIMPLE));
@@ -104,7 +104,7 @@ class TransactionTest {
     void noUsableEndpointIsATemporaryFailureForTheSenderAndEveryRecipient() throws Exception {
         DownstreamSender sender = started.sender(SettingsBuilder.to("tcp://127.0.0.1:1"));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
             assertThat(transaction.mailReply().code()).isEqualTo(451);
             assertThat(transaction.mailReply().text()).startsWith("downstream unavailable:").contains("127.0.0.1:1");
             assertThat(transaction.recipient("b@example.com")).isEqualTo(transaction.mailReply());
@@ -123,12 +123,12 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).auth(AuthMode.FORWARD));
 
-        try (Transaction anonymous = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT)) {
+        try (Transaction anonymous = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
             assertThat(anonymous.mailReply().code()).isEqualTo(530);
             assertThat(anonymous.recipient("b@example.com").code()).isEqualTo(530);
         }
-        try (Transaction transaction = sender.begin("a@example.com", Optional.of(new Credentials("alice", "secret")), Optional.empty(),
-            OptionalLong.empty(), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com").withCredentials(Optional.of(new Credentials("alice", "secret"))),
+            PATIENT)) {
             assertThat(transaction.recipient("b@example.com").code()).isEqualTo(250);
         }
         sender.close();
@@ -143,7 +143,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
             transaction.recipient("b@example.com");
             RecipientResult result = transaction.message(Messages.of("Subject: 8bit\r\n\r\ncaf\u00e9\r\n")).of("b@example.com");
 
@@ -161,7 +161,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
             assertThat(transaction.recipient("b@example.com>\r\nDATA").code()).isEqualTo(553);
             assertThat(transaction.accepted()).isEmpty();
         }
@@ -181,7 +181,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
             assertThat(transaction.recipient("\u00e9l\u00e8ve@\u00e9cole.example").code()).isEqualTo(250);
             assertThat(transaction.message(Messages.of(utf8Headers)).failed()).isEmpty();
         }
@@ -204,14 +204,14 @@ class TransactionTest {
             .connections(new ConnectionSettings(true, 1, Duration.ofMinutes(1), Duration.ofMinutes(5), 100, Duration.ZERO, true, true,
                 Duration.ofMillis(100))));
 
-        try (Transaction idle = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), Duration.ofMillis(300))) {
+        try (Transaction idle = sender.begin(MailFrom.of("a@example.com"), Duration.ofMillis(300))) {
             assertThat(idle.recipient("b@example.com").code()).isEqualTo(250);
             long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             Reply next;
             Transaction other;
             // with one session an endpoint, a second client is served only once the first has lost it
             do {
-                other = sender.begin("c@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT);
+                other = sender.begin(MailFrom.of("c@example.com"), PATIENT);
                 next = other.recipient("d@example.com");
                 if (next.code() != 250) {
                     assertThat(next.lines().get(0)).startsWith("4.4.5 downstream busy").contains("maxConnections");
@@ -239,7 +239,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction slow = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), Duration.ofMillis(300))) {
+        try (Transaction slow = sender.begin(MailFrom.of("a@example.com"), Duration.ofMillis(300))) {
             assertThat(slow.recipient("b@example.com").code()).isEqualTo(250);
             for (int line = 0; line < 10; line++) {
                 Thread.sleep(100);
@@ -261,7 +261,7 @@ class TransactionTest {
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
 
-        try (Transaction transaction = sender.begin("a@example.com", Optional.empty(), Optional.empty(), OptionalLong.empty(), PATIENT)) {
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
             assertThat(transaction.recipient("b@example.com")).isEqualTo(Reply.of(250, "2.1.5 ok"));
             assertThat(transaction.recipient("b@example.com")).isEqualTo(Reply.of(250, "2.1.5 ok"));
             assertThat(transaction.message(Messages.of(Messages.SIMPLE)).recipients()).hasSize(1);

@@ -37,12 +37,7 @@ class XForwardTest {
     }
 
     private DeliveryResult deliver(ScriptedServer server, SettingsBuilder settings, Envelope envelope) throws Exception {
-        DownstreamSender sender = started.sender(settings);
-        try {
-            return sender.deliver(envelope, Messages.of(Messages.SIMPLE));
-        } finally {
-            sender.close();
-        }
+        return started.deliverOnce(settings, envelope);
     }
 
     @Test

@@ -17,6 +17,8 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
+import org.apache.james.smtpserver.dsn.DSNMailParameterHook;
+import org.apache.mailet.DsnParameters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -116,6 +118,31 @@ class ForwardingRcptHookTest {
         assertThat(tooBig.getSmtpDescription()).startsWith("5.3.4 declared message of 5000 bytes is larger than the SIZE limit of 1000 bytes");
         hook.onDisconnect(session);
         downstream.awaitConversations(2);
+        assertThat(downstream.violations()).isEmpty();
+    }
+
+    @Test
+    void theClientsDsnRequestGoesDownstreamAsJamesKeptIt() throws Exception {
+        ScriptedServer downstream = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 DSN")
+            .expect("MAIL FROM:<a@example.org> RET=HDRS ENVID=QQ+2B1").send("250 ok")
+            .expect("RCPT TO:<b@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig+2Bx@example.com").send("250 ok")
+            .expect("RCPT TO:<c@example.com> NOTIFY=NEVER").send("250 ok")
+            .expect("RCPT TO:<d@example.com>").send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        start(downstream, jamesCheck(HookResult.DECLINED));
+        // where James's DSNMailParameterHook keeps RET and ENVID at MAIL FROM, as the client sent them (ENVID in xtext)
+        session.setAttachment(DSNMailParameterHook.DSN_RET, DsnParameters.Ret.HDRS, ProtocolSession.State.Transaction);
+        session.setAttachment(DSNMailParameterHook.DSN_ENVID, DsnParameters.EnvId.of("QQ+2B1"), ProtocolSession.State.Transaction);
+        MaybeSender sender = MaybeSender.of(new MailAddress("a@example.org"));
+
+        // each RCPT's parameters, as James parses them from the command line
+        assertThat(hook.doRcpt(session, sender, new MailAddress("b@example.com"),
+            Map.of("NOTIFY", "FAILURE,SUCCESS", "ORCPT", "rfc822;orig+2Bx@example.com")).getResult()).isEqualTo(HookReturnCode.ok());
+        assertThat(hook.doRcpt(session, sender, new MailAddress("c@example.com"), Map.of("NOTIFY", "NEVER")).getResult())
+            .isEqualTo(HookReturnCode.ok());
+        assertThat(hook.doRcpt(session, sender, new MailAddress("d@example.com"), Map.of()).getResult()).isEqualTo(HookReturnCode.ok());
+        hook.onDisconnect(session);
+        downstream.awaitConversations(1);
         assertThat(downstream.violations()).isEmpty();
     }
 

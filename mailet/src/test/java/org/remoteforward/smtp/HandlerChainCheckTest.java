@@ -7,6 +7,10 @@ import java.util.List;
 import org.apache.james.protocols.smtp.core.PostmasterAbuseRcptHook;
 import org.apache.james.smtpserver.AddDefaultAttributesMessageHook;
 import org.apache.james.smtpserver.SendMailHandler;
+import org.apache.james.smtpserver.dsn.DSNEhloHook;
+import org.apache.james.smtpserver.dsn.DSNMailParameterHook;
+import org.apache.james.smtpserver.dsn.DSNMessageHook;
+import org.apache.james.smtpserver.dsn.DSNRcptParameterHook;
 import org.junit.jupiter.api.Test;
 import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.mailet.ProcessorNames;
@@ -28,7 +32,10 @@ class HandlerChainCheckTest {
 
     @Test
     void messageHooksThatDoNotQueueMayComeBeforeIt() {
-        // James's DSN documentation puts DSNMessageHook before the other message hooks; a content check may come first too
+        // James's DSN documentation puts its DSN hooks first, DSNMessageHook before the other message hooks
+        assertThat(HandlerChainCheck.problem(List.of(new DSNEhloHook(), new DSNMailParameterHook(), new DSNRcptParameterHook(),
+            new DSNMessageHook(), credentials, messageHook, rcptHook, jamesRcptHook, jamesMessageHook, jamesQueueing))).isEmpty();
+        // a content check may come first too
         assertThat(HandlerChainCheck.problem(List.of(credentials, jamesMessageHook, messageHook, rcptHook, jamesRcptHook, jamesQueueing)))
             .isEmpty();
     }

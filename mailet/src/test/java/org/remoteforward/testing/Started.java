@@ -8,7 +8,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
+import org.remoteforward.sender.Envelope;
 import org.remoteforward.sender.InvalidTlsSettingException;
 import org.remoteforward.sender.SenderSettings;
 
@@ -46,6 +48,19 @@ public final class Started implements AfterEachCallback {
 
     public DownstreamSender sender(SettingsBuilder settings) throws InvalidTlsSettingException {
         return sender(settings.build());
+    }
+
+    /**
+     * Delivers {@link Messages#SIMPLE} to {@code envelope} with a sender of its own, closed (QUIT
+     * included) before this returns, so the server's conversation is over.
+     */
+    public DeliveryResult deliverOnce(SettingsBuilder settings, Envelope envelope) throws InvalidTlsSettingException {
+        DownstreamSender sender = sender(settings);
+        try {
+            return sender.deliver(envelope, Messages.of(Messages.SIMPLE));
+        } finally {
+            sender.close();
+        }
     }
 
     /** Anything else the test starts, to be closed after it with the rest. */
