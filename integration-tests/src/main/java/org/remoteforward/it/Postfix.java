@@ -38,8 +38,10 @@ public final class Postfix implements AutoCloseable {
         private int port;
         private int lmtpPort;
         private boolean xforward;
+        private boolean withoutDsn;
         private final Map<String, String> refusedRecipients = new LinkedHashMap<>();
         private final Map<String, String> refusedAtEndOfData = new LinkedHashMap<>();
+        private final Map<String, String> failedAtDelivery = new LinkedHashMap<>();
 
         /** STARTTLS with this certificate (and on the implicit TLS port, when there is one). */
         Setup tls(Path certificate, Path key) {
@@ -74,6 +76,21 @@ public final class Postfix implements AutoCloseable {
         /** Answers the end of each message from {@code sender} with {@code reply} instead of taking it. */
         Setup refuseAtEndOfData(String sender, String reply) {
             refusedAtEndOfData.put(sender, reply);
+            return this;
+        }
+
+        /**
+         * Takes mail for {@code recipient} and then fails its delivery with {@code status} (an
+         * enhanced code and text): Postfix itself then bounces it, as its sender's NOTIFY allows.
+         */
+        Setup failAtDelivery(String recipient, String status) {
+            failedAtDelivery.put(recipient, "error:" + status);
+            return this;
+        }
+
+        /** Does not advertise DSN (smtpd_discard_ehlo_keywords): a downstream that cannot take a DSN request on. */
+        Setup withoutDsn() {
+            this.withoutDsn = true;
             return this;
         }
 
@@ -131,6 +148,9 @@ public final class Postfix implements AutoCloseable {
             "virtual_mailbox_limit = 0",
             "virtual_uid_maps = static:65534",
             "virtual_gid_maps = static:65534"));
+        if (setup.withoutDsn) {
+            main.add("smtpd_discard_ehlo_keywords = dsn");
+        }
         if (setup.xforward) {
             main.add("smtpd_authorized_xforward_hosts = 127.0.0.0/8");
         }
@@ -167,6 +187,11 @@ public final class Postfix implements AutoCloseable {
         if (!setup.refusedAtEndOfData.isEmpty()) {
             main.add("smtpd_end_of_data_restrictions = check_sender_access texthash:"
                 + accessTable(conf.resolve("end_of_data_access"), setup.refusedAtEndOfData));
+        }
+        if (!setup.failedAtDelivery.isEmpty()) {
+            main.add("transport_maps = texthash:" + accessTable(conf.resolve("transport"), setup.failedAtDelivery));
+            // else smtpd refuses at RCPT an address its error(8) transport would bounce
+            main.add("smtpd_reject_unlisted_recipient = no");
         }
         Files.write(conf.resolve("main.cf"), main);
 
