@@ -37,6 +37,31 @@ public final class Daemons {
         return dir;
     }
 
+    /**
+     * Fails at once, in one line naming the Debian package to install, when a program a test
+     * starts is not there: rather than a stack trace of "Cannot run program".
+     */
+    static void requireInstalled(Path program, String debianPackage) {
+        if (!Files.isExecutable(program)) {
+            throw new IllegalStateException(program + " is not installed: apt-get install " + debianPackage
+                + " (or run bin/test as root, which installs what the tests need)");
+        }
+    }
+
+    /** What a test waits for: checked again until it holds, or a minute has passed (the assertions that follow then say what is wrong). */
+    @FunctionalInterface
+    public interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Waits until {@code condition} holds, or a minute has passed. */
+    public static void await(Condition condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (!condition.holds() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
     static void awaitPort(int port, Process process, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
@@ -76,6 +101,13 @@ public final class Daemons {
      * logging to {@code dir/dovecot.log}, with {@code settings} for the service it offers on {@code port}.
      */
     static Process dovecot(Path dir, int port, List<String> settings) throws Exception {
+        requireInstalled(Path.of("/usr/sbin/dovecot"), "dovecot-core");
+        if (settings.contains("protocols = lmtp")) {
+            requireInstalled(Path.of("/usr/lib/dovecot/lmtp"), "dovecot-lmtpd");
+        }
+        if (settings.contains("protocols = submission")) {
+            requireInstalled(Path.of("/usr/lib/dovecot/submission"), "dovecot-submissiond");
+        }
         Files.createDirectories(dir.resolve("run"));
         Files.createDirectories(dir.resolve("state"));
         List<String> config = new ArrayList<>(List.of(

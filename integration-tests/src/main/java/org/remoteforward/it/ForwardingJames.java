@@ -7,12 +7,14 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 import org.apache.james.GuiceJamesServer;
 import org.apache.james.MemoryJamesConfiguration;
@@ -36,8 +38,11 @@ public final class ForwardingJames implements Closeable {
     private final int smtpPort;
     private final MailSink sink;
     private final Path workDir;
+    /** A temporary folder this made for itself (no work folder was given): removed when James stops. */
+    private final boolean ownWorkDir;
 
-    private ForwardingJames(GuiceJamesServer server, int smtpPort, MailSink sink, Path workDir) {
+    private ForwardingJames(GuiceJamesServer server, int smtpPort, MailSink sink, Path workDir, boolean ownWorkDir) {
+        this.ownWorkDir = ownWorkDir;
         this.server = server;
         this.smtpPort = smtpPort;
         this.sink = sink;
@@ -131,9 +136,12 @@ public final class ForwardingJames implements Closeable {
             if (sink != null) {
                 sink.close();
             }
+            if (options.workDir().isEmpty()) {
+                deleteFolder(workDir);
+            }
             throw e;
         }
-        return new ForwardingJames(server, smtpPort, sink, workDir);
+        return new ForwardingJames(server, smtpPort, sink, workDir, options.workDir().isEmpty());
     }
 
     private static void addUsers(GuiceJamesServer server, Map<String, String> users) throws Exception {
@@ -168,6 +176,25 @@ public final class ForwardingJames implements Closeable {
         server.stop();
         if (sink != null) {
             sink.close();
+        }
+        if (ownWorkDir) {
+            deleteFolder(workDir);
+        }
+    }
+
+    /** Removes a folder and all it holds; what cannot be removed (a file a daemon still writes) stays, and is said. */
+    static void deleteFolder(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    System.err.println("could not remove " + file + ": " + e.getMessage());
+                }
+            }
         }
     }
 
@@ -212,7 +239,7 @@ public final class ForwardingJames implements Closeable {
         if (james.smtpPort() > 0) {
             System.out.println("  Try:         swaks --to someone@example.com --from you@example.com --server 127.0.0.1:" + james.smtpPort());
         }
-        System.out.println("Ctrl-C stops it.");
+        System.out.println("Ctrl-C stops it" + (james.ownWorkDir ? " and removes " + james.workDir() + ", the sink's messages with it." : "."));
         stopped.await();
     }
 

@@ -116,6 +116,7 @@ public final class Postfix implements AutoCloseable {
     }
 
     private static Postfix start(Path dir, Setup setup) throws Exception {
+        Daemons.requireInstalled(Path.of("/usr/sbin/postfix"), "postfix");
         Daemons.openFolder(dir, "rwxr-xr-x");
         Path conf = Files.createDirectories(dir.resolve("conf"));
         Files.createDirectories(dir.resolve("queue"));

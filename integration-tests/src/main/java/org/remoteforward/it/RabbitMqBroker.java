@@ -42,6 +42,7 @@ public final class RabbitMqBroker implements AutoCloseable {
     }
 
     public static RabbitMqBroker start(Path dir) throws Exception {
+        Daemons.requireInstalled(SERVER, "rabbitmq-server");
         if (!installed()) {
             throw new IllegalStateException(SERVER + " is missing: install Debian's rabbitmq-server (.ci/run does)");
         }

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -150,7 +149,7 @@ class DistributedJamesTest {
                 for (int i = 0; i < mails; i++) {
                     SmtpClient.send(a.smtpPort(), "sender@example.org", List.of("r" + i + "@example.com"), message("kill " + i));
                 }
-                await(() -> clientsAwaitingReply(downstream).contains("node-a.test"));
+                Daemons.await(() -> clientsAwaitingReply(downstream).contains("node-a.test"));
                 a.kill();
                 takenBeforeKill = downstream.takenBy();
                 awaitingReplyAtKill = downstream.awaitingReply();
@@ -209,7 +208,7 @@ class DistributedJamesTest {
             Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD))) {
             SmtpClient.send(a.smtpPort(), Dovecot.ALICE, Dovecot.ALICE_PASSWORD, Dovecot.ALICE, List.of("one@example.com"),
                 message("sealed"), "");
-            await(() -> a.log().contains("attempt 1 via"));
+            Daemons.await(() -> a.log().contains("attempt 1 via"));
             assertThat(a.log()).contains("attempt 1 via");
             String payload = Base64.getEncoder().encodeToString(("\0" + Dovecot.ALICE + "\0" + Dovecot.ALICE_PASSWORD)
                 .getBytes(StandardCharsets.UTF_8));
@@ -250,11 +249,11 @@ class DistributedJamesTest {
                 Map.of(Dovecot.ALICE, Dovecot.ALICE_PASSWORD))) {
                 SmtpClient.send(a.smtpPort(), Dovecot.ALICE, Dovecot.ALICE_PASSWORD, Dovecot.ALICE, List.of("one@example.com"),
                     message("in memory"), "");
-                await(() -> a.log().contains("attempt 1 via"));
+                Daemons.await(() -> a.log().contains("attempt 1 via"));
                 a.kill();
             }
             try (JamesNode b = JamesNode.start("b", broker, dir.resolve("blobs"), dir.resolve("b"), parameters, Map.of())) {
-                await(() -> b.log().contains("received by another node"));
+                Daemons.await(() -> b.log().contains("received by another node"));
                 assertThat(b.log()).contains("are kept in the memory of the James that received it (")
                     .contains("received by another node, or before James restarted").contains("credentialsKeyFile");
             }
@@ -283,12 +282,12 @@ class DistributedJamesTest {
             try (JamesNode a = JamesNode.start("a", broker, dir.resolve("blobs"), dir.resolve("a"), parameters, Map.of());
                  JamesNode b = JamesNode.start("b", broker, dir.resolve("blobs"), dir.resolve("b"), parameters, Map.of())) {
                 SmtpClient.send(a.smtpPort(), "sender@example.org", List.of("later@example.com"), message("kill while waiting"));
-                await(() -> !downstream.asked("later@example.com").isEmpty());
+                Daemons.await(() -> !downstream.asked("later@example.com").isEmpty());
                 // one of the two holds the waiting mail now; a dies, holding it or not
                 Thread.sleep(2000);
                 a.kill();
 
-                await(() -> downstream.asked("later@example.com").size() >= 3);
+                Daemons.await(() -> downstream.asked("later@example.com").size() >= 3);
                 List<RecordingDownstream.Asked> attempts = downstream.asked("later@example.com");
                 System.out.println("attempts with node a killed 2s after the first: " + attempts.stream()
                     .map(attempt -> Duration.between(attempts.get(0).at(), attempt.at()).toMillis() + " ms").toList());
@@ -297,19 +296,6 @@ class DistributedJamesTest {
                     RetryScheduleTest.assertOnTime(attempts.get(i - 1).at(), attempts.get(i).at(), Duration.ofSeconds(6));
                 }
             }
-        }
-    }
-
-    /** What a test waits for: checked again until it holds, or a minute has passed (the assertions that follow then say what is wrong). */
-    @FunctionalInterface
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void await(Condition condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (!condition.holds() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
         }
     }
 

@@ -21,14 +21,17 @@ import java.util.Optional;
  *        credentials into their mails, so that any node with the key can use them; empty: memory only
  * @param retryDelays how a mail is made to wait for its next attempt
  * @param retryHoldLimit with wait queues: the longest a node holds one waiting mail unacknowledged
+ * @param healthQueueAge how long a mail may wait in the queue before James's health check calls the forwarding degraded
  */
 public record DeliverySettings(String outgoingQueue, int deliveryThreads, boolean inline, RetrySchedule schedule,
                                int maxRetries, Optional<String> bounceProcessor, Duration credentialsRetention,
-                               Optional<Path> credentialsKeyFile, RetryDelays retryDelays, Duration retryHoldLimit) {
+                               Optional<Path> credentialsKeyFile, RetryDelays retryDelays, Duration retryHoldLimit,
+                               Duration healthQueueAge) {
     public static final String DEFAULT_QUEUE = "remote-forward";
     public static final int DEFAULT_THREADS = 4;
     /** Well inside RabbitMQ's consumer_timeout (30 minutes by default), past which the broker takes a held message back. */
     public static final Duration DEFAULT_RETRY_HOLD_LIMIT = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_HEALTH_QUEUE_AGE = Duration.ofHours(1);
 
     /** How a mail waits for its next attempt. */
     public enum RetryDelays {
@@ -61,6 +64,7 @@ public record DeliverySettings(String outgoingQueue, int deliveryThreads, boolea
         Objects.requireNonNull(credentialsKeyFile, "credentialsKeyFile");
         Objects.requireNonNull(retryDelays, "retryDelays");
         Objects.requireNonNull(retryHoldLimit, "retryHoldLimit");
+        Objects.requireNonNull(healthQueueAge, "healthQueueAge");
     }
 
     /**

@@ -159,7 +159,8 @@ public final class ForwardConfigParser {
         Duration retention = duration(Parameter.CREDENTIALS_RETENTION, DeliverySettings.defaultCredentialsRetention(schedule, maxRetries));
         Optional<Path> keyFile = text(Parameter.CREDENTIALS_KEY_FILE).map(Path::of);
         return new DeliverySettings(queue, threads, inline, schedule, maxRetries, bounceProcessor, retention, keyFile, retryDelays(),
-            duration(Parameter.RETRY_HOLD_LIMIT, DeliverySettings.DEFAULT_RETRY_HOLD_LIMIT));
+            duration(Parameter.RETRY_HOLD_LIMIT, DeliverySettings.DEFAULT_RETRY_HOLD_LIMIT),
+            duration(Parameter.HEALTH_QUEUE_AGE, DeliverySettings.DEFAULT_HEALTH_QUEUE_AGE));
     }
 
     private DeliverySettings.RetryDelays retryDelays() throws InvalidConfigurationException {

@@ -37,6 +37,7 @@ public enum Parameter {
     CREDENTIALS_KEY_FILE("credentialsKeyFile"),
     RETRY_DELAYS("retryDelays"),
     RETRY_HOLD_LIMIT("retryHoldLimit"),
+    HEALTH_QUEUE_AGE("healthQueueAge"),
     REUSE_CONNECTIONS("reuseConnections"),
     MAX_CONNECTIONS("maxConnections"),
     CONNECTION_IDLE_TIMEOUT("connectionIdleTimeout"),

@@ -2,6 +2,7 @@ package org.remoteforward.mailet;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import javax.mail.MessagingException;
 
@@ -39,6 +40,9 @@ interface DelayedRetries extends AutoCloseable {
 
     /** Hands the mail, as it stands, to the outgoing queue after {@code delay}; the caller may dispose of its mail afterwards. */
     void enqueue(Mail mail, Duration delay) throws MessagingException;
+
+    /** The queues mails wait in besides the outgoing one (wait queues); none when the outgoing queue holds them itself. */
+    List<MailQueue> waitingQueues();
 
     /** Stops what releases waiting mails on this node; what waits stays queued. */
     @Override

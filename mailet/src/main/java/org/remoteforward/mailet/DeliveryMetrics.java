@@ -3,54 +3,74 @@ package org.remoteforward.mailet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.metrics.api.TimeMetric;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.Endpoint;
-import org.remoteforward.sender.RecipientResult;
+import org.remoteforward.sender.Outcome;
 
 /**
  * Counts outcomes and times attempts through James's MetricFactory, overall and per endpoint:
  * {@code remote-forward.delivered}, {@code remote-forward.temporaryFailure},
  * {@code remote-forward.permanentFailure} (one per recipient) and {@code remote-forward.latency}
  * (one per attempt), each also suffixed with the endpoint, e.g. {@code remote-forward.delivered.tcp_mx.example.com_25}.
+ * Synchronous forwarding counts the same under {@code remote-forward.synchronous.}: its latency
+ * runs from the client's first RCPT to the downstream's final reply, and a recipient the
+ * downstream refuses at RCPT counts as a failure there.
  */
-final class DeliveryMetrics {
+public final class DeliveryMetrics {
     static final String PREFIX = "remote-forward.";
+    public static final String SYNCHRONOUS_PREFIX = PREFIX + "synchronous.";
     private static final String NO_ENDPOINT = "none";
 
     private final MetricFactory factory;
     private final List<Endpoint> endpoints;
+    private final String prefix;
 
     DeliveryMetrics(MetricFactory factory, List<Endpoint> endpoints) {
+        this(factory, endpoints, PREFIX);
+    }
+
+    private DeliveryMetrics(MetricFactory factory, List<Endpoint> endpoints, String prefix) {
         this.factory = factory;
         this.endpoints = endpoints;
+        this.prefix = prefix;
+    }
+
+    /** The metrics of synchronous forwarding to {@code endpoints}. */
+    public static DeliveryMetrics synchronous(MetricFactory factory, List<Endpoint> endpoints) {
+        return new DeliveryMetrics(factory, endpoints, SYNCHRONOUS_PREFIX);
     }
 
     /** Starts the clocks for one attempt; which endpoint answers is only known at the end. */
-    Attempt start() {
+    public Attempt start() {
         Map<String, TimeMetric> timers = new LinkedHashMap<>();
         for (Endpoint endpoint : endpoints) {
-            timers.put(key(endpoint), factory.timer(PREFIX + "latency." + key(endpoint)));
+            timers.put(key(endpoint), factory.timer(prefix + "latency." + key(endpoint)));
         }
-        return new Attempt(factory.timer(PREFIX + "latency"), timers);
+        return new Attempt(factory.timer(prefix + "latency"), timers);
     }
 
-    void record(Attempt attempt, DeliveryResult result) {
+    /** Stops the attempt's clocks and counts each recipient's outcome. */
+    public void record(Attempt attempt, DeliveryResult result) {
         attempt.overall.stopAndPublish();
         result.endpoint()
             .map(endpoint -> attempt.perEndpoint.get(key(endpoint)))
             .ifPresent(TimeMetric::stopAndPublish);
-        for (RecipientResult recipient : result.recipients()) {
-            String outcome = switch (recipient.outcome()) {
-                case DELIVERED -> "delivered";
-                case TEMPORARY_FAILURE -> "temporaryFailure";
-                case PERMANENT_FAILURE -> "permanentFailure";
-            };
-            factory.generate(PREFIX + outcome).increment();
-            factory.generate(PREFIX + outcome + "." + recipient.endpoint().map(DeliveryMetrics::key).orElse(NO_ENDPOINT)).increment();
-        }
+        result.recipients().forEach(recipient -> count(recipient.outcome(), recipient.endpoint()));
+    }
+
+    /** Counts one recipient's outcome, at {@code endpoint} when one answered. */
+    public void count(Outcome outcome, Optional<Endpoint> endpoint) {
+        String name = switch (outcome) {
+            case DELIVERED -> "delivered";
+            case TEMPORARY_FAILURE -> "temporaryFailure";
+            case PERMANENT_FAILURE -> "permanentFailure";
+        };
+        factory.generate(prefix + name).increment();
+        factory.generate(prefix + name + "." + endpoint.map(DeliveryMetrics::key).orElse(NO_ENDPOINT)).increment();
     }
 
     static String key(Endpoint endpoint) {
@@ -58,7 +78,7 @@ final class DeliveryMetrics {
     }
 
     /** The running clocks of one attempt. */
-    static final class Attempt {
+    public static final class Attempt {
         private final TimeMetric overall;
         private final Map<String, TimeMetric> perEndpoint;
 

@@ -1,6 +1,7 @@
 package org.remoteforward.mailet;
 
 import java.time.Duration;
+import java.util.List;
 import javax.mail.MessagingException;
 
 import org.apache.james.queue.api.MailQueue;
@@ -17,6 +18,11 @@ final class QueueDelays implements DelayedRetries {
     @Override
     public void enqueue(Mail mail, Duration delay) throws MessagingException {
         outgoing.enQueue(mail, delay);
+    }
+
+    @Override
+    public List<MailQueue> waitingQueues() {
+        return List.of();
     }
 
     @Override

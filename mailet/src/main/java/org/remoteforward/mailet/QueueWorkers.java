@@ -1,9 +1,12 @@
 package org.remoteforward.mailet;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.time.Duration;
 
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.queue.api.MailQueue;
+import org.apache.james.util.MDCBuilder;
 import org.apache.mailet.Mail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +77,19 @@ final class QueueWorkers implements AutoCloseable {
 
     private void handle(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
+        // James's MDC, as its spool and RemoteDelivery's workers set it: a mail can be followed by its name from one to the other
+        try (Closeable context = MDCBuilder.create()
+                .addToContext("mail", mail.getName())
+                .addToContext("sender", mail.getMaybeSender().asString())
+                .addToContext("recipients", mail.getRecipients().toString())
+                .build()) {
+            handleWithin(item, mail);
+        } catch (IOException e) {
+            LOGGER.debug("could not clear the logging context of mail {}", mail.getName(), e);
+        }
+    }
+
+    private void handleWithin(MailQueue.MailQueueItem item, Mail mail) {
         synchronized (this) {
             handling++;
         }

@@ -1,6 +1,8 @@
 package org.remoteforward.mailet;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import javax.mail.MessagingException;
 
@@ -29,9 +31,17 @@ public final class QueuedForwarding implements AutoCloseable {
     private final DeliveryAttempts attempts;
     private final DelayedRetries retries;
     private final QueueWorkers workers;
+    /** Present on James's memory queue: WebAdmin's listing would otherwise close it (see {@link MemoryQueuePin}). */
+    private final Optional<MemoryQueuePin> pin;
+    private final AutoCloseable healthRegistration;
+    private final Clock clock;
 
-    private QueuedForwarding(MailQueue queue, DeliveryAttempts attempts, DelayedRetries retries, QueueWorkers workers) {
+    private QueuedForwarding(MailQueue queue, Optional<MemoryQueuePin> pin, DeliveryAttempts attempts, DelayedRetries retries,
+                             QueueWorkers workers, AutoCloseable healthRegistration, Clock clock) {
         this.queue = queue;
+        this.pin = pin;
+        this.healthRegistration = healthRegistration;
+        this.clock = clock;
         this.attempts = attempts;
         this.retries = retries;
         this.workers = workers;
@@ -44,7 +54,8 @@ public final class QueuedForwarding implements AutoCloseable {
      *     or {@code credentialsKeyFile} holds no key
      */
     public static QueuedForwarding start(ForwardConfig config, DownstreamSender sender, MailetContext context, MailQueueFactory<?> queues,
-                                         MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors, Clock clock)
+                                         MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors,
+                                         ForwardingHealth.Named health, Clock clock)
         throws InvalidConfigurationException {
         DeliverySettings delivery = config.delivery();
         // failed recipients go there: a name James does not know would lose them
@@ -53,6 +64,7 @@ public final class QueuedForwarding implements AutoCloseable {
         ForwardedCredentials credentials = ForwardedCredentials.of(vault, delivery);
         // a broker hands each consumer no more unacknowledged mails than its prefetch: as many as there are workers
         MailQueue queue = queues.createQueue(MailQueueName.of(delivery.outgoingQueue()), MailQueueFactory.prefetchCount(delivery.deliveryThreads()));
+        Optional<MemoryQueuePin> pin = MemoryQueuePin.pin(queue);
         DelayedRetries retries = DelayedRetries.start(delivery, queues, queue, clock);
         Optional<ForwardedCredentials> forwardedCredentials = sender.forwardsClientCredentials() ? Optional.of(credentials) : Optional.empty();
         if (sender.forwardsClientCredentials()) {
@@ -70,16 +82,22 @@ public final class QueuedForwarding implements AutoCloseable {
             }
         });
         workers.start();
-        return new QueuedForwarding(queue, attempts, retries, workers);
+        List<MailQueue> waitingIn = new ArrayList<>(List.of(queue));
+        waitingIn.addAll(retries.waitingQueues());
+        AutoCloseable registration = health.registry().register(new ForwardingHealth.Forwarder(health.name(), sender, waitingIn,
+            delivery.healthQueueAge()));
+        return new QueuedForwarding(queue, pin, attempts, retries, workers, registration, clock);
     }
 
     /** Leaves the mail to the workers; it goes out with the next free one. */
     public void enqueue(Mail mail) throws MessagingException {
+        QueueAge.stamp(mail, clock.instant());
         queue.enQueue(mail);
     }
 
     /** Attempts the mail now, in the caller's thread; what it cannot deliver is queued for retry or bounced. */
     public void attempt(Mail mail) throws MessagingException {
+        QueueAge.stamp(mail, clock.instant());
         attempts.attempt(mail);
     }
 
@@ -91,6 +109,7 @@ public final class QueuedForwarding implements AutoCloseable {
      * @param mail a mail for the recipients of {@code firstAttempt}
      */
     public void takeOver(Mail mail, DeliveryResult firstAttempt) throws MessagingException {
+        QueueAge.stamp(mail, clock.instant());
         attempts.settle(mail, 1, firstAttempt);
     }
 
@@ -99,5 +118,7 @@ public final class QueuedForwarding implements AutoCloseable {
     public void close() {
         workers.close();
         retries.close();
+        pin.ifPresent(MemoryQueuePin::close);
+        ForwardingHealth.unregister(healthRegistration);
     }
 }

@@ -43,22 +43,30 @@ public class RemoteForwardMailet extends GenericMailet {
     private final MetricFactory metricFactory;
     private final CredentialsVault vault;
     private final ProcessorNames processors;
+    private final ForwardingHealth health;
     private final Clock clock;
     private ForwardConfig config;
     private DownstreamSender sender;
     private QueuedForwarding forwarding;
 
     @Inject
+    public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors,
+                               ForwardingHealth health) {
+        this(queues, metricFactory, vault, processors, health, Clock.systemUTC());
+    }
+
+    /** With a health registry of its own: for a mailet made outside James's injector (tests, benchmarks). */
     public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors) {
-        this(queues, metricFactory, vault, processors, Clock.systemUTC());
+        this(queues, metricFactory, vault, processors, new ForwardingHealth(), Clock.systemUTC());
     }
 
     RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors,
-                        Clock clock) {
+                        ForwardingHealth health, Clock clock) {
         this.queues = queues;
         this.metricFactory = metricFactory;
         this.vault = vault;
         this.processors = processors;
+        this.health = health;
         this.clock = clock;
     }
 
@@ -81,7 +89,8 @@ public class RemoteForwardMailet extends GenericMailet {
         }
         DeliverySettings delivery = config.delivery();
         try {
-            forwarding = QueuedForwarding.start(config, sender, getMailetContext(), queues, metricFactory, vault, processors, clock);
+            forwarding = QueuedForwarding.start(config, sender, getMailetContext(), queues, metricFactory, vault, processors,
+                new ForwardingHealth.Named(health, getMailetName() + " (queue " + delivery.outgoingQueue() + ")"), clock);
         } catch (InvalidConfigurationException e) {
             sender.close();
             throw new MessagingException(getMailetName() + " " + e.getMessage(), e);

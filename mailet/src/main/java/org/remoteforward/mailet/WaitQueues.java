@@ -209,6 +209,11 @@ final class WaitQueues implements DelayedRetries {
     }
 
     @Override
+    public List<MailQueue> waitingQueues() {
+        return List.copyOf(stages.values());
+    }
+
+    @Override
     public void close() {
         // a held mail goes back to its wait queue as soon as its releaser is interrupted
         releasers.forEach(releaser -> releaser.close(HAND_BACK));

@@ -94,6 +94,11 @@ public final class DownstreamSender implements AutoCloseable {
         return Transaction.begin(settings, pool, from, Optional.empty(), Optional.of(new Transaction.ClientPace(clientIdleLimit, idleClients)));
     }
 
+    /** How each endpoint stands now, in configured order: for a health check. */
+    public List<EndpointState> endpointStates() {
+        return opener.states();
+    }
+
     /** Whether transactions authenticate as each message's own client ({@code auth forward}). */
     public boolean forwardsClientCredentials() {
         return settings.forwardsClientCredentials();

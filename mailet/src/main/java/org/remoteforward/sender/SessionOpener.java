@@ -10,6 +10,7 @@ import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,6 +56,8 @@ final class SessionOpener {
     private final LongSupplier nanoClock;
     private final HostResolver resolver;
     private final Map<Endpoint, Long> failedUntilNanos = new ConcurrentHashMap<>();
+    /** Each endpoint whose last attempt failed: since when it has failed, and why last; for health checks. */
+    private final Map<Endpoint, Failing> failing = new ConcurrentHashMap<>();
     private final Map<Endpoint, Semaphore> openSessions = new ConcurrentHashMap<>();
     /** Every session open now, idle or busy: what a sender shutting down must end. */
     private final Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
@@ -74,6 +77,19 @@ final class SessionOpener {
         for (Endpoint endpoint : settings.endpoints()) {
             openSessions.put(endpoint, new Semaphore(settings.connections().maxPerEndpoint()));
         }
+    }
+
+    private record Failing(Instant since, String why) {
+    }
+
+    /** How each endpoint stands, in configured order. */
+    List<EndpointState> states() {
+        List<EndpointState> states = new ArrayList<>();
+        for (Endpoint endpoint : settings.endpoints()) {
+            Optional<Failing> failed = Optional.ofNullable(failing.get(endpoint));
+            states.add(new EndpointState(endpoint, failed.map(Failing::since), failed.map(Failing::why), backingOff(endpoint)));
+        }
+        return states;
     }
 
     /** Whether the endpoint failed within its back-off: it is tried after the others until then. */
@@ -159,13 +175,16 @@ final class SessionOpener {
         try {
             SmtpSession session = openOne(endpoint, permits);
             failedUntilNanos.remove(endpoint);
+            failing.remove(endpoint);
             return new Attempt(Optional.of(session), Optional.empty());
         } catch (IOException | RuntimeException e) {
             long backoff = settings.connections().endpointBackoff().toNanos();
             if (backoff > 0) {
                 failedUntilNanos.put(endpoint, nanoClock.getAsLong() + backoff);
             }
-            return new Attempt(Optional.empty(), Optional.of(describe(e)));
+            String why = describe(e);
+            failing.merge(endpoint, new Failing(Instant.now(), why), (earlier, now) -> new Failing(earlier.since(), now.why()));
+            return new Attempt(Optional.empty(), Optional.of(why));
         }
     }
 

@@ -101,6 +101,7 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
                 return decided.get();
             }
             DeliveryResult result = transaction.message(new MailMessageSource(mail));
+            open.handoff().metrics().record(open.clocks(), result);
             List<MailAddress> others = mail.getRecipients().stream()
                 .filter(recipient -> !forwarded.contains(recipient.asString())).collect(Collectors.toList());
             LOGGER.info("mail {} from <{}> forwarded to {}: delivered {} failed {}", mail.getName(), mail.getMaybeSender().asString(),
@@ -123,13 +124,13 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             vault.release(mail);
             return RelayedReply.of(failureReply(failed));
         }
-        SynchronousForwardConfig config = open.config();
+        SynchronousForwardConfig config = open.handoff().config();
         if (!failed.isEmpty()) {
             // the client is told the message is taken: from here the relay retries or bounces them
-            open.failedRecipients().take(mail, result.only(failed.stream().map(RecipientResult::recipient).toList()));
+            open.handoff().failedRecipients().take(mail, result.only(failed.stream().map(RecipientResult::recipient).toList()));
         }
         // NOTIFY=SUCCESS the downstream could not take on (no DSN there): ours to report, while the credentials are still held
-        open.notices().delivered(mail, delivered);
+        open.handoff().notices().delivered(mail, delivered);
         // the delivered ones need the client's credentials no more; the failed ones and those James keeps may
         vault.doneWith(mail, MailCopies.addresses(delivered));
         if (config.afterForward().isPresent() && !delivered.isEmpty()) {

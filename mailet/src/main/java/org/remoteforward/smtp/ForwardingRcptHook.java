@@ -32,7 +32,9 @@ import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.mailet.MailetContext;
 import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.mailet.CredentialsVault;
+import org.remoteforward.mailet.DeliveryMetrics;
 import org.remoteforward.mailet.DeliveryNotices;
+import org.remoteforward.mailet.ForwardingHealth;
 import org.remoteforward.mailet.JamesHeloName;
 import org.remoteforward.mailet.ProcessorNames;
 import org.remoteforward.mailet.QueuedForwarding;
@@ -40,6 +42,7 @@ import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DownstreamSender;
 import org.remoteforward.sender.InvalidTlsSettingException;
 import org.remoteforward.sender.MailFrom;
+import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.Transaction;
 import org.remoteforward.sender.Reply;
 import org.slf4j.Logger;
@@ -73,25 +76,34 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
     private final MetricFactory metricFactory;
     private final CredentialsVault vault;
     private final ProcessorNames processors;
+    private final ForwardingHealth health;
+    private Optional<AutoCloseable> healthRegistration = Optional.empty();
     private List<RcptHook> jamesChecks = List.of();
     private SynchronousForwardConfig config;
     private DownstreamSender sender;
     private Optional<QueuedForwarding> retries = Optional.empty();
-    private FailedRecipientsRoute failedRecipients;
-    private DeliveryNotices notices;
+    private Handoff handoff;
 
     @Inject
     public ForwardingRcptHook(MailetContext mailetContext, MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault,
-                              ProcessorNames processors) {
+                              ProcessorNames processors, ForwardingHealth health) {
         this.mailetContext = mailetContext;
         this.queues = queues;
         this.metricFactory = metricFactory;
         this.vault = vault;
         this.processors = processors;
+        this.health = health;
+    }
+
+    /** With a health registry of its own: for a hook made outside James's injector (tests). */
+    public ForwardingRcptHook(MailetContext mailetContext, MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault,
+                              ProcessorNames processors) {
+        this(mailetContext, queues, metricFactory, vault, processors, new ForwardingHealth());
     }
 
     @Override
     public void init(Configuration configuration) throws ConfigurationException {
+        DeliveryNotices notices;
         try {
             config = SynchronousForwardConfig.parse(parameters(configuration), JamesHeloName.of(mailetContext));
             processors.require(SynchronousForwardConfig.AFTER_FORWARD, config.afterForward());
@@ -102,12 +114,16 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
         } catch (InvalidConfigurationException | InvalidTlsSettingException e) {
             throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
         }
+        String name = getClass().getSimpleName();
+        FailedRecipientsRoute failedRecipients;
         if (config.failedRecipientsProcessor().isPresent()) {
             failedRecipients = FailedRecipientsRoute.toProcessor(mailetContext, config.failedRecipientsProcessor().get());
+            healthRegistration = Optional.of(health.register(sender, name));
         } else {
             try {
                 QueuedForwarding queued = QueuedForwarding.start(config.forward(), sender, mailetContext, queues, metricFactory, vault,
-                    processors, Clock.systemUTC());
+                    processors, new ForwardingHealth.Named(health, name + " (queue " + config.forward().delivery().outgoingQueue() + ")"),
+                    Clock.systemUTC());
                 retries = Optional.of(queued);
                 failedRecipients = FailedRecipientsRoute.retried(queued);
             } catch (InvalidConfigurationException e) {
@@ -115,6 +131,7 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
                 throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
             }
         }
+        handoff = new Handoff(config, failedRecipients, notices, DeliveryMetrics.synchronous(metricFactory, config.sender().endpoints()));
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getClass().getSimpleName(), warning));
         LOGGER.info("SMTP transactions are forwarded as they happen over {} to {}; accepted messages are then {}; recipients the"
                 + " downstream fails after the client was answered are {}", config.sender().protocol(), config.sender().endpoints(),
@@ -181,8 +198,12 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
 
     private HookResult forward(SMTPSession session, MaybeSender mailFrom, MailAddress recipient, Map<String, String> parameters) {
         OpenForward open = OpenForward.current(session)
-            .orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), config, failedRecipients, notices));
+            .orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), handoff));
         Reply reply = open.transaction().recipient(recipient.asString(), SessionDsn.recipient(parameters));
+        if (!reply.isPositive()) {
+            // refused at RCPT: this recipient's outcome, which the client hears now
+            handoff.metrics().count(reply.isPermanent() ? Outcome.PERMANENT_FAILURE : Outcome.TEMPORARY_FAILURE, open.transaction().endpoint());
+        }
         LOGGER.debug("RCPT {} forwarded to {}: {}", recipient.asString(),
             open.transaction().endpoint().map(Object::toString).orElse("no endpoint"), reply);
         return RelayedReply.of(reply);
@@ -214,6 +235,7 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
 
     @Override
     public void destroy() {
+        healthRegistration.ifPresent(ForwardingHealth::unregister);
         retries.ifPresent(QueuedForwarding::close);
         if (sender != null) {
             sender.close();

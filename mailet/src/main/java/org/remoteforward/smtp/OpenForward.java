@@ -4,7 +4,7 @@ import java.util.Optional;
 
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.remoteforward.mailet.DeliveryNotices;
+import org.remoteforward.mailet.DeliveryMetrics;
 import org.remoteforward.sender.Transaction;
 
 /**
@@ -20,33 +20,26 @@ final class OpenForward {
         ProtocolSession.AttachmentKey.of("org.remoteforward.openForward.transaction", OpenForward.class);
 
     private final Transaction transaction;
-    private final SynchronousForwardConfig config;
-    private final FailedRecipientsRoute failedRecipients;
-    private final DeliveryNotices notices;
+    private final Handoff handoff;
+    /** Started at the client's first RCPT: the latency of a synchronous forwarding runs to the final reply. */
+    private final DeliveryMetrics.Attempt clocks;
 
-    private OpenForward(Transaction transaction, SynchronousForwardConfig config, FailedRecipientsRoute failedRecipients,
-                        DeliveryNotices notices) {
+    private OpenForward(Transaction transaction, Handoff handoff) {
         this.transaction = transaction;
-        this.config = config;
-        this.failedRecipients = failedRecipients;
-        this.notices = notices;
+        this.handoff = handoff;
+        this.clocks = handoff.metrics().start();
     }
 
     Transaction transaction() {
         return transaction;
     }
 
-    SynchronousForwardConfig config() {
-        return config;
+    Handoff handoff() {
+        return handoff;
     }
 
-    FailedRecipientsRoute failedRecipients() {
-        return failedRecipients;
-    }
-
-    /** The success notices owed to the senders of the recipients the downstream took. */
-    DeliveryNotices notices() {
-        return notices;
+    DeliveryMetrics.Attempt clocks() {
+        return clocks;
     }
 
     /** The open transaction of the client's current transaction; one of an earlier transaction is ended. */
@@ -60,9 +53,8 @@ final class OpenForward {
         return held;
     }
 
-    static OpenForward open(SMTPSession session, Transaction transaction, SynchronousForwardConfig config,
-                            FailedRecipientsRoute failedRecipients, DeliveryNotices notices) {
-        OpenForward opened = new OpenForward(transaction, config, failedRecipients, notices);
+    static OpenForward open(SMTPSession session, Transaction transaction, Handoff handoff) {
+        OpenForward opened = new OpenForward(transaction, handoff);
         session.setAttachment(HELD, opened, ProtocolSession.State.Connection);
         session.setAttachment(MARK, opened, ProtocolSession.State.Transaction);
         return opened;

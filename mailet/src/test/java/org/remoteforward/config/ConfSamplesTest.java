@@ -33,10 +33,27 @@ class ConfSamplesTest {
                 assertHandlerChain(sample, root);
                 continue;
             }
+            if (root.getTagName().equals("included")) {
+                assertLogbackFragment(sample);
+                continue;
+            }
             assertThat(root.getAttribute("class")).as(sample.toString()).isEqualTo("org.remoteforward.mailet.RemoteForwardMailet");
             ForwardConfig config = ForwardConfigParser.parse(children(root), "relay.example.com");
             assertThat(config.sender().endpoints()).as(sample.toString()).isNotEmpty();
         }
+    }
+
+    /** A logback fragment: included by a logback.xml as its comment says, it makes our INFO lines visible under James's root WARN. */
+    private static void assertLogbackFragment(Path sample) throws Exception {
+        ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+        ch.qos.logback.classic.joran.JoranConfigurator configurator = new ch.qos.logback.classic.joran.JoranConfigurator();
+        configurator.setContext(context);
+        String stock = "<configuration><root level=\"WARN\"/><include file=\"" + sample.toAbsolutePath() + "\"/></configuration>";
+        configurator.doConfigure(new java.io.ByteArrayInputStream(stock.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(context.getStatusManager().getCopyOfStatusList()).as(sample.toString())
+            .noneMatch(status -> status.getLevel() >= ch.qos.logback.core.status.Status.ERROR);
+        assertThat(context.getLogger("org.remoteforward.mailet.DeliveryAttempts").isInfoEnabled()).as(sample.toString()).isTrue();
+        assertThat(context.getLogger("org.apache.james.other").isInfoEnabled()).as(sample.toString()).isFalse();
     }
 
     /** An smtpserver.xml handler chain: both hooks there, ForwardingRcptHook's parameters valid. */

@@ -44,6 +44,7 @@ final class MailetHarness {
     private final MailQueueFactory<?> mailetQueues;
     final RecordingMetricFactory metrics = new RecordingMetricFactory();
     final CredentialsVault vault = new CredentialsVault();
+    final ForwardingHealth health = new ForwardingHealth();
     /** The processors of a James whose mailetcontainer.xml the tests write: those the tests name. */
     final ProcessorNames processors = ProcessorNames.of("root", "error", "transport", "bounces");
     private final Started started;
@@ -69,7 +70,7 @@ final class MailetHarness {
         for (int i = 0; i < parameters.length; i += 2) {
             config.setProperty(parameters[i], parameters[i + 1]);
         }
-        RemoteForwardMailet mailet = new RemoteForwardMailet(mailetQueues, metrics, vault, processors, Clock.systemUTC());
+        RemoteForwardMailet mailet = new RemoteForwardMailet(mailetQueues, metrics, vault, processors, health, Clock.systemUTC());
         started.keep(mailet::destroy);
         mailet.init(config.build());
         return mailet;

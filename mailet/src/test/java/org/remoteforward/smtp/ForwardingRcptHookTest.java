@@ -11,6 +11,7 @@ import java.util.Optional;
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -32,7 +33,8 @@ import org.remoteforward.testing.Started;
 class ForwardingRcptHookTest {
     @RegisterExtension
     final Started started = new Started();
-    private final ForwardingRcptHook hook = new ForwardingRcptHook(null, null, null, new CredentialsVault(),
+    private final RecordingMetricFactory metrics = new RecordingMetricFactory();
+    private final ForwardingRcptHook hook = new ForwardingRcptHook(null, null, metrics, new CredentialsVault(),
         ProcessorNames.of("error"));
     private final SMTPSession session = session();
 
@@ -92,6 +94,10 @@ class ForwardingRcptHookTest {
         assertThat(result.getResult()).isEqualTo(HookReturnCode.deny());
         assertThat(result.getSmtpRetCode()).isEqualTo("550");
         assertThat(result.getSmtpDescription()).isEqualTo("5.1.1 no such user");
+        // synchronous forwarding counts its outcomes too: this one at RCPT, where the client heard it
+        assertThat(metrics.countFor("remote-forward.synchronous.permanentFailure")).isEqualTo(1);
+        assertThat(metrics.countFor("remote-forward.synchronous.permanentFailure." + downstream.tcpUri().replaceAll("[^A-Za-z0-9.-]+", "_")))
+            .isEqualTo(1);
     }
 
     @Test
