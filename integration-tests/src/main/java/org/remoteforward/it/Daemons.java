@@ -63,7 +63,12 @@ public final class Daemons {
     }
 
     static void awaitPort(int port, Process process, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        awaitPort(port, process, log, 30);
+    }
+
+    /** Waits until something listens on {@code port}, failing with the log when {@code process} exits or {@code seconds} pass. */
+    static void awaitPort(int port, Process process, Path log, long seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("exited with " + process.exitValue() + ": " + Files.readString(log));
@@ -75,7 +80,7 @@ public final class Daemons {
                 Thread.sleep(50);
             }
         }
-        throw new IllegalStateException("nothing listens on port " + port + " after 30s: " + Files.readString(log));
+        throw new IllegalStateException("nothing listens on port " + port + " after " + seconds + "s: " + Files.readString(log));
     }
 
     /** Waits until a maildir's new/ holds {@code count} messages, and returns them oldest first. */

@@ -2,9 +2,6 @@ package org.remoteforward.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,13 +24,6 @@ class WebAdminQueueTest {
     @TempDir
     Path dir;
 
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    private HttpResponse<String> call(String method, int port, String path, String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
-    }
 
     @Test
     void listingTheQueueLosesNoMailAndAFlushDeliversTheWaitingMail() throws Exception {
@@ -46,36 +36,37 @@ class WebAdminQueueTest {
         Files.writeString(conf.resolve("webadmin.properties"), "enabled=true\nport=" + webAdminPort + "\nhost=127.0.0.1\n"
             // James's metrics, and our health check, as README tells operators to add them
             + "extensions.routes=org.apache.james.webadmin.dropwizard.MetricsRoutes,org.remoteforward.webadmin.RemoteForwardHealthRoutes\n");
+        WebAdmin admin = new WebAdmin(webAdminPort);
         try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(conf, smtpPort))) {
             SmtpClient.send(smtpPort, "sender@example.org", List.of("known@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
             // the first attempt fails (nothing listens), and the mail waits for its retry
-            Daemons.await(() -> call("GET", webAdminPort, "/mailQueues/remote-forward", null).body().contains("\"size\":1"));
-            assertThat(call("GET", webAdminPort, "/mailQueues/remote-forward", null).body()).contains("\"size\":1");
+            Daemons.await(() -> admin.get("/mailQueues/remote-forward/mails").body().contains("known@example.com"));
+            assertThat(admin.get("/mailQueues/remote-forward").body()).contains("\"size\":1");
 
             for (int i = 0; i < 5; i++) {
-                HttpResponse<String> listed = call("GET", webAdminPort, "/mailQueues/remote-forward/mails", null);
+                HttpResponse<String> listed = admin.get("/mailQueues/remote-forward/mails");
                 assertThat(listed.statusCode()).isEqualTo(200);
                 assertThat(listed.body()).contains("known@example.com");
             }
-            assertThat(call("GET", webAdminPort, "/mailQueues/remote-forward", null).body()).contains("\"size\":1");
-            HttpResponse<String> down = call("GET", webAdminPort, "/remote-forward/health", null);
+            assertThat(admin.get("/mailQueues/remote-forward").body()).contains("\"size\":1");
+            HttpResponse<String> down = admin.get("/remote-forward/health");
             assertThat(down.statusCode()).isEqualTo(503);
             assertThat(down.body()).as("health while nothing listens downstream").contains("\"status\":\"unhealthy\"")
                 .contains("no endpoint works (tcp://127.0.0.1:" + postfixPort + " failing since").contains("1 mail queued");
 
             // the route README documents wants ?delayed=true
-            assertThat(call("PATCH", webAdminPort, "/mailQueues/remote-forward/mails", "{\"delayed\": false}").statusCode()).isEqualTo(400);
+            assertThat(admin.call("PATCH", "/mailQueues/remote-forward/mails", "{\"delayed\": false}").statusCode()).isEqualTo(400);
 
             try (Postfix postfix = Postfix.setup().port(postfixPort).start(dir.resolve("postfix"))) {
-                HttpResponse<String> flushed = call("PATCH", webAdminPort, "/mailQueues/remote-forward/mails?delayed=true",
+                HttpResponse<String> flushed = admin.call("PATCH", "/mailQueues/remote-forward/mails?delayed=true",
                     "{\"delayed\": false}");
                 assertThat(flushed.statusCode()).as(flushed.body()).isEqualTo(204);
                 assertThat(postfix.awaitMessages(1)).as(postfix.log()).hasSize(1);
-                Daemons.await(() -> call("GET", webAdminPort, "/remote-forward/health", null).statusCode() == 200);
-                HttpResponse<String> up = call("GET", webAdminPort, "/remote-forward/health", null);
+                Daemons.await(() -> admin.get("/remote-forward/health").statusCode() == 200);
+                HttpResponse<String> up = admin.get("/remote-forward/health");
                 assertThat(up.statusCode()).isEqualTo(200);
                 assertThat(up.body()).contains("\"status\":\"healthy\"");
-                assertThat(call("GET", webAdminPort, "/metrics", null).body()).contains("remote_forward_delivered");
+                assertThat(admin.get("/metrics").body()).contains("remote_forward_delivered");
             }
         }
     }

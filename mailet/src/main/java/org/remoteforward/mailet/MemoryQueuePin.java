@@ -35,6 +35,8 @@ final class MemoryQueuePin implements AutoCloseable {
     private final ScheduledExecutorService topUps;
     /** References added by the pin and not given back: guarded by this. */
     private long added;
+    /** The queue was found closed and it was said, once: guarded by this. */
+    private boolean reportedClosed;
 
     private MemoryQueuePin(MailQueue queue, AtomicInteger references) {
         this.queue = queue;
@@ -81,7 +83,8 @@ final class MemoryQueuePin implements AutoCloseable {
             int missing = FLOOR - now;
             references.addAndGet(missing);
             added += missing;
-        } else if (now <= 0) {
+        } else if (now <= 0 && !reportedClosed) {
+            reportedClosed = true;
             LOGGER.error("queue {} was closed under the mailet (its reference count is {}): mails in it are lost", queue.getName().asString(),
                 now);
         }
