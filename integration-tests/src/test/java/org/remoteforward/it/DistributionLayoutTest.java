@@ -139,6 +139,7 @@ class DistributionLayoutTest {
                         assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).contains("queued as");
                     }
                     assertThat(plain.awaitMessages(2)).hasSize(2);
+                    assertThat(admin.get("/metrics").body()).contains("remote_forward_synchronous_delivered");
                 }
 
                 // auth forward: alice submits as herself, and Postfix takes the mail only authenticated as her

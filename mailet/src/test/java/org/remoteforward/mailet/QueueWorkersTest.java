@@ -18,6 +18,7 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
+import org.slf4j.MDC;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
@@ -154,6 +155,26 @@ class QueueWorkersTest {
 
         assertThat(delivered).containsExactlyInAnyOrder("first", "second");
         assertThat(queue.failuresToCome.get()).isNegative();
+    }
+
+    @Test
+    void eachMailIsHandledUnderJamesMdcSoItsLinesCanBeFollowedFromTheSpool() throws Exception {
+        BlockingQueueOnRequest queue = new BlockingQueueOnRequest(0);
+        List<String> contexts = new CopyOnWriteArrayList<>();
+        QueueWorkers workers = new QueueWorkers(queue, 1, "remote-forward-delivery",
+            mail -> contexts.add(MDC.get("mail") + " " + MDC.get("sender") + " " + MDC.get("recipients")));
+
+        try {
+            workers.start();
+            queue.enQueue(FakeMail.builder().name("followed").sender("a@example.com").recipient("b@example.com").build());
+            queue.enQueue(FakeMail.builder().name("second").sender("c@example.com").recipient("d@example.com").build());
+            assertThat(queue.completed.await(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            workers.close();
+        }
+
+        // the keys James's spool (ProcessorImpl) and RemoteDelivery's workers use, and nothing left behind between mails
+        assertThat(contexts).containsExactly("followed a@example.com [b@example.com]", "second c@example.com [d@example.com]");
     }
 
     @Test
