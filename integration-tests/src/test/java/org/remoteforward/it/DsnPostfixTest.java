@@ -39,17 +39,26 @@ class DsnPostfixTest {
         return Postfix.setup().failAtDelivery("gone@example.com", "5.1.1 gone away").failAtDelivery("quiet@example.com", "5.1.1 gone too");
     }
 
-    /** The client asks for a success report for known@ (with its original address), a failure one for gone@, none for quiet@. */
-    private static void sendWithDsnRequest(int port) throws Exception {
+    /**
+     * One transaction with James, which advertises DSN (its DSN hooks): MAIL FROM with {@code mailArguments},
+     * a RCPT TO line for each of {@code recipients} (an address and its DSN parameters), the message; every step accepted.
+     */
+    private static void send(int port, String mailArguments, String... recipients) throws Exception {
         try (SmtpClient client = SmtpClient.connect(port)) {
             assertThat(client.commandReply("EHLO client.example")).as("James with its DSN hooks").anyMatch(line -> line.substring(4).equals("DSN"));
-            assertThat(client.command("MAIL FROM:<sender@example.com> RET=HDRS ENVID=QQ+2B1")).startsWith("250");
-            assertThat(client.command("RCPT TO:<known@example.com> NOTIFY=SUCCESS ORCPT=rfc822;orig+2Bx@example.com")).startsWith("250");
-            assertThat(client.command("RCPT TO:<gone@example.com> NOTIFY=FAILURE")).startsWith("250");
-            assertThat(client.command("RCPT TO:<quiet@example.com> NOTIFY=NEVER")).startsWith("250");
+            assertThat(client.command("MAIL FROM:<sender@example.com> " + mailArguments)).startsWith("250");
+            for (String recipient : recipients) {
+                assertThat(client.command("RCPT TO:" + recipient)).startsWith("250");
+            }
             assertThat(client.command("DATA")).startsWith("354");
             assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
         }
+    }
+
+    /** The client asks for a success report for known@ (with its original address), a failure one for gone@, none for quiet@. */
+    private static void sendWithDsnRequest(int port) throws Exception {
+        send(port, "RET=HDRS ENVID=QQ+2B1", "<known@example.com> NOTIFY=SUCCESS ORCPT=rfc822;orig+2Bx@example.com",
+            "<gone@example.com> NOTIFY=FAILURE", "<quiet@example.com> NOTIFY=NEVER");
     }
 
     /** The message, Postfix's success report and Postfix's bounce: three in the one maildir (sender@ is at example.com too). */
@@ -103,14 +112,7 @@ class DsnPostfixTest {
     }
 
     private static void sendAskingForSuccess(int port) throws Exception {
-        try (SmtpClient client = SmtpClient.connect(port)) {
-            client.command("EHLO client.example");
-            assertThat(client.command("MAIL FROM:<sender@example.com> ENVID=env-9")).startsWith("250");
-            assertThat(client.command("RCPT TO:<known@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig@example.com")).startsWith("250");
-            assertThat(client.command("RCPT TO:<other@example.com>")).startsWith("250");
-            assertThat(client.command("DATA")).startsWith("354");
-            assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
-        }
+        send(port, "ENVID=env-9", "<known@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig@example.com", "<other@example.com>");
     }
 
     @ParameterizedTest(name = "synchronous: {0}")
@@ -132,15 +134,8 @@ class DsnPostfixTest {
                  .refuseRecipient("never@example.com", "550 5.1.1 nor here").start(dir.resolve("postfix"))) {
             Map<String, String> parameters = new HashMap<>(forward(postfix));
             parameters.put("bounceProcessor", "error");
-            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(parameters, dsnBounce));
-                 SmtpClient client = SmtpClient.connect(james.smtpPort())) {
-                client.command("EHLO client.example");
-                assertThat(client.command("MAIL FROM:<sender@example.com> RET=HDRS")).startsWith("250");
-                assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
-                assertThat(client.command("RCPT TO:<nobody@example.com>")).startsWith("250");
-                assertThat(client.command("RCPT TO:<never@example.com> NOTIFY=NEVER")).startsWith("250");
-                assertThat(client.command("DATA")).startsWith("354");
-                assertThat(client.message(MESSAGE.getBytes(StandardCharsets.UTF_8))).startsWith("250");
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(parameters, dsnBounce))) {
+                send(james.smtpPort(), "RET=HDRS", "<known@example.com>", "<nobody@example.com>", "<never@example.com> NOTIFY=NEVER");
 
                 // the message to known@, and DSNBounce's report, forwarded by the mailet like any mail
                 List<Path> landed = postfix.awaitMessages(2);

@@ -67,8 +67,8 @@ public enum Parameter {
         return aliases;
     }
 
-    /** The canonical parameter that {@code written} names, by its own name or an alias. */
-    static Parameter named(String written) {
+    /** The canonical parameter that {@code written} names, by its own name or an alias (a maddy spelling); null for none. */
+    public static Parameter named(String written) {
         for (Parameter parameter : values()) {
             if (parameter.name.equals(written) || parameter.aliases.contains(written)) {
                 return parameter;

@@ -34,9 +34,4 @@ public record DsnRequest(Optional<Return> ret, Optional<String> envelopeId, Map<
     public RecipientDsn recipient(String recipient) {
         return recipients.getOrDefault(recipient, RecipientDsn.NONE);
     }
-
-    /** The same request for MAIL FROM only: without any recipient's. */
-    public DsnRequest envelopeOnly() {
-        return new DsnRequest(ret, envelopeId, Map.of());
-    }
 }

@@ -28,10 +28,6 @@ record SmtpCommand(String verb, String line, String shown, boolean secret) {
         return new SmtpCommand(verb.toUpperCase(Locale.ROOT), line, line, false);
     }
 
-    static SmtpCommand rcptTo(String wireAddress) {
-        return rcptTo(wireAddress, "");
-    }
-
     /** @param arguments the parameters after the address, each with its leading space; empty for none */
     static SmtpCommand rcptTo(String wireAddress, String arguments) {
         return of("RCPT", "TO:<" + wireAddress + ">" + arguments);

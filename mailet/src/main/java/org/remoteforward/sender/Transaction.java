@@ -156,9 +156,7 @@ public final class Transaction implements AutoCloseable {
     public Reply recipient(String recipient, RecipientDsn dsn) {
         lock.lock();
         try {
-            if (dsn != RecipientDsn.NONE) {
-                recipientDsn.putIfAbsent(recipient, dsn);
-            }
+            recipientDsn.putIfAbsent(recipient, dsn);
             return namedRecipients(List.of(recipient), false).get(0);
         } finally {
             stepDone();

@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.remoteforward.config.ForwardConfigParser;
 import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.config.Parameter;
 import org.remoteforward.config.maddy.MaddyConfig.Node;
 import org.remoteforward.config.maddy.MaddyConfig.SyntaxException;
 
@@ -32,25 +34,14 @@ public final class MaddyConverter {
     public record Fragment(String origin, Map<String, String> parameters) {
     }
 
-    /** maddy's directives of target.smtp / target.lmtp, by the mailet parameter each becomes. */
-    private static final Map<String, String> TARGET_DIRECTIVES = Map.ofEntries(
-        Map.entry("debug", "debug"),
-        Map.entry("starttls", "starttls"),
-        Map.entry("attempt_starttls", "attemptStarttls"),
-        Map.entry("require_tls", "requireTls"),
-        Map.entry("auth", "auth"),
-        Map.entry("targets", "targets"),
-        Map.entry("connect_timeout", "connectTimeout"),
-        Map.entry("command_timeout", "commandTimeout"),
-        Map.entry("submission_timeout", "submissionTimeout"));
+    /**
+     * maddy's directives of target.smtp / target.lmtp that carry over; the parameter each becomes is
+     * {@link Parameter}'s to say (it knows every maddy spelling).
+     */
+    private static final Set<String> TARGET_DIRECTIVES = Set.of("debug", "starttls", "attempt_starttls", "require_tls", "auth",
+        "targets", "connect_timeout", "command_timeout", "submission_timeout");
     /** maddy's directives of tls_client { }, likewise. */
-    private static final Map<String, String> TLS_CLIENT_DIRECTIVES = Map.ofEntries(
-        Map.entry("root_ca", "tlsRootCa"),
-        Map.entry("cert", "tlsCert"),
-        Map.entry("key", "tlsKey"),
-        Map.entry("protocols", "tlsProtocols"),
-        Map.entry("ciphers", "tlsCiphers"),
-        Map.entry("curves", "tlsCurves"));
+    private static final Set<String> TLS_CLIENT_DIRECTIVES = Set.of("root_ca", "cert", "key", "protocols", "ciphers", "curves");
 
     private MaddyConverter() {
     }
@@ -155,12 +146,12 @@ public final class MaddyConverter {
         return new Fragment(origin, parameters);
     }
 
-    private static void put(Map<String, String> parameters, Node directive, Map<String, String> known, String where) throws SyntaxException {
-        String parameter = known.get(directive.name());
-        if (parameter == null || directive.hasBlock()) {
+    private static void put(Map<String, String> parameters, Node directive, Set<String> known, String where) throws SyntaxException {
+        if (!known.contains(directive.name()) || directive.hasBlock()) {
             throw new SyntaxException(directive.line(), directive.name() + (directive.hasBlock() ? " { }" : "")
                 + ": not a directive of maddy's " + where + " that RemoteForwardMailet knows; it cannot carry over");
         }
+        String parameter = Parameter.named(directive.name()).parameterName();
         if (parameters.containsKey(parameter)) {
             throw new SyntaxException(directive.line(), directive.name() + " is given twice"
                 + (parameter.equals("targets") ? " (deliver_to names them already)" : ""));
