@@ -54,7 +54,13 @@ final class AddressCheck {
     }
 
     static boolean isAscii(String address) {
-        return address.chars().allMatch(c -> c < 0x80);
+        // a plain loop: this runs for every address of every transaction
+        for (int i = 0; i < address.length(); i++) {
+            if (address.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

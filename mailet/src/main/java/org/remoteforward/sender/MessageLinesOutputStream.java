@@ -48,27 +48,33 @@ final class MessageLinesOutputStream extends FilterOutputStream {
     public void write(byte[] bytes, int offset, int length) throws IOException {
         int runStart = offset;
         int end = offset + length;
+        // the state in locals for the loop, back in the fields after it: the JIT keeps locals in registers
+        boolean cr = afterCr;
+        boolean lineStart = atLineStart;
         for (int i = offset; i < end; i++) {
             byte value = bytes[i];
-            if (afterCr && value != LF) {
-                out.write(bytes, runStart, i - runStart);
-                out.write(LF);
-                runStart = i;
-                atLineStart = true;
-            }
-            if (value == LF && !afterCr) {
+            if (cr) {
+                if (value != LF) {
+                    out.write(bytes, runStart, i - runStart);
+                    out.write(LF);
+                    runStart = i;
+                    lineStart = true;
+                }
+            } else if (value == LF) {
                 out.write(bytes, runStart, i - runStart);
                 out.write(CR);
                 runStart = i;
             }
-            if (dotStuffing && atLineStart && value == DOT) {
+            if (lineStart && value == DOT && dotStuffing) {
                 out.write(bytes, runStart, i - runStart);
                 out.write(DOT);
                 runStart = i;
             }
-            afterCr = value == CR;
-            atLineStart = value == LF;
+            cr = value == CR;
+            lineStart = value == LF;
         }
+        afterCr = cr;
+        atLineStart = lineStart;
         out.write(bytes, runStart, end - runStart);
     }
 

@@ -80,16 +80,23 @@ record MessageTraits(boolean eightBit, boolean eightBitHeaders, long longestLine
             while (i < end && inHeaders) {
                 write(bytes[i++]);
             }
-            // the body: the same counts, in a loop the JIT keeps tight
+            // the body: the same counts, in locals the JIT keeps in registers
+            long line = lineLength;
+            long longest = longestLine;
+            boolean high = false;
             for (; i < end; i++) {
                 byte b = bytes[i];
                 if (b == '\n') {
-                    endLine();
+                    longest = Math.max(longest, line);
+                    line = 0;
                 } else if (b != '\r') {
-                    lineLength++;
-                    eightBit |= b < 0;
+                    line++;
+                    high |= b < 0;
                 }
             }
+            lineLength = line;
+            longestLine = longest;
+            eightBit |= high;
         }
 
         private void endLine() {

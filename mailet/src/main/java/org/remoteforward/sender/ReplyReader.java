@@ -18,10 +18,22 @@ final class ReplyReader {
     static final int MAX_LINES = 1000;
 
     private final InputStream in;
-    private final byte[] line = new byte[MAX_LINE_BYTES];
+    /**
+     * What has been read off the stream and not yet taken as a reply line, {@code start} to
+     * {@code end}: reading in bulk rather than byte by byte, which was a tenth of the sender's
+     * time. Holds a whole line at most plus what came with it.
+     */
+    private final byte[] buffer = new byte[2 * MAX_LINE_BYTES];
+    private int start;
+    private int end;
 
     ReplyReader(InputStream in) {
         this.in = in;
+    }
+
+    /** Bytes received after the last reply read (a server that spoke out of turn, say), besides what the stream still holds. */
+    int buffered() {
+        return end - start;
     }
 
     Reply read() throws IOException {
@@ -56,23 +68,37 @@ final class ReplyReader {
     }
 
     private String readLine() throws IOException {
-        int length = 0;
+        int scanned = start;
         while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new ProtocolException(length == 0 ? "connection closed by server" : "connection closed in the middle of a reply");
-            }
-            if (b == '\n') {
-                if (length > 0 && line[length - 1] == '\r') {
-                    length--;
+            for (int i = scanned; i < end; i++) {
+                if (buffer[i] == '\n') {
+                    int length = i - start;
+                    if (length > 0 && buffer[i - 1] == '\r') {
+                        length--;
+                    }
+                    if (length > MAX_LINE_BYTES) {
+                        throw new ProtocolException("reply line longer than " + MAX_LINE_BYTES + " bytes");
+                    }
+                    // servers send ASCII; UTF-8 covers the SMTPUTF8 ones without mangling
+                    String line = new String(buffer, start, length, StandardCharsets.UTF_8);
+                    start = i + 1;
+                    return line;
                 }
-                // servers send ASCII; UTF-8 covers the SMTPUTF8 ones without mangling
-                return new String(line, 0, length, StandardCharsets.UTF_8);
             }
-            if (length == MAX_LINE_BYTES) {
+            if (end - start > MAX_LINE_BYTES) {
                 throw new ProtocolException("reply line longer than " + MAX_LINE_BYTES + " bytes");
             }
-            line[length++] = (byte) b;
+            if (end == buffer.length) {
+                System.arraycopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            scanned = end;
+            int read = in.read(buffer, end, buffer.length - end);
+            if (read < 0) {
+                throw new ProtocolException(end == start ? "connection closed by server" : "connection closed in the middle of a reply");
+            }
+            end += read;
         }
     }
 

@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  * Keeps healthy sessions open between messages, per endpoint and per authenticated identity,
  * with clear rules for letting one go: a session that saw any error, a 421 or a timeout is never
  * returned here; an idle one is closed after {@code idleTimeout}; none is reused past
- * {@code maxAge} or {@code maxMessages}; and a reused one must answer RSET first.
+ * {@code maxAge} or {@code maxMessages}; and a reused one that may still hold a transaction must
+ * answer RSET first ({@link SmtpSession#readyForReuse}).
  * With reuse off, every message gets its own session and QUIT.
  *
  * <p>Time comes from one clock given at construction ({@link System#nanoTime} in production), and
@@ -72,7 +73,7 @@ final class SessionPool implements AutoCloseable {
                 for (SmtpSession session = sessions.pollLast(); session != null; session = sessions.pollLast()) {
                     if (expired(session, now)) {
                         session.finish();
-                    } else if (session.reset()) {
+                    } else if (session.readyForReuse()) {
                         return session;
                     } else {
                         session.close();

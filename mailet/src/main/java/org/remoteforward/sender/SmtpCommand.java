@@ -22,6 +22,11 @@ record SmtpCommand(String verb, String line, String shown, boolean secret) {
         return new SmtpCommand(verb, verb, verb, false);
     }
 
+    /** MAIL FROM: from here until the final reply to the message the server holds a transaction. */
+    boolean opensTransaction() {
+        return "MAIL".equals(verb);
+    }
+
     /** {@code VERB arguments}. */
     static SmtpCommand of(String verb, String arguments) {
         String line = verb.toUpperCase(Locale.ROOT) + " " + arguments;

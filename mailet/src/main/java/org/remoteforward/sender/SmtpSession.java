@@ -28,6 +28,8 @@ final class SmtpSession {
     private final Endpoint endpoint;
     private final Timeouts timeouts;
     private final Watchdog watchdog;
+    /** The deadline of whichever step runs now: re-armed per step rather than scheduled per step. */
+    private final Watchdog.Slot stepDeadline;
     private final DialogueLog log;
     private Transport transport;
     private ReplyReader reader;
@@ -40,6 +42,13 @@ final class SmtpSession {
     private int transactions;
     private String authenticatedAs;
     private Runnable onClose = () -> { };
+    /** MAIL FROM went and the final reply to a message has not come since: the server may hold a transaction open. */
+    private boolean inTransaction;
+    /**
+     * Taken from the pool without a round trip and no reply read since: a failure now means the
+     * server let the idle connection go, not that it refused anything ({@link StaleSessionException}).
+     */
+    private boolean unproven;
 
     /** @param nowNanos the pool's clock when the connection was opened */
     SmtpSession(Endpoint endpoint, Transport transport, Timeouts timeouts, Watchdog watchdog, DialogueLog log, long nowNanos) {
@@ -48,6 +57,7 @@ final class SmtpSession {
         this.reader = new ReplyReader(transport.input());
         this.timeouts = timeouts;
         this.watchdog = watchdog;
+        this.stepDeadline = watchdog.slot();
         this.log = log;
         this.openedNanos = nowNanos;
         this.idleSinceNanos = nowNanos;
@@ -96,10 +106,23 @@ final class SmtpSession {
         return nowNanos - idleSinceNanos;
     }
 
-    /** RSET before a reused session's next transaction; false (and unusable) unless the server agrees. */
-    boolean reset() {
+    /**
+     * Readies a pooled session for its next transaction; false (and unusable) when it cannot serve
+     * one. After a transaction that ended with the final reply to its message there is nothing to
+     * send: that reply ends the transaction for the server too (RFC 5321 4.1.1.4), so MAIL FROM
+     * may follow at once, and a round trip per message is saved. Should the server have let the
+     * idle connection go meanwhile, the first step fails with {@link StaleSessionException} and the
+     * caller takes another session. Any other ending (recipients refused, a client-paced
+     * transaction taken back) may leave the server mid-transaction: RSET first, as before.
+     */
+    boolean readyForReuse() {
+        if (!inTransaction) {
+            unproven = true;
+            return true;
+        }
         try {
             if (command(SmtpCommand.RSET).isPositive()) {
+                inTransaction = false;
                 return true;
             }
         } catch (IOException | RuntimeException e) {
@@ -140,7 +163,7 @@ final class SmtpSession {
         if (reply.code() != 220) {
             throw new SessionSetupException("refused STARTTLS with " + reply);
         }
-        if (transport.input().available() > 0) {
+        if (reader.buffered() > 0 || transport.input().available() > 0) {
             // bytes that arrived before the handshake would be read as if they came over TLS (CVE-2011-0411)
             retire("it sent data after its STARTTLS reply");
             throw new SessionSetupException("sent data after its STARTTLS reply, before the TLS handshake");
@@ -253,6 +276,7 @@ final class SmtpSession {
                 throw new IOException("the connection to " + endpoint + " is no longer usable: " + retiredBecause);
             }
         }
+        inTransaction = false;
     }
 
     /** Writes one command line (not flushed) and logs it as it may be shown. */
@@ -261,6 +285,9 @@ final class SmtpSession {
         out.write(command.line().getBytes(StandardCharsets.UTF_8));
         out.write(CRLF);
         log.sent(command.shown());
+        if (command.opensTransaction()) {
+            inTransaction = true;
+        }
     }
 
     /**
@@ -269,6 +296,11 @@ final class SmtpSession {
      */
     private Reply readReply(boolean challengeToSecret) throws IOException {
         Reply reply = reader.read();
+        if (unproven && reply.code() == 421) {
+            // a server closing the idle connection, heard only now: not an answer to this transaction
+            throw new ProtocolException("answered " + reply);
+        }
+        unproven = false;
         if (challengeToSecret && reply.isIntermediate()) {
             log.receivedRedacted(reply);
         } else {
@@ -354,16 +386,24 @@ final class SmtpSession {
         }
         Transport current = transport;
         Duration limit = kind.of(timeouts);
-        Watchdog.Deadline deadline = watchdog.armOrNull(limit, current::abort);
-        if (deadline == null) {
+        if (!stepDeadline.arm(limit, current::abort)) {
             retire("the sender is shutting down");
             throw new IOException("the sender is shutting down: no step may start on " + endpoint);
         }
         try {
             return call.run();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             current.abort();
-            if (deadline.expired()) {
+            IOException failure = stepDeadline.expired() ? new StepTimeoutException(kind, limit, step) : e;
+            retire(failure.getMessage());
+            if (unproven) {
+                unproven = false;
+                throw new StaleSessionException(endpoint, failure);
+            }
+            throw failure;
+        } catch (RuntimeException e) {
+            current.abort();
+            if (stepDeadline.expired()) {
                 StepTimeoutException timeout = new StepTimeoutException(kind, limit, step);
                 retire(timeout.getMessage());
                 throw timeout;
@@ -371,7 +411,7 @@ final class SmtpSession {
             retire(String.valueOf(e.getMessage()));
             throw e;
         } finally {
-            deadline.close();
+            stepDeadline.disarm();
         }
     }
 

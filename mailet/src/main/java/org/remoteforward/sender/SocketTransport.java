@@ -1,6 +1,5 @@
 package org.remoteforward.sender;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +21,7 @@ final class SocketTransport implements Transport {
     SocketTransport(Socket raw, Socket socket) throws IOException {
         this.raw = raw;
         this.socket = socket;
-        this.input = new BufferedInputStream(socket.getInputStream(), BUFFER);
+        this.input = socket.getInputStream();
         this.output = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
     }
 

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * <p>One caller drives it; every step holds the transaction's lock, which the idle check of a
  * client-paced transaction ({@link IdleClients}) only tries, from the housekeeping thread, to take
  * the session back from a silent client. {@link #close} ends it whatever state it is in; the pool
- * resets a session left mid-transaction (RSET) before it serves anyone again.
+ * resets a session left mid-transaction (RSET) before it serves anyone again. A pooled session the
+ * server let go while it was idle fails before answering anything; the transaction then starts
+ * again on another ({@link StaleSessionException}).
  */
 public final class Transaction implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(Transaction.class);
@@ -124,11 +126,13 @@ public final class Transaction implements AutoCloseable {
             if (mailReply != null) {
                 return mailReply;
             }
-            if (refusal == null && start(List.of())) {
+            while (mailReply == null && refusal == null && start(List.of())) {
                 try {
                     mailAnswered(session.command(takePendingMail()));
                 } catch (IOException | RuntimeException e) {
-                    brokeOff(e);
+                    if (!stale(e)) {
+                        brokeOff(e);
+                    }
                 }
             }
             return mailReply != null ? mailReply : refusal.reply();
@@ -238,10 +242,15 @@ public final class Transaction implements AutoCloseable {
 
     /** RCPT TO for recipients that passed the checks needing no server; MAIL FROM first when it has not gone. */
     private void send(List<String> fresh, boolean messageFollows) {
-        if (start(fresh)) {
+        boolean again = true;
+        while (again && start(fresh)) {
             boolean smtputf8 = session.capabilities().has("SMTPUTF8");
             Map<String, String> wire = new LinkedHashMap<>();
             for (String recipient : fresh) {
+                if (ledger.isDecided(recipient)) {
+                    // decided on a session that then proved stale
+                    continue;
+                }
                 Optional<String> form = AddressCheck.wireForm(recipient, smtputf8);
                 if (form.isPresent()) {
                     wire.put(recipient, form.get());
@@ -251,15 +260,14 @@ public final class Transaction implements AutoCloseable {
                     rcptReplies.put(recipient, Reply.of(553, "5.6.7 " + why));
                 }
             }
-            if (!wire.isEmpty()) {
-                exchange(wire, messageFollows);
-            }
+            again = !wire.isEmpty() && !exchange(wire, messageFollows);
         }
         // those a refusal or a broken session decided before their own reply came
         fresh.forEach(recipient -> rcptReplies.computeIfAbsent(recipient, r -> refusal.reply()));
     }
 
-    private void exchange(Map<String, String> wire, boolean messageFollows) {
+    /** @return false when the session proved stale before anything was answered: {@link #start} is to take another */
+    private boolean exchange(Map<String, String> wire, boolean messageFollows) {
         Capabilities capabilities = session.capabilities();
         boolean pipelining = settings.connections().pipelining() && capabilities.has("PIPELINING");
         List<SmtpCommand> commands = new ArrayList<>();
@@ -290,8 +298,12 @@ public final class Transaction implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
+            if (stale(e)) {
+                return false;
+            }
             brokeOff(e);
         }
+        return true;
     }
 
     /** Decides the replies of one envelope exchange in order as they arrive, so replies read before a failure keep their meaning. */
@@ -400,9 +412,32 @@ public final class Transaction implements AutoCloseable {
                 new MailFromCommand.Declarations(size, Optional.ofNullable(traits), utf8Envelope, from.dsn()));
             return true;
         } catch (IOException | RuntimeException e) {
+            if (stale(e)) {
+                return start(firstRecipients);
+            }
             brokeOff(e);
             return false;
         }
+    }
+
+    /**
+     * A pooled session that proved stale before it answered anything of this transaction (the
+     * server let it go while it was idle): closed, and the transaction starts again on another
+     * session from the pool. Each such session leaves the pool, and a new connection is never
+     * stale, so this ends.
+     *
+     * @return false for any other failure, which the caller handles
+     */
+    private boolean stale(Exception e) {
+        if (!(e instanceof StaleSessionException)) {
+            return false;
+        }
+        LOGGER.debug("{}; taking another session", e.getMessage());
+        session.close();
+        started = false;
+        pendingMail = null;
+        pipelinedDataReply = null;
+        return true;
     }
 
     /**

@@ -11,6 +11,10 @@ import javax.net.ssl.SSLSession;
  * protocol code is written once.
  */
 interface Transport extends Closeable {
+    /**
+     * The server's bytes, unbuffered: {@link ReplyReader} reads them in bulk into its own buffer
+     * (a buffered stream under it would ask the socket how much is available after every read).
+     */
     InputStream input();
 
     OutputStream output();

@@ -1,6 +1,5 @@
 package org.remoteforward.sender;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +21,7 @@ final class UnixSocketTransport implements Transport {
 
     UnixSocketTransport(SocketChannel channel) {
         this.channel = channel;
-        this.input = new BufferedInputStream(Channels.newInputStream(channel), BUFFER);
+        this.input = Channels.newInputStream(channel);
         this.output = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER);
     }
 

@@ -7,8 +7,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
@@ -16,7 +21,11 @@ import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
 import org.remoteforward.testing.Started;
 
-/** The session pool: reuse with RSET, and each rule for letting a session go. */
+/**
+ * The session pool: reuse (RSET only after a transaction the server may still hold open), a pooled
+ * session the server let go while it was idle replaced without losing or doubling a message, and
+ * each rule for letting a session go.
+ */
 class ConnectionReuseTest {
     private static final String FIRST = "Subject: first\r\n\r\n.one\r\n";
     private static final String SECOND = "Subject: second\r\n\r\n.two\r\n";
@@ -41,8 +50,9 @@ class ConnectionReuseTest {
     }
 
     @Test
-    void aSecondMessageReusesTheSessionAfterRsetAndArrivesByteIdentical() throws Exception {
-        ScriptedServer server = started.tcp(delivering(delivering(greeted()).expect("RSET").send("250 reset"))
+    void aSecondMessageGoesStraightToMailFromOnceTheFirstTransactionEndedWithItsFinalReplyAndArrivesByteIdentical() throws Exception {
+        // the final reply to the message ends the transaction for the server too (RFC 5321 4.1.1.4): no RSET round trip
+        ScriptedServer server = started.tcp(delivering(delivering(greeted()))
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(pooled(100, Duration.ofMinutes(1))));
 
@@ -109,7 +119,7 @@ class ConnectionReuseTest {
 
     @Test
     void aSessionEndsAfterMaxMessages() throws Exception {
-        ScriptedServer server = started.tcp(delivering(delivering(greeted()).expect("RSET").send("250 reset"))
+        ScriptedServer server = started.tcp(delivering(delivering(greeted()))
             .expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(pooled(2, Duration.ofMinutes(1))));
 
@@ -152,6 +162,60 @@ class ConnectionReuseTest {
         sender.close();
 
         assertThat(server.awaitConversations(2).get(1).onlyMessage()).isEqualTo(SECOND.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** How a server lets a pooled connection go while it is idle, as the next transaction finds out. */
+    static Stream<Arguments> idleEndings() {
+        return Stream.of(
+            Arguments.of("closed", false, (UnaryOperator<Script>) Script::drop),
+            Arguments.of("closed, PIPELINING", true, (UnaryOperator<Script>) Script::drop),
+            Arguments.of("421 then closed", false, (UnaryOperator<Script>) s -> s.send("421 4.4.2 mx.test Error: timeout exceeded").drop()),
+            Arguments.of("421 then closed, PIPELINING", true, (UnaryOperator<Script>) s -> s.send("421 4.4.2 mx.test Error: timeout exceeded").drop()),
+            Arguments.of("silent", false, (UnaryOperator<Script>) Script::stall),
+            Arguments.of("silent, PIPELINING", true, (UnaryOperator<Script>) Script::stall));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("idleEndings")
+    void aPooledSessionTheServerLetGoWhileIdleIsReplacedAndTheNextMessageDeliveredOnce(String how, boolean pipelining,
+                                                                                   UnaryOperator<Script> ending) throws Exception {
+        Script greeting = pipelining
+            ? Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 PIPELINING")
+            : greeted();
+        ScriptedServer server = started.tcp(List.of(ending.apply(delivering(greeting)),
+            delivering(pipelining ? Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 PIPELINING") : greeted())
+                .expect("QUIT").send("221 bye")));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri())
+            .connections(new ConnectionSettings(true, 10, Duration.ofMinutes(1), Duration.ofMinutes(5), 100, Duration.ZERO, pipelining, false))
+            .timeouts(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(5)));
+
+        assertThat(sender.deliver(TO_B, Messages.of(FIRST)).failed()).isEmpty();
+        DeliveryResult second = sender.deliver(TO_B, Messages.of(SECOND));
+        sender.close();
+
+        assertThat(second.failed()).isEmpty();
+        List<ScriptedServer.Conversation> conversations = server.awaitConversations(2);
+        assertThat(conversations.get(0).messages).extracting(bytes -> new String(bytes, StandardCharsets.UTF_8)).containsExactly(FIRST);
+        assertThat(conversations.get(1).onlyMessage()).isEqualTo(SECOND.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aClientPacedTransactionOnAPooledSessionTheServerClosedGoesOnAFreshOne() throws Exception {
+        ScriptedServer server = started.tcp(List.of(delivering(greeted()).drop(),
+            delivering(greeted()).expect("QUIT").send("221 bye")));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(pooled(100, Duration.ofMinutes(1))));
+        assertThat(sender.deliver(TO_B, Messages.of(FIRST)).failed()).isEmpty();
+        server.awaitConversations(1);
+
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), Duration.ofMinutes(1))) {
+            assertThat(transaction.mailReply().code()).isEqualTo(250);
+            assertThat(transaction.recipient("b@example.com").code()).isEqualTo(250);
+            assertThat(transaction.message(Messages.of(SECOND)).failed()).isEmpty();
+        }
+        sender.close();
+
+        assertThat(server.awaitConversations(2).get(1).onlyMessage()).isEqualTo(SECOND.getBytes(StandardCharsets.UTF_8));
+        assertThat(server.violations()).isEmpty();
     }
 
     @Test

@@ -23,6 +23,57 @@ class ReplyReaderTest {
     }
 
     @Test
+    void repliesReadInBulkComeOutTheSameWhetherTheyTrickleByteByByteOrCrossTheBufferInOneRead() throws Exception {
+        StringBuilder wire = new StringBuilder();
+        List<Reply> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            // lines of varying length, so that lines straddle every position of the reader's buffer
+            String text = "2.1.5 recipient " + i + " ok " + "x".repeat(i * 7 % 300);
+            wire.append("250-").append(text).append("\r\n250 last ").append(i).append("\r\n");
+            expected.add(new Reply(250, List.of(text, "last " + i)));
+        }
+        byte[] bytes = wire.toString().getBytes(StandardCharsets.UTF_8);
+        ReplyReader bulk = reader(wire.toString());
+        ReplyReader trickle = new ReplyReader(new java.io.InputStream() {
+            private int next;
+
+            @Override
+            public int read() {
+                return next < bytes.length ? bytes[next++] : -1;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) {
+                // one byte a read, as a server writing slowly delivers it
+                int b = read();
+                if (b < 0) {
+                    return -1;
+                }
+                buffer[offset] = (byte) b;
+                return 1;
+            }
+        });
+        for (Reply reply : expected) {
+            assertThat(bulk.read()).isEqualTo(reply);
+            assertThat(trickle.read()).isEqualTo(reply);
+        }
+        assertThatThrownBy(bulk::read).hasMessageContaining("connection closed by server");
+    }
+
+    @Test
+    void bytesAfterAReplyAreCountedAsBufferedNotLost() throws Exception {
+        ReplyReader reader = reader("220 go ahead\r\nINJECTED\r\n");
+        assertThat(reader.read()).isEqualTo(Reply.of(220, "go ahead"));
+        assertThat(reader.buffered()).isEqualTo("INJECTED\r\n".length());
+    }
+
+    @Test
+    void aLineWithoutEndIsRefusedOnceLongerThanTheLimitAcrossReads() {
+        String endless = "250 " + "y".repeat(3 * ReplyReader.MAX_LINE_BYTES);
+        assertThatThrownBy(() -> reader(endless).read()).hasMessageContaining("longer than " + ReplyReader.MAX_LINE_BYTES);
+    }
+
+    @Test
     void acceptsBareLineFeeds() throws Exception {
         assertThat(reader("250 ok\n").read()).isEqualTo(Reply.of(250, "ok"));
     }

@@ -90,7 +90,6 @@ class XForwardTest {
             .expect("XFORWARD ADDR=192.0.2.1 HELO=helo.example").send("250 Ok")
             .expect("MAIL FROM:<a@example.com>").send("250 ok").expect("RCPT TO:<b@example.com>").send("250 ok")
             .expect("DATA").send("354 go").receiveMessage().send("250 ok")
-            .expect("RSET").send("250 ok")
             .expect("XFORWARD ADDR=198.51.100.7 HELO=other.example").send("250 Ok")
             .expect("MAIL FROM:<a@example.com>").send("250 ok").expect("RCPT TO:<b@example.com>").send("250 ok")
             .expect("DATA").send("354 go").receiveMessage().send("250 ok")
