@@ -1,9 +1,6 @@
 package org.remoteforward.bench;
 
-import java.io.BufferedReader;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -13,10 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,10 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.remoteforward.it.Dovecot;
-import org.remoteforward.it.ForwardingJames;
-import org.remoteforward.it.RabbitMqBroker;
-import org.remoteforward.it.RabbitMqMailQueue;
-import org.remoteforward.it.JamesConfFolder;
 import org.remoteforward.it.Postfix;
 import org.remoteforward.sender.AuthMode;
 import org.remoteforward.sender.ConnectionSettings;
@@ -45,126 +37,141 @@ import org.remoteforward.sender.Timeouts;
 import org.remoteforward.sender.TlsSettings;
 
 /**
- * Measures, in one run on one machine, messages per second of:
+ * Measures, in one run on one machine:
  * P1 the sender alone against Postfix's smtp-sink, next to smtp-source against the same sink, at
  * 1 and 10 sessions, with connection reuse and pipelining each on and off;
- * P2 a real James 3.8.1 with RemoteForwardMailet against the same James with RemoteDelivery in
- * gateway mode, fed by the same SMTP load and forwarding to the same counting sink, and on
- * James's RabbitMQ queue (a private broker) next to James's ceiling there;
- * P3 a 50 MB message through the sender in a JVM limited to 256 MB, with its peak RSS;
- * P4 the sender over LMTP to a real Dovecot, next to Postfix's lmtp client delivering to it.
- * Each figure is the median of several runs. Prints a table; writes it and a chart per group to
- * the folder given as argument (default {@code benchmarks/target/results}).
+ * P2 a real James 3.8.1 with RemoteForwardMailet (queue, inline), with the synchronous hooks,
+ * with RemoteDelivery in gateway mode, and with a Null mailet (James's own ceiling), fed by the
+ * same SMTP load and forwarding to the same counting sink, then each forwarding path's latency
+ * at half its rate; and the mailet and the ceiling on James's RabbitMQ queue ({@link JamesPaths});
+ * P3 a 100 MB and a 1 GB message through the sender in a JVM limited to 64 MB, next to smtp-source;
+ * P4 the sender over LMTP to a real Dovecot, next to Postfix's lmtp client delivering to it;
+ * S the scale curves: message size, recipients per message, synchronous sessions ({@link ScaleCurves}).
+ * Each rate is the median of several runs, the scenarios of a group taking turns run by run, so
+ * that a slow moment of the machine falls on all of them. Prints the results; writes them with
+ * the charts to the folder given as argument (default {@code benchmarks/target/results}).
+ * {@code -Dbench.groups=P2,S} runs only those groups; {@code -Dbench.smoke=true} runs everything
+ * once on a few messages (CI's check that the benchmark still runs).
  */
 public final class Benchmark {
-    private static final int MESSAGE_SIZE = 4096;
-    private static final int RUNS = Integer.getInteger("bench.runs", 3);
-    private static final int P1_MESSAGES = Integer.getInteger("bench.p1.messages", 4000);
-    private static final int P2_MESSAGES = Integer.getInteger("bench.p2.messages", 1500);
-    private static final int P2_CLIENTS = 8;
-    private static final int P4_MESSAGES = Integer.getInteger("bench.p4.messages", 2000);
-    private static final int P2_DELIVERY_THREADS = 8;
+    static final int MESSAGE_SIZE = 4096;
+    static final int P2_CLIENTS = 8;
+    static final int P2_DELIVERY_THREADS = 8;
 
-    private Benchmark() {
+    private final Plan plan;
+    private final Report report;
+
+    Benchmark(Plan plan) {
+        this.plan = plan;
+        this.report = new Report(plan);
     }
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "benchmarks/target/results");
-        Files.createDirectories(out);
-        List<Measurement> results = new ArrayList<>();
-        // -Dbench.groups=P2,P4 runs only those (all by default)
-        Set<String> groups = Set.of(System.getProperty("bench.groups", "P1,P2,P3,P4").toUpperCase().split(","));
-        if (groups.contains("P1")) {
-            p1(results);
-        }
-        if (groups.contains("P2")) {
-            p2(results);
-        }
-        if (groups.contains("P4")) {
-            p4(results);
-        }
-        String p3 = groups.contains("P3") ? p3() : "not run (bench.groups)";
-        String table = table(results, p3);
-        System.out.println(table);
-        Files.writeString(out.resolve("results.md"), table);
-        Chart.write(results, out, "james-remote-forward on " + Runtime.getRuntime().availableProcessors() + " cores");
-        System.out.println("wrote " + out.resolve("results.md") + " and " + out.resolve("benchmark-p1.png") + ", " + out.resolve("benchmark-p2.png"));
+        Report report = new Benchmark(Plan.fromSystemProperties()).run(out);
+        System.out.println(report.markdown());
+        System.out.println("wrote " + out.resolve("results.md") + " and the charts next to it");
         // James 3.8.1's memory mail queue leaves non-daemon threads behind after the server stops
         System.exit(0);
     }
 
+    /** Runs the plan's groups and writes what they measured to {@code out}. */
+    Report run(Path out) throws Exception {
+        if (plan.runs("P1")) {
+            p1();
+        }
+        if (plan.runs("P2")) {
+            new JamesPaths(plan, report).run();
+        }
+        if (plan.runs("P3")) {
+            p3();
+        }
+        if (plan.runs("P4")) {
+            p4();
+        }
+        if (plan.runs("S")) {
+            new ScaleCurves(plan, report).run();
+        }
+        report.write(out);
+        return report;
+    }
+
     // ---- P1: the sender alone, and smtp-source, against smtp-sink
 
-    private static void p1(List<Measurement> results) throws Exception {
-        int port = freePort();
-        Process sink = new ProcessBuilder("smtp-sink", "-u", "nobody", "127.0.0.1:" + port, "1024")
-            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            awaitPort(port);
-            senderRate(port, 1, 1000, true, true);   // warm the JIT up
+    private void p1() throws Exception {
+        try (SmtpSink sink = SmtpSink.start()) {
             for (int sessions : new int[] {1, 10}) {
-                results.add(new Measurement("P1", "smtp-source, " + sessions + " session(s), reusing connections (-d)",
-                    runs(() -> smtpSourceRate(port, sessions, true)), "the practical limit"));
-                results.add(new Measurement("P1", "sender, " + sessions + " session(s), pool + pipelining",
-                    runs(() -> senderRate(port, sessions, P1_MESSAGES, true, true)), ""));
-                results.add(new Measurement("P1", "sender, " + sessions + " session(s), pool, no pipelining",
-                    runs(() -> senderRate(port, sessions, P1_MESSAGES, true, false)), ""));
-                results.add(new Measurement("P1", "smtp-source, " + sessions + " session(s), a connection per message",
-                    runs(() -> smtpSourceRate(port, sessions, false)), ""));
-                results.add(new Measurement("P1", "sender, " + sessions + " session(s), a connection per message",
-                    runs(() -> senderRate(port, sessions, P1_MESSAGES / 4, false, false)), "as maddy and RemoteDelivery"));
+                // the JIT compiles the sender at this concurrency before anything is timed
+                warmUp(() -> senderRate(sink.port(), sessions, plan.p1WarmUp(), true, true), plan.warmUpSeconds());
+                Rounds rounds = new Rounds("P1", plan.runs());
+                rounds.add("smtp-source, " + sessions + " session(s), reusing connections (-d)", "the practical limit",
+                    () -> smtpSourceRate(sink.port(), sessions, plan.p1Messages(), true));
+                rounds.add("sender, " + sessions + " session(s), pool + pipelining", "",
+                    () -> senderRate(sink.port(), sessions, plan.p1Messages(), true, true));
+                rounds.add("sender, " + sessions + " session(s), pool, no pipelining", "",
+                    () -> senderRate(sink.port(), sessions, plan.p1Messages(), true, false));
+                rounds.add("smtp-source, " + sessions + " session(s), a connection per message", "",
+                    () -> smtpSourceRate(sink.port(), sessions, plan.p1Messages() / 4, false));
+                rounds.add("sender, " + sessions + " session(s), a connection per message", "as maddy and RemoteDelivery",
+                    () -> senderRate(sink.port(), sessions, plan.p1Messages() / 4, false, false));
+                rounds.run().forEach(report::rate);
             }
-        } finally {
-            sink.destroy();
-            sink.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
     static double senderRate(int port, int sessions, int messages, boolean reuse, boolean pipelining) throws Exception {
-        return senderRate(Protocol.SMTP, port, "b@example.com", sessions, messages, reuse, pipelining, false);
+        return new SenderLoad(Protocol.SMTP, port, sessions, reuse, pipelining, false).rate(messages, List.of("b@example.com"), message(MESSAGE_SIZE));
     }
 
-    private static double senderRate(Protocol protocol, int port, String recipient, int sessions, int messages, boolean reuse,
-                                     boolean pipelining, boolean chunking) throws Exception {
-        ConnectionSettings connections = new ConnectionSettings(reuse, Math.max(sessions, 1) * 2, Duration.ofSeconds(30),
-            Duration.ofMinutes(5), 1_000_000, Duration.ZERO, pipelining, chunking);
-        SenderSettings settings = new SenderSettings(protocol, List.of(Endpoint.parse("tcp://127.0.0.1:" + port)), false,
-            TlsSettings.DEFAULTS, AuthMode.OFF, Optional.empty(), new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30),
-            Duration.ofSeconds(60)), "bench.test", DialogueLogging.OFF, connections, false, false);
-        MessageSource message = message();
-        Envelope envelope = new Envelope("a@example.com", List.of(recipient));
-        try (DownstreamSender sender = DownstreamSender.create(settings)) {
-            AtomicInteger remaining = new AtomicInteger(messages);
-            AtomicLong failed = new AtomicLong();
-            ExecutorService workers = Executors.newFixedThreadPool(sessions);
-            long start = System.nanoTime();
-            List<Future<?>> done = new ArrayList<>();
-            for (int i = 0; i < sessions; i++) {
-                done.add(workers.submit(() -> {
-                    while (remaining.getAndDecrement() > 0) {
-                        DeliveryResult result = sender.deliver(envelope, message);
-                        if (!result.failed().isEmpty()) {
-                            failed.incrementAndGet();
+    /** The sender driven by {@code sessions} threads, each delivering while messages remain. */
+    record SenderLoad(Protocol protocol, int port, int sessions, boolean reuse, boolean pipelining, boolean chunking) {
+        double rate(int messages, List<String> recipients, MessageSource message) throws Exception {
+            ConnectionSettings connections = new ConnectionSettings(reuse, Math.max(sessions, 1) * 2, Duration.ofSeconds(30),
+                Duration.ofMinutes(5), 1_000_000, Duration.ZERO, pipelining, chunking);
+            SenderSettings settings = new SenderSettings(protocol, List.of(Endpoint.parse("tcp://127.0.0.1:" + port)), false,
+                TlsSettings.DEFAULTS, AuthMode.OFF, Optional.empty(), new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30),
+                Duration.ofMinutes(5)), "bench.test", DialogueLogging.OFF, connections, false, false);
+            Envelope envelope = new Envelope("a@example.com", recipients);
+            try (DownstreamSender sender = DownstreamSender.create(settings)) {
+                AtomicInteger remaining = new AtomicInteger(messages);
+                AtomicLong failed = new AtomicLong();
+                ExecutorService workers = Executors.newFixedThreadPool(sessions);
+                long start = System.nanoTime();
+                List<Future<?>> done = new ArrayList<>();
+                for (int i = 0; i < sessions; i++) {
+                    done.add(workers.submit(() -> {
+                        while (remaining.getAndDecrement() > 0) {
+                            DeliveryResult result = sender.deliver(envelope, message);
+                            if (!result.failed().isEmpty()) {
+                                failed.incrementAndGet();
+                            }
                         }
-                    }
-                }));
+                    }));
+                }
+                for (Future<?> future : done) {
+                    future.get();
+                }
+                long elapsed = System.nanoTime() - start;
+                workers.shutdown();
+                if (failed.get() > 0) {
+                    throw new IllegalStateException(failed.get() + " messages failed");
+                }
+                return messages / (elapsed / 1e9);
             }
-            for (Future<?> future : done) {
-                future.get();
-            }
-            long elapsed = System.nanoTime() - start;
-            workers.shutdown();
-            if (failed.get() > 0) {
-                throw new IllegalStateException(failed.get() + " messages failed");
-            }
-            return messages / (elapsed / 1e9);
         }
     }
 
-    private static double smtpSourceRate(int port, int sessions, boolean reuse) throws Exception {
-        int messages = reuse ? P1_MESSAGES : P1_MESSAGES / 4;
+    static double smtpSourceRate(int port, int sessions, int messages, boolean reuse) throws Exception {
+        return smtpSourceRate(port, sessions, messages, reuse, MESSAGE_SIZE, 1);
+    }
+
+    /** smtp-source's messages per second, from its start to its exit. */
+    static double smtpSourceRate(int port, int sessions, int messages, boolean reuse, long size, int recipients) throws Exception {
         List<String> command = new ArrayList<>(List.of("smtp-source", "-s", Integer.toString(sessions), "-m", Integer.toString(messages),
-            "-l", Integer.toString(MESSAGE_SIZE), "-f", "a@example.com", "-t", "b@example.com"));
+            "-l", Long.toString(size), "-f", "a@example.com", "-t", "b@example.com"));
+        if (recipients > 1) {
+            command.addAll(List.of("-r", Integer.toString(recipients)));
+        }
         if (reuse) {
             command.add("-d");
         }
@@ -178,234 +185,139 @@ public final class Benchmark {
         return messages / ((System.nanoTime() - start) / 1e9);
     }
 
-    // ---- P2: James with RemoteForwardMailet against James with RemoteDelivery in gateway mode
+    // ---- P3: 100 MB and 1 GB through the sender with -Xmx64m, and through smtp-source
 
-    private static void p2(List<Measurement> results) throws Exception {
-        try (CountingSink sink = new CountingSink()) {
-            Map<String, String> forward = Map.of("targets", "tcp://127.0.0.1:" + sink.port(), "starttls", "no",
-                "heloName", "bench.test", "deliveryThreads", Integer.toString(P2_DELIVERY_THREADS));
-            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES))) {
-                jamesRate(james.smtpPort(), sink, 300);
-                results.add(new Measurement("P2", "James 3.8.1 + RemoteForwardMailet",
-                    runs(() -> jamesRate(james.smtpPort(), sink, P2_MESSAGES)), P2_CLIENTS + " SMTP clients, " + P2_DELIVERY_THREADS + " delivery threads"));
-            }
-            Map<String, String> inline = new HashMap<>(forward);
-            inline.put("inline", "yes");
-            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(inline, ForwardingJames.Options.KEEP_FAILURES))) {
-                jamesRate(james.smtpPort(), sink, 300);
-                results.add(new Measurement("P2", "James 3.8.1 + RemoteForwardMailet, inline",
-                    runs(() -> jamesRate(james.smtpPort(), sink, P2_MESSAGES)), "first attempt in service(): no second queue"));
-            }
-            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
-                .forwardingSynchronously(Map.of("targets", "tcp://127.0.0.1:" + sink.port(), "starttls", "no", "heloName", "bench.test")))) {
-                jamesRate(james.smtpPort(), sink, 300);
-                results.add(new Measurement("P2", "James 3.8.1 + synchronous forwarding (SMTP hooks)",
-                    runs(() -> jamesRate(james.smtpPort(), sink, P2_MESSAGES)), "forwarded during each SMTP transaction: no queue"));
-            }
-            int nullPort = freePort();
-            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(withMailet(sink.port(), nullPort,
-                "<mailet match=\"All\" class=\"Null\"/>"), nullPort))) {
-                jamesRate(nullPort, null, 300);
-                results.add(new Measurement("P2", "James 3.8.1 + Null mailet (James's own ceiling)",
-                    runs(() -> jamesRate(nullPort, null, P2_MESSAGES)), "receive and spool only, nothing forwarded"));
-            }
-            int port = freePort();
-            Path conf = withMailet(sink.port(), port, remoteDelivery(sink.port()));
-            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(conf, port))) {
-                jamesRate(port, sink, 300);
-                results.add(new Measurement("P2", "James 3.8.1 + RemoteDelivery (gateway)",
-                    runs(() -> jamesRate(port, sink, P2_MESSAGES)), P2_CLIENTS + " SMTP clients, " + P2_DELIVERY_THREADS + " delivery threads"));
-            }
-            p2OnRabbitMq(results, sink, forward);
-        }
-    }
-
-    /** The mailet and James's ceiling again, on distributed James's mail queue: a private RabbitMQ broker, one James. */
-    private static void p2OnRabbitMq(List<Measurement> results, CountingSink sink, Map<String, String> forward) throws Exception {
-        if (!RabbitMqBroker.installed()) {
-            System.out.println("P2 on RabbitMQ skipped: rabbitmq-server is not installed (apt-get install rabbitmq-server)");
-            return;
-        }
-        Path work = Files.createTempDirectory("bench-rabbitmq-");
-        try (RabbitMqBroker broker = RabbitMqBroker.start(work.resolve("broker"))) {
-            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
-                .in(work.resolve("james"), new RabbitMqMailQueue(broker, work.resolve("blobs"))))) {
-                jamesRate(james.smtpPort(), sink, 300);
-                results.add(new Measurement("P2", "James 3.8.1 + RemoteForwardMailet, RabbitMQ queue",
-                    runs(() -> jamesRate(james.smtpPort(), sink, P2_MESSAGES)), "one node; spool and outgoing queue on a local broker, blobs in a folder"));
-            }
-            int nullPort = freePort();
-            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(withMailet(sink.port(), nullPort,
-                "<mailet match=\"All\" class=\"Null\"/>"), nullPort).in(work.resolve("null-james"), new RabbitMqMailQueue(broker, work.resolve("null-blobs"))))) {
-                jamesRate(nullPort, null, 300);
-                results.add(new Measurement("P2", "James 3.8.1 + Null mailet, RabbitMQ queue (ceiling there)",
-                    runs(() -> jamesRate(nullPort, null, P2_MESSAGES)), "receive and spool on the broker only, nothing forwarded"));
+    private void p3() throws Exception {
+        try (SmtpSink sink = SmtpSink.start()) {
+            for (long size : plan.p3Sizes()) {
+                String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+                Process child = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                    LargeMessageChild.class.getName(), Integer.toString(sink.port()), Long.toString(size))
+                    .redirectErrorStream(true).start();
+                String[] sent = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+");
+                if (child.waitFor() != 0 || !sent[0].equals("sent")) {
+                    throw new IllegalStateException("the sender did not deliver " + size + " bytes: " + String.join(" ", sent));
+                }
+                double senderMbs = size / 1e6 / Double.parseDouble(sent[2]);
+                // smtp-source, measured the same way: its run time and peak RSS
+                Path times = Files.createTempFile("smtp-source-", ".time");
+                Process source = new ProcessBuilder("/usr/bin/time", "-f", "%e %M", "-o", times.toString(), "smtp-source", "-s", "1",
+                    "-m", "1", "-l", Long.toString(size), "-f", "a@example.com", "-t", "b@example.com", "127.0.0.1:" + sink.port())
+                    .redirectErrorStream(true).start();
+                String output = new String(source.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (source.waitFor() != 0) {
+                    throw new IllegalStateException("smtp-source failed: " + output);
+                }
+                String[] measured = Files.readString(times).trim().split("\\s+");
+                Files.delete(times);
+                report.largeMessage(String.format("| %s | %.0f | %s | %.0f | %s |", mib(size), senderMbs, mib(Long.parseLong(sent[3]) * 1024),
+                    size / 1e6 / Double.parseDouble(measured[0]), mib(Long.parseLong(measured[1]) * 1024)));
             }
         }
     }
 
-    /** RemoteDelivery in gateway mode to the sink. */
-    private static String remoteDelivery(int sinkPort) {
-        return "<mailet match=\"All\" class=\"RemoteDelivery\">\n"
-                + "        <outgoingQueue>outgoing</outgoingQueue>\n"
-                + "        <delayTime>5000, 100000, 500000</delayTime>\n"
-                + "        <maxRetries>3</maxRetries>\n"
-                + "        <maxDnsProblemRetries>0</maxDnsProblemRetries>\n"
-                + "        <deliveryThreads>" + P2_DELIVERY_THREADS + "</deliveryThreads>\n"
-                + "        <sendpartial>true</sendpartial>\n"
-                + "        <bounceProcessor>error</bounceProcessor>\n"
-                + "        <gateway>127.0.0.1</gateway>\n"
-                + "        <gatewayPort>" + sinkPort + "</gatewayPort>\n"
-                + "      </mailet>";
-    }
-
-    /** The same James as ours, its forward processor holding {@code mailet} instead of RemoteForwardMailet. */
-    private static Path withMailet(int sinkPort, int smtpPort, String mailet) throws IOException {
-        Path work = Files.createTempDirectory("compared-james-");
-        Path conf = JamesConfFolder.write(work, smtpPort, Map.of("targets", "tcp://127.0.0.1:" + sinkPort), ForwardingJames.Options.KEEP_FAILURES);
-        Path mailetcontainer = conf.resolve("mailetcontainer.xml");
-        String xml = Files.readString(mailetcontainer).replaceAll(
-            "(?s)<mailet match=\"All\" class=\"org.remoteforward.mailet.RemoteForwardMailet\">.*?</mailet>", mailet);
-        Files.writeString(mailetcontainer, xml);
-        return conf;
-    }
-
-    /**
-     * Messages per second from the first SMTP command to James until the sink holds them all
-     * (without a sink: until James has accepted them all).
-     */
-    private static double jamesRate(int jamesPort, CountingSink sink, int messages) throws Exception {
-        if (sink != null) {
-            sink.reset();
-        }
-        AtomicInteger remaining = new AtomicInteger(messages);
-        ExecutorService clients = Executors.newFixedThreadPool(P2_CLIENTS);
-        long start = System.nanoTime();
-        List<Future<?>> done = new ArrayList<>();
-        for (int i = 0; i < P2_CLIENTS; i++) {
-            done.add(clients.submit(() -> {
-                feed(jamesPort, remaining);
-                return null;
-            }));
-        }
-        for (Future<?> future : done) {
-            future.get();
-        }
-        clients.shutdown();
-        if (sink != null && !sink.await(messages, 600)) {
-            throw new IllegalStateException("only " + sink.messages() + " of " + messages + " messages arrived");
-        }
-        return messages / ((System.nanoTime() - start) / 1e9);
-    }
-
-    /** One SMTP client: sends messages over one connection while any remain. */
-    private static void feed(int port, AtomicInteger remaining) throws IOException {
-        byte[] body = body();
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-            expect(in, "220");
-            command(out, in, "EHLO load.test", "250");
-            while (remaining.getAndDecrement() > 0) {
-                command(out, in, "MAIL FROM:<a@example.com>", "250");
-                command(out, in, "RCPT TO:<b@example.com>", "250");
-                command(out, in, "DATA", "354");
-                out.write(body);
-                out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                expect(in, "250");
-            }
-            command(out, in, "QUIT", "221");
-        }
-    }
-
-    private static void command(OutputStream out, BufferedReader in, String line, String code) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        expect(in, code);
-    }
-
-    private static void expect(BufferedReader in, String code) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) {
-                throw new IOException("connection closed, expected " + code);
-            }
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        if (!line.startsWith(code)) {
-            throw new IOException("expected " + code + ", got " + line);
-        }
+    private static String mib(long bytes) {
+        return bytes >= 1L << 30 ? String.format("%.0f GiB", bytes / (double) (1L << 30)) : String.format("%.0f MiB", bytes / (double) (1L << 20));
     }
 
     // ---- P4: LMTP to a real Dovecot, and Postfix's lmtp client delivering to the same Dovecot
 
-    private static void p4(List<Measurement> results) throws Exception {
+    private void p4() throws Exception {
         Path dir = Files.createTempDirectory("bench-lmtp-");
-        try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"))) {
-            senderRate(Protocol.LMTP, dovecot.lmtpPort(), "known@example.com", 1, 200, true, true, true);
+        try (Dovecot dovecot = Dovecot.start(dir.resolve("dovecot"));
+             Postfix postfix = Postfix.setup().lmtpTo(dovecot.lmtpPort()).start(dir.resolve("postfix"))) {
+            SenderLoad lmtp = new SenderLoad(Protocol.LMTP, dovecot.lmtpPort(), 10, true, true, true);
+            lmtp.rate(Math.max(plan.p4Messages() / 10, 20), List.of("known@example.com"), message(MESSAGE_SIZE));
+            Rounds rounds = new Rounds("P4", plan.runs());
             for (int sessions : new int[] {1, 10}) {
-                results.add(new Measurement("P4", "sender over LMTP to Dovecot, " + sessions + " session(s), pool + pipelining + BDAT",
-                    runs(() -> senderRate(Protocol.LMTP, dovecot.lmtpPort(), "known@example.com", sessions, P4_MESSAGES, true, true, true)),
-                    "each message stored in a maildir"));
+                SenderLoad load = new SenderLoad(Protocol.LMTP, dovecot.lmtpPort(), sessions, true, true, true);
+                rounds.add("sender over LMTP to Dovecot, " + sessions + " session(s), pool + pipelining + BDAT", "each message stored in a maildir",
+                    () -> load.rate(plan.p4Messages(), List.of("known@example.com"), message(MESSAGE_SIZE)));
             }
-            try (Postfix postfix = Postfix.setup().lmtpTo(dovecot.lmtpPort()).start(dir.resolve("postfix"))) {
-                results.add(new Measurement("P4", "smtp-source into Postfix, its lmtp client to Dovecot, 10 sessions",
-                    runs(() -> postfixLmtpRate(postfix.smtpPort(), dovecot)), "end to end, through Postfix's queue"));
-            }
+            rounds.add("smtp-source into Postfix, its lmtp client to Dovecot, 10 sessions", "end to end, through Postfix's queue",
+                () -> postfixLmtpRate(postfix.smtpPort(), dovecot));
+            rounds.run().forEach(report::rate);
         }
     }
 
     /** Messages per second from smtp-source's first message to Postfix until Dovecot has stored them all. */
-    private static double postfixLmtpRate(int postfixPort, Dovecot dovecot) throws Exception {
+    private double postfixLmtpRate(int postfixPort, Dovecot dovecot) throws Exception {
+        int messages = plan.p4Messages();
         int before = dovecot.awaitMessages("known", 0).size();
         long start = System.nanoTime();
-        Process source = new ProcessBuilder("smtp-source", "-s", "10", "-m", Integer.toString(P4_MESSAGES), "-l", Integer.toString(MESSAGE_SIZE),
+        Process source = new ProcessBuilder("smtp-source", "-s", "10", "-m", Integer.toString(messages), "-l", Integer.toString(MESSAGE_SIZE),
             "-d", "-f", "a@example.com", "-t", "known@example.com", "127.0.0.1:" + postfixPort).redirectErrorStream(true).start();
         String output = new String(source.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (source.waitFor() != 0) {
             throw new IllegalStateException("smtp-source failed: " + output);
         }
-        int stored = dovecot.awaitMessages("known", before + P4_MESSAGES).size() - before;
-        if (stored < P4_MESSAGES) {
-            throw new IllegalStateException("Dovecot stored " + stored + " of " + P4_MESSAGES);
+        int stored = dovecot.awaitMessages("known", before + messages).size() - before;
+        if (stored < messages) {
+            throw new IllegalStateException("Dovecot stored " + stored + " of " + messages);
         }
-        return P4_MESSAGES / ((System.nanoTime() - start) / 1e9);
-    }
-
-    // ---- P3: 50 MB through the sender with -Xmx256m
-
-    private static String p3() throws Exception {
-        try (CountingSink sink = new CountingSink()) {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                LargeMessageChild.class.getName(), Integer.toString(sink.port()))
-                .redirectErrorStream(true).start();
-            String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            int exit = child.waitFor();
-            boolean arrived = sink.await(1, 60);
-            return "50 MB message through the sender in a JVM with -Xmx256m: " + (exit == 0 && arrived ? "delivered" : "FAILED")
-                + ", " + String.format("%.1f", sink.bytes() / 1048576.0) + " MiB received; " + output;
-        }
+        return messages / ((System.nanoTime() - start) / 1e9);
     }
 
     // ---- helpers
 
+    /**
+     * Runs {@code batch} until the JIT has settled: James is a large program, and for tens of
+     * seconds after it starts the compilers are still at work (and its hot paths run in slower,
+     * profiled code), which a short warm-up would measure instead of the steady state a relay
+     * lives in. Settled means the compilers worked less than a twentieth of the last batch's
+     * time, checked after at least two batches and given up on after {@code limitSeconds}.
+     */
+    static void warmUp(Run batch, int limitSeconds) throws Exception {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(limitSeconds);
+        for (int round = 1; ; round++) {
+            long compiledBefore = jit.getTotalCompilationTime();
+            long start = System.nanoTime();
+            batch.rate();
+            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            long compilingMillis = jit.getTotalCompilationTime() - compiledBefore;
+            if ((round >= 2 && compilingMillis * 20 < elapsedMillis) || System.nanoTime() > deadline) {
+                return;
+            }
+        }
+    }
+
+    /** A rate measured once per run. */
     @FunctionalInterface
-    private interface Run {
+    interface Run {
         double rate() throws Exception;
     }
 
-    private static List<Double> runs(Run run) throws Exception {
-        List<Double> rates = new ArrayList<>();
-        for (int i = 0; i < RUNS; i++) {
-            rates.add(run.rate());
+    /** Scenarios of one group measured in turns: run 1 of each, then run 2 of each... */
+    static final class Rounds {
+        private final String group;
+        private final int runs;
+        private final Map<String, Run> scenarios = new LinkedHashMap<>();
+        private final Map<String, String> notes = new LinkedHashMap<>();
+
+        Rounds(String group, int runs) {
+            this.group = group;
+            this.runs = runs;
         }
-        return rates;
+
+        void add(String scenario, String note, Run run) {
+            scenarios.put(scenario, run);
+            notes.put(scenario, note);
+        }
+
+        List<Measurement> run() throws Exception {
+            Map<String, List<Double>> rates = new LinkedHashMap<>();
+            for (int i = 0; i < runs; i++) {
+                for (Map.Entry<String, Run> scenario : scenarios.entrySet()) {
+                    rates.computeIfAbsent(scenario.getKey(), k -> new ArrayList<>()).add(scenario.getValue().rate());
+                }
+            }
+            return rates.entrySet().stream().map(e -> new Measurement(group, e.getKey(), e.getValue(), notes.get(e.getKey()))).toList();
+        }
     }
 
-    static MessageSource message() {
-        byte[] bytes = body();
+    static MessageSource message(int size) {
+        byte[] bytes = body(size);
         return new MessageSource() {
             @Override
             public long size() {
@@ -419,42 +331,87 @@ public final class Benchmark {
         };
     }
 
-    private static byte[] body() {
+    /** A message of about {@code size} bytes: a few header fields and 80-byte CRLF lines. */
+    static byte[] body(int size) {
         StringBuilder text = new StringBuilder("From: a@example.com\r\nTo: b@example.com\r\nSubject: benchmark\r\n\r\n");
-        while (text.length() < MESSAGE_SIZE - 80) {
-            text.append("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef\r\n");
+        String line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef\r\n";
+        while (text.length() + line.length() <= size) {
+            text.append(line);
         }
         return text.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static int freePort() throws IOException {
+    /** The synchronous hooks' parameters for forwarding to {@code sink}. */
+    static Map<String, String> forwardTo(CountingSink sink) {
+        return Map.of("targets", "tcp://127.0.0.1:" + sink.port(), "starttls", "no", "heloName", "bench.test");
+    }
+
+    /** RemoteForwardMailet's parameters for forwarding to {@code sink}: the hooks', and its delivery threads. */
+    static Map<String, String> mailetForwardingTo(CountingSink sink) {
+        Map<String, String> parameters = new LinkedHashMap<>(forwardTo(sink));
+        parameters.put("deliveryThreads", Integer.toString(P2_DELIVERY_THREADS));
+        return parameters;
+    }
+
+    /**
+     * Messages per second from the first SMTP command to James until the sink holds them all
+     * (without a sink: until James has accepted them all).
+     */
+    static double jamesRate(int jamesPort, CountingSink sink, SmtpLoad load, int messages) throws Exception {
+        return jamesRate(jamesPort, sink, load, messages, Arrivals.NONE);
+    }
+
+    static double jamesRate(int jamesPort, CountingSink sink, SmtpLoad load, int messages, Arrivals arrivals) throws Exception {
+        if (sink != null) {
+            sink.reset(arrivals);
+        }
+        long start = System.nanoTime();
+        load.run(jamesPort, messages, arrivals);
+        if (sink != null && !sink.await(messages, 600)) {
+            throw new IllegalStateException("only " + sink.messages() + " of " + messages + " messages arrived");
+        }
+        return messages / ((System.nanoTime() - start) / 1e9);
+    }
+
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
-    private static void awaitPort(int port) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(25);
-            }
-        }
-        throw new IllegalStateException("smtp-sink did not start on " + port);
-    }
+    /** Postfix's smtp-sink on a free loopback port, discarding what it receives. */
+    static final class SmtpSink implements AutoCloseable {
+        private final Process process;
+        private final int port;
 
-    private static String table(List<Measurement> results, String p3) {
-        StringBuilder text = new StringBuilder("| | scenario | messages/s (median of " + RUNS + ") | runs | note |\n|---|---|---:|---|---|\n");
-        for (Measurement m : results) {
-            text.append("| ").append(m.group()).append(" | ").append(m.scenario()).append(" | ")
-                .append(String.format("%.0f", m.median())).append(" | ")
-                .append(m.rates().stream().map(r -> String.format("%.0f", r)).reduce((a, b) -> a + ", " + b).orElse(""))
-                .append(" | ").append(m.note()).append(" |\n");
+        private SmtpSink(Process process, int port) {
+            this.process = process;
+            this.port = port;
         }
-        text.append("\nP3: ").append(p3).append('\n');
-        text.append("\nMachine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, Java ")
-            .append(Runtime.version()).append(", everything on loopback\n");
-        return text.toString();
+
+        static SmtpSink start() throws Exception {
+            int port = freePort();
+            Process sink = new ProcessBuilder("smtp-sink", "-u", "nobody", "127.0.0.1:" + port, "1024")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            for (int i = 0; i < 200; i++) {
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    return new SmtpSink(sink, port);
+                } catch (IOException notYet) {
+                    Thread.sleep(25);
+                }
+            }
+            sink.destroy();
+            throw new IllegalStateException("smtp-sink did not start on " + port);
+        }
+
+        int port() {
+            return port;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 }

@@ -21,7 +21,10 @@ import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
 import org.remoteforward.sender.TlsSettings;
 
-/** P3's child JVM: sends a 50 MB message made on the fly, then prints its own peak resident set size. */
+/**
+ * P3's child JVM (started with a small heap): sends one message of the given size, made on the
+ * fly, to the given port, then prints {@code <result> <bytes> <seconds> <peak RSS kB>}.
+ */
 public final class LargeMessageChild {
     private LargeMessageChild() {
     }
@@ -30,9 +33,10 @@ public final class LargeMessageChild {
         SenderSettings settings = new SenderSettings(Protocol.SMTP, List.of(Endpoint.parse("tcp://127.0.0.1:" + args[0])), false,
             TlsSettings.DEFAULTS, AuthMode.OFF, Optional.empty(), new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30),
             Duration.ofMinutes(5)), "bench.test", DialogueLogging.OFF, ConnectionSettings.ONE_PER_MESSAGE, false, false);
-        long size = 50L * 1024 * 1024;
+        long size = Long.parseLong(args[1]);
         byte[] line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab\r\n".getBytes();
         try (DownstreamSender sender = DownstreamSender.create(settings)) {
+            long start = System.nanoTime();
             DeliveryResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), new MessageSource() {
                 @Override
                 public long size() {
@@ -41,15 +45,16 @@ public final class LargeMessageChild {
 
                 @Override
                 public void writeTo(OutputStream out) throws IOException {
-                    out.write("Subject: fifty megabytes\r\n\r\n".getBytes());
+                    out.write("Subject: large\r\n\r\n".getBytes());
                     for (long written = 0; written < size; written += line.length) {
                         out.write(line);
                     }
                 }
             });
+            double seconds = (System.nanoTime() - start) / 1e9;
             String peak = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM"))
-                .findFirst().orElse("VmHWM unknown").replaceAll("\\s+", " ");
-            System.out.println((result.failed().isEmpty() ? "sent" : "failed: " + result.failed()) + "; peak RSS (" + peak + ")");
+                .findFirst().orElse("VmHWM: -1 kB").replaceAll("[^0-9]", "");
+            System.out.println((result.failed().isEmpty() ? "sent" : "failed") + " " + size + " " + seconds + " " + peak);
             System.exit(result.failed().isEmpty() ? 0 : 1);
         }
     }

@@ -14,7 +14,11 @@ import java.util.List;
  */
 record Measurement(String group, String scenario, List<Double> rates, String note) {
     double median() {
-        List<Double> sorted = new ArrayList<>(rates);
+        return median(rates);
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         int middle = sorted.size() / 2;
         return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;

@@ -1,7 +1,7 @@
 package org.remoteforward.bench;
 
 /**
- * Runs P1's "sender, 10 sessions, pool + pipelining" alone against an smtp-sink already
+ * Runs P1's "sender, pool + pipelining" (10 sessions unless a third argument says otherwise) alone against an smtp-sink already
  * listening on the given port, long enough to profile (e.g. with -XX:StartFlightRecording).
  */
 public final class ProfileSender {
@@ -11,6 +11,11 @@ public final class ProfileSender {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         int messages = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
-        System.out.printf("%.0f messages/s%n", Benchmark.senderRate(port, 10, messages, true, true));
+        int sessions = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        Benchmark.senderRate(port, sessions, Math.min(messages, 5000), true, true);   // warm the JIT up
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
+        double rate = Benchmark.senderRate(port, sessions, messages, true, true);
+        System.out.printf("%.0f messages/s, %.1f µs of this process's CPU a message%n", rate, (os.getProcessCpuTime() - cpuBefore) / 1000.0 / messages);
     }
 }

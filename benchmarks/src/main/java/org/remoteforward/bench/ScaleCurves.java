@@ -1,0 +1,168 @@
+package org.remoteforward.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+
+import org.remoteforward.it.ForwardingJames;
+import org.remoteforward.sender.Protocol;
+
+/**
+ * S, the scale curves, each a chart: the sender against smtp-source over message size (MB/s)
+ * and over recipients per message (messages/s, time per recipient), both into smtp-sink at 10
+ * sessions; and a James with the synchronous hooks over concurrent client sessions (messages/s,
+ * James's threads, heap), loaded by smtp-source.
+ */
+final class ScaleCurves {
+    private static final int SESSIONS = 10;
+
+    private final Plan plan;
+    private final Report report;
+
+    ScaleCurves(Plan plan, Report report) {
+        this.plan = plan;
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        try (Benchmark.SmtpSink sink = Benchmark.SmtpSink.start()) {
+            Benchmark.warmUp(() -> Benchmark.senderRate(sink.port(), SESSIONS, plan.p1WarmUp(), true, true), plan.warmUpSeconds());
+            sizes(sink.port());
+            recipients(sink.port());
+        }
+        sessions();
+    }
+
+    private void sizes(int port) throws Exception {
+        Curve.Series sender = new Curve.Series("sender, pool + pipelining");
+        Curve.Series source = new Curve.Series("smtp-source -d");
+        Benchmark.SenderLoad load = new Benchmark.SenderLoad(Protocol.SMTP, port, SESSIONS, true, true, false);
+        for (int size : plan.sizeCurve()) {
+            int messages = (int) Math.max(2 * SESSIONS, Math.min(20_000, plan.sizeCurveBytes() / size));
+            List<Double> ours = new ArrayList<>();
+            List<Double> theirs = new ArrayList<>();
+            for (int run = 0; run < plan.runs(); run++) {
+                ours.add(load.rate(messages, List.of("b@example.com"), Benchmark.message(size)) * size / 1e6);
+                theirs.add(Benchmark.smtpSourceRate(port, SESSIONS, messages, true, size, 1) * size / 1e6);
+            }
+            sender.add(size / 1024.0, Measurement.median(ours));
+            source.add(size / 1024.0, Measurement.median(theirs));
+        }
+        report.curve(new Curve("size", "message size, " + SESSIONS + " sessions into smtp-sink", "message size (KiB)", 2, "MB/s",
+            false, List.of(sender, source)), "%.0f", "%.1f");
+    }
+
+    private void recipients(int port) throws Exception {
+        Curve.Series sender = new Curve.Series("sender, pool + pipelining");
+        Curve.Series source = new Curve.Series("smtp-source -d");
+        Curve.Series senderPerRecipient = new Curve.Series("sender, pool + pipelining");
+        Curve.Series sourcePerRecipient = new Curve.Series("smtp-source -d");
+        Benchmark.SenderLoad load = new Benchmark.SenderLoad(Protocol.SMTP, port, SESSIONS, true, true, false);
+        for (int count : plan.recipientCurve()) {
+            int messages = Math.max(2 * SESSIONS, plan.recipientCurveRecipients() / count);
+            List<String> recipients = IntStream.range(0, count).mapToObj(i -> "r" + i + "@example.com").toList();
+            List<Double> ours = new ArrayList<>();
+            List<Double> theirs = new ArrayList<>();
+            for (int run = 0; run < plan.runs(); run++) {
+                ours.add(load.rate(messages, recipients, Benchmark.message(Benchmark.MESSAGE_SIZE)));
+                theirs.add(Benchmark.smtpSourceRate(port, SESSIONS, messages, true, Benchmark.MESSAGE_SIZE, count));
+            }
+            sender.add(count, Measurement.median(ours));
+            source.add(count, Measurement.median(theirs));
+            senderPerRecipient.add(count, 1e6 / (Measurement.median(ours) * count));
+            sourcePerRecipient.add(count, 1e6 / (Measurement.median(theirs) * count));
+        }
+        report.curve(new Curve("recipients", "recipients per message, " + SESSIONS + " sessions into smtp-sink", "recipients per message",
+            10, "messages/s", true, List.of(sender, source)), "%.0f", "%.0f");
+        report.curve(new Curve("recipients-time", "time per recipient, " + SESSIONS + " sessions into smtp-sink", "recipients per message",
+            10, "µs per recipient", true, List.of(senderPerRecipient, sourcePerRecipient)), "%.0f", "%.1f");
+    }
+
+    /** A James with the synchronous hooks, loaded by smtp-source with more and more sessions. */
+    private void sessions() throws Exception {
+        Curve.Series rate = new Curve.Series("messages/s");
+        Curve.Series threads = new Curve.Series("James's threads (peak)");
+        Curve.Series heap = new Curve.Series("heap used, MiB (peak)");
+        try (CountingSink sink = new CountingSink();
+             ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(Benchmark.mailetForwardingTo(sink),
+                 ForwardingJames.Options.KEEP_FAILURES).forwardingSynchronously(Benchmark.forwardTo(sink)))) {
+            Benchmark.warmUp(() -> Benchmark.jamesRate(james.smtpPort(), sink, SmtpLoad.closed(Benchmark.P2_CLIENTS), plan.p2WarmUp()),
+                plan.warmUpSeconds());
+            for (int sessions : plan.sessionCurve()) {
+                int messages = Math.max(4 * sessions, plan.sessionCurveMessages());
+                List<Double> rates = new ArrayList<>();
+                Usage usage = new Usage();
+                for (int run = 0; run < plan.runs(); run++) {
+                    sink.reset();
+                    usage.start();
+                    long start = System.nanoTime();
+                    Process source = new ProcessBuilder("smtp-source", "-s", Integer.toString(sessions), "-m", Integer.toString(messages),
+                        "-l", Integer.toString(Benchmark.MESSAGE_SIZE), "-d", "-f", "a@example.com", "-t", "b@example.com",
+                        "127.0.0.1:" + james.smtpPort()).redirectErrorStream(true).start();
+                    String output = new String(source.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    if (source.waitFor() != 0 || !sink.await(messages, 60)) {
+                        throw new IllegalStateException("synchronous James at " + sessions + " sessions: " + sink.messages()
+                            + " of " + messages + " arrived; smtp-source: " + output);
+                    }
+                    rates.add(messages / ((System.nanoTime() - start) / 1e9));
+                    usage.stop();
+                }
+                rate.add(sessions, Measurement.median(rates));
+                threads.add(sessions, usage.threads.get());
+                heap.add(sessions, usage.heapBytes.get() / (double) (1 << 20));
+            }
+        }
+        report.curve(new Curve("sessions", "synchronous forwarding, concurrent client sessions (smtp-source -s N -d)", "client sessions",
+            10, "messages/s", false, List.of(rate)), "%.0f", "%.0f");
+        report.curve(new Curve("sessions-resources", "synchronous forwarding, James's threads and heap by client sessions", "client sessions",
+            10, "threads; MiB", false, List.of(threads, heap)), "%.0f", "%.0f");
+    }
+
+    /**
+     * Peaks sampled every 20 ms while a load runs: the JVM's threads less the counting sink's
+     * (James, its hooks and their sender are what is left: the clients are another process), and
+     * heap in use.
+     */
+    private static final class Usage {
+        final AtomicLong threads = new AtomicLong();
+        final AtomicLong heapBytes = new AtomicLong();
+        private final AtomicBoolean running = new AtomicBoolean();
+        private Thread sampler;
+
+        void start() {
+            running.set(true);
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            sampler = new Thread(() -> {
+                while (running.get()) {
+                    long sinkThreads = 0;
+                    for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+                        if (info != null && info.getThreadName().startsWith("counting-sink")) {
+                            sinkThreads++;
+                        }
+                    }
+                    // the benchmark's own threads (main, this sampler) are a handful and constant: left in
+                    threads.accumulateAndGet(mx.getThreadCount() - sinkThreads, Math::max);
+                    heapBytes.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "usage-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            sampler.join();
+        }
+    }
+}
