@@ -36,7 +36,7 @@ public final class ProfileJames {
             };
             CountingSink counted = path.equals("null") ? null : sink;
             try (ForwardingJames james = ForwardingJames.start(options)) {
-                Benchmark.warmUp(() -> Benchmark.jamesRate(james.smtpPort(), counted, SmtpLoad.closed(Benchmark.P2_CLIENTS), 1000), 90);
+                Benchmark.warmUp(() -> Benchmark.jamesRate(james.smtpPort(), counted, SmtpLoad.closed(Benchmark.P2_CLIENTS), 1000), 40);
                 System.out.println("measuring");
                 System.out.printf("%s: %.0f messages/s%n", path,
                     Benchmark.jamesRate(james.smtpPort(), counted, SmtpLoad.closed(Benchmark.P2_CLIENTS), messages));
