@@ -353,22 +353,17 @@ public final class Benchmark {
         return parameters;
     }
 
-    /**
-     * Messages per second from the first SMTP command to James until the sink holds them all
-     * (without a sink: until James has accepted them all).
-     */
-    static double jamesRate(int jamesPort, CountingSink sink, SmtpLoad load, int messages) throws Exception {
-        return jamesRate(jamesPort, sink, load, messages, Arrivals.NONE);
+    /** Messages per second from the first SMTP command to James until {@code destination} holds them all. */
+    static double jamesRate(int jamesPort, Destination destination, SmtpLoad load, int messages) throws Exception {
+        return jamesRate(jamesPort, destination, load, messages, Arrivals.NONE);
     }
 
-    static double jamesRate(int jamesPort, CountingSink sink, SmtpLoad load, int messages, Arrivals arrivals) throws Exception {
-        if (sink != null) {
-            sink.reset(arrivals);
-        }
+    static double jamesRate(int jamesPort, Destination destination, SmtpLoad load, int messages, Arrivals arrivals) throws Exception {
+        destination.reset(arrivals);
         long start = System.nanoTime();
         load.run(jamesPort, messages, arrivals);
-        if (sink != null && !sink.await(messages, 600)) {
-            throw new IllegalStateException("only " + sink.messages() + " of " + messages + " messages arrived");
+        if (!destination.await(messages, 600)) {
+            throw new IllegalStateException("only " + destination.arrived() + " of " + messages + " messages arrived");
         }
         return messages / ((System.nanoTime() - start) / 1e9);
     }

@@ -21,7 +21,7 @@ import org.remoteforward.it.LoopbackListener;
  * {@link SmtpLoad}): the moment the end of its DATA arrives is recorded under that number in
  * the {@link Arrivals} given to {@link #reset}.
  */
-final class CountingSink extends LoopbackListener {
+final class CountingSink extends LoopbackListener implements Destination {
     private static final byte[] GREETING = ascii("220 sink ESMTP\r\n");
     private static final byte[] EHLO = ascii("250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 2147483647\r\n");
     private static final byte[] OK = ascii("250 ok\r\n");
@@ -41,6 +41,11 @@ final class CountingSink extends LoopbackListener {
         return messages.get();
     }
 
+    @Override
+    public long arrived() {
+        return messages.get();
+    }
+
     long bytes() {
         return bytes.get();
     }
@@ -50,14 +55,16 @@ final class CountingSink extends LoopbackListener {
     }
 
     /** Counts from zero again, recording arrivals of numbered messages in {@code arrivals}. */
-    void reset(Arrivals arrivals) {
+    @Override
+    public void reset(Arrivals arrivals) {
         this.arrivals = arrivals;
         messages.set(0);
         bytes.set(0);
     }
 
     /** Waits until {@code count} messages have arrived; false if that took longer than {@code limitSeconds}. */
-    boolean await(long count, int limitSeconds) throws InterruptedException {
+    @Override
+    public boolean await(long count, int limitSeconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(limitSeconds);
         while (messages.get() < count) {
             if (System.nanoTime() > deadline) {

@@ -18,8 +18,8 @@ import org.remoteforward.it.RabbitMqMailQueue;
 /**
  * P2: one real James 3.8.1 per forwarding path, each fed by the same SMTP clients and forwarding
  * to the same counting sink: RemoteForwardMailet with its defaults (the outgoing queue), with
- * {@code inline}, the synchronous hooks, James's RemoteDelivery in gateway mode, and a Null
- * mailet, which forwards nothing: James's own ceiling. Then each forwarding path's latency at half
+ * {@code inline}, the synchronous hooks, James's RemoteDelivery in gateway mode, and a mailet
+ * that only counts ({@link CountingMailet}), which forwards nothing: James's own ceiling. Then each forwarding path's latency at half
  * the rate it reached, and the mailet and the ceiling again on James's RabbitMQ queue.
  */
 final class JamesPaths {
@@ -71,8 +71,8 @@ final class JamesPaths {
                 ForwardingJames.Options.forwarding(inline, ForwardingJames.Options.KEEP_FAILURES), true);
             path(sink, "James 3.8.1 + synchronous forwarding (SMTP hooks)", clients + "forwarded during each SMTP transaction: no queue",
                 ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES).forwardingSynchronously(Benchmark.forwardTo(sink)), true);
-            path(null, "James 3.8.1 + Null mailet (James's own ceiling)", clients + "receive and spool only, nothing forwarded",
-                nullMailet(sink), false);
+            path(CountingMailet.PROCESSED_HERE, "James 3.8.1, a mailet that only counts (James's own ceiling)",
+                clients + "receive, spool, process: nothing forwarded", ceiling(sink), false);
             path(sink, "James 3.8.1 + RemoteDelivery (gateway)", clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads",
                 remoteDelivery(sink), true);
             onRabbitMq(sink, forward);
@@ -80,7 +80,7 @@ final class JamesPaths {
     }
 
     /** One James: warmed up, its rate measured, then (for a forwarding path) its latency at half that rate. */
-    private void path(CountingSink sink, String scenario, String note, ForwardingJames.Options options, boolean latency) throws Exception {
+    private void path(Destination sink, String scenario, String note, ForwardingJames.Options options, boolean latency) throws Exception {
         try (ForwardingJames james = ForwardingJames.start(options)) {
             SmtpLoad load = SmtpLoad.closed(Benchmark.P2_CLIENTS);
             Benchmark.warmUp(() -> Benchmark.jamesRate(james.smtpPort(), sink, load, plan.p2WarmUp()), plan.warmUpSeconds());
@@ -111,15 +111,15 @@ final class JamesPaths {
             path(sink, "James 3.8.1 + RemoteForwardMailet, RabbitMQ queue", "one node; spool and outgoing queue on a local broker, blobs in a folder",
                 ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
                     .in(work.resolve("james"), new RabbitMqMailQueue(broker, work.resolve("blobs"))), true);
-            path(null, "James 3.8.1 + Null mailet, RabbitMQ queue (ceiling there)", "receive and spool on the broker only, nothing forwarded",
-                nullMailet(sink).in(work.resolve("null-james"),
+            path(CountingMailet.PROCESSED_HERE, "James 3.8.1, a mailet that only counts, RabbitMQ queue (ceiling there)",
+                "receive, spool on the broker, process: nothing forwarded", ceiling(sink).in(work.resolve("null-james"),
                     new RabbitMqMailQueue(broker, work.resolve("null-blobs"))), false);
         }
     }
 
-    /** James with a Null mailet where RemoteForwardMailet would be: it receives and spools, and forwards nothing. */
-    ForwardingJames.Options nullMailet(CountingSink sink) throws IOException {
-        return withMailet(sink, "<mailet match=\"All\" class=\"Null\"/>");
+    /** James with a mailet that only counts where RemoteForwardMailet would be: it receives, spools and processes, and forwards nothing. */
+    ForwardingJames.Options ceiling(CountingSink sink) throws IOException {
+        return withMailet(sink, "<mailet match=\"All\" class=\"" + CountingMailet.class.getName() + "\"/>");
     }
 
     /** James with RemoteDelivery in gateway mode to the sink. */

@@ -9,7 +9,7 @@ import org.remoteforward.it.ForwardingJames;
 /**
  * Runs one P2 path alone, long enough to profile (e.g. with -XX:StartFlightRecording, or by
  * reading each thread's CPU time): a James with RemoteForwardMailet ({@code queue}, its default;
- * {@code inline}), the synchronous hooks ({@code synchronous}), a Null mailet ({@code null}) or
+ * {@code inline}), the synchronous hooks ({@code synchronous}), a mailet that only counts ({@code ceiling}) or
  * RemoteDelivery ({@code remotedelivery}), forwarding to a counting sink, fed by P2's SMTP clients
  * for the given number of messages. Prints the rate.
  */
@@ -30,11 +30,11 @@ public final class ProfileJames {
                 }
                 case "synchronous" -> ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
                     .forwardingSynchronously(Benchmark.forwardTo(sink));
-                case "null" -> paths.nullMailet(sink);
+                case "ceiling" -> paths.ceiling(sink);
                 case "remotedelivery" -> paths.remoteDelivery(sink);
                 default -> ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES);
             };
-            CountingSink counted = path.equals("null") ? null : sink;
+            Destination counted = path.equals("ceiling") ? CountingMailet.PROCESSED_HERE : sink;
             try (ForwardingJames james = ForwardingJames.start(options)) {
                 Benchmark.warmUp(() -> Benchmark.jamesRate(james.smtpPort(), counted, SmtpLoad.closed(Benchmark.P2_CLIENTS), 1000), 40);
                 System.out.println("measuring");

@@ -19,6 +19,7 @@ final class Report {
     private final List<String> largeMessages = new ArrayList<>();
     private final List<Curve> curves = new ArrayList<>();
     private final List<String> curveTables = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     Report(Plan plan) {
         this.plan = plan;
@@ -49,6 +50,12 @@ final class Report {
         curveTables.add("**" + curve.title() + "** (" + curve.yLabel() + ", [chart](benchmark-" + curve.file() + ".png))\n\n"
             + curve.table(xFormat, yFormat));
         System.out.println(curve.title() + "\n" + curve.table(xFormat, yFormat));
+    }
+
+    /** Something the run met that the tables cannot show (a point that failed, say). */
+    void note(String text) {
+        notes.add(text);
+        System.out.println("note: " + text);
     }
 
     static double percentile(List<Double> sorted, int percent) {
@@ -84,6 +91,7 @@ final class Report {
         for (String table : curveTables) {
             text.append('\n').append(table);
         }
+        notes.forEach(note -> text.append("\nNote: ").append(note).append('\n'));
         text.append("\nMachine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, Java ")
             .append(Runtime.version()).append(", everything on loopback").append(plan.runs() == 1 ? "; smoke run" : "").append('\n');
         return text.toString();

@@ -26,7 +26,7 @@ class BenchmarkSmokeTest {
             "| P2 | James 3.8.1 + RemoteForwardMailet |",
             "| P2 | James 3.8.1 + RemoteForwardMailet, inline |",
             "| P2 | James 3.8.1 + synchronous forwarding (SMTP hooks) |",
-            "| P2 | James 3.8.1 + Null mailet (James's own ceiling) |",
+            "| P2 | James 3.8.1, a mailet that only counts (James's own ceiling) |",
             "| P2 | James 3.8.1 + RemoteDelivery (gateway) |",
             "| P2 | James 3.8.1 + RemoteForwardMailet, RabbitMQ queue |",
             "| P4 | sender over LMTP to Dovecot, 10 session(s), pool + pipelining + BDAT |",
