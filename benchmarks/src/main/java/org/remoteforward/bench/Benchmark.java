@@ -2,6 +2,8 @@ package org.remoteforward.bench;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -268,7 +270,7 @@ public final class Benchmark {
      * time, checked after at least two batches and given up on after {@code limitSeconds}.
      */
     static void warmUp(Run batch, int limitSeconds) throws Exception {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(limitSeconds);
         for (int round = 1; ; round++) {
             long compiledBefore = jit.getTotalCompilationTime();

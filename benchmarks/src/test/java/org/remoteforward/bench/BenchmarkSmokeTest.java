@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchmarkSmokeTest {
     @Test
     void everyGroupRunsToTheEndAndWritesItsTablesAndCharts(@TempDir Path out) throws Exception {
-        new Benchmark(Plan.smoke(java.util.Set.of(Plan.ALL_GROUPS.split(",")))).run(out);
+        new Benchmark(Plan.smoke(Set.of(Plan.ALL_GROUPS.split(",")))).run(out);
 
         String results = Files.readString(out.resolve("results.md"));
         assertThat(results).contains(
