@@ -250,6 +250,8 @@ public final class Benchmark {
             rounds.add("smtp-source into Postfix, its lmtp client to Dovecot, 10 sessions", "end to end, through Postfix's queue",
                 () -> postfixLmtpRate(postfix.smtpPort(), dovecot));
             rounds.run().forEach(report::rate);
+        } finally {
+            JamesPaths.delete(dir);
         }
     }
 
