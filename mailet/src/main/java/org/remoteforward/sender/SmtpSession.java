@@ -392,27 +392,32 @@ final class SmtpSession {
         }
         try {
             return call.run();
-        } catch (IOException e) {
-            current.abort();
-            IOException failure = stepDeadline.expired() ? new StepTimeoutException(kind, limit, step) : e;
-            retire(failure.getMessage());
-            if (unproven) {
-                unproven = false;
-                throw new StaleSessionException(endpoint, failure);
-            }
-            throw failure;
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             current.abort();
             if (stepDeadline.expired()) {
-                StepTimeoutException timeout = new StepTimeoutException(kind, limit, step);
-                retire(timeout.getMessage());
-                throw timeout;
+                throw lost(new StepTimeoutException(kind, limit, step));
+            }
+            if (e instanceof IOException io) {
+                throw lost(io);
             }
             retire(String.valueOf(e.getMessage()));
             throw e;
         } finally {
             stepDeadline.disarm();
         }
+    }
+
+    /**
+     * The session is lost to {@code failure}: retired, and the failure reported as it is, or, on a
+     * pooled session that had not answered anything yet, as {@link StaleSessionException}.
+     */
+    private IOException lost(IOException failure) {
+        retire(failure.getMessage());
+        if (unproven) {
+            unproven = false;
+            return new StaleSessionException(endpoint, failure);
+        }
+        return failure;
     }
 
     /** Receives replies in order, each as soon as it is read. */
