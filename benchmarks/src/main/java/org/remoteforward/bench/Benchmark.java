@@ -107,13 +107,13 @@ public final class Benchmark {
                 warmUp(() -> senderRate(sink.port(), sessions, plan.p1WarmUp(), true, true), plan.warmUpSeconds());
                 Rounds rounds = new Rounds("P1", plan.runs());
                 rounds.add("smtp-source, " + sessions + " session(s), reusing connections (-d)", "the practical limit",
-                    () -> smtpSourceRate(sink.port(), sessions, plan.p1Messages(), true));
+                    () -> SmtpSource.of(sessions, plan.p1Messages()).rate(sink.port()));
                 rounds.add("sender, " + sessions + " session(s), pool + pipelining", "",
                     () -> senderRate(sink.port(), sessions, plan.p1Messages(), true, true));
                 rounds.add("sender, " + sessions + " session(s), pool, no pipelining", "",
                     () -> senderRate(sink.port(), sessions, plan.p1Messages(), true, false));
                 rounds.add("smtp-source, " + sessions + " session(s), a connection per message", "",
-                    () -> smtpSourceRate(sink.port(), sessions, plan.p1Messages() / 4, false));
+                    () -> SmtpSource.of(sessions, plan.p1Messages() / 4).reuse(false).rate(sink.port()));
                 rounds.add("sender, " + sessions + " session(s), a connection per message", "as maddy and RemoteDelivery",
                     () -> senderRate(sink.port(), sessions, plan.p1Messages() / 4, false, false));
                 rounds.run().forEach(report::rate);
@@ -163,30 +163,6 @@ public final class Benchmark {
         }
     }
 
-    static double smtpSourceRate(int port, int sessions, int messages, boolean reuse) throws Exception {
-        return smtpSourceRate(port, sessions, messages, reuse, MESSAGE_SIZE, 1);
-    }
-
-    /** smtp-source's messages per second, from its start to its exit. */
-    static double smtpSourceRate(int port, int sessions, int messages, boolean reuse, long size, int recipients) throws Exception {
-        List<String> command = new ArrayList<>(List.of("smtp-source", "-s", Integer.toString(sessions), "-m", Integer.toString(messages),
-            "-l", Long.toString(size), "-f", "a@example.com", "-t", "b@example.com"));
-        if (recipients > 1) {
-            command.addAll(List.of("-r", Integer.toString(recipients)));
-        }
-        if (reuse) {
-            command.add("-d");
-        }
-        command.add("127.0.0.1:" + port);
-        long start = System.nanoTime();
-        Process source = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(source.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (source.waitFor() != 0) {
-            throw new IllegalStateException("smtp-source failed: " + output);
-        }
-        return messages / ((System.nanoTime() - start) / 1e9);
-    }
-
     // ---- P3: 100 MB and 1 GB through the sender with -Xmx64m, and through smtp-source
 
     private void p3() throws Exception {
@@ -203,8 +179,7 @@ public final class Benchmark {
                 double senderMbs = size / 1e6 / Double.parseDouble(sent[2]);
                 // smtp-source, measured the same way: its run time, and its peak RSS read while it runs (VmHWM only grows)
                 long start = System.nanoTime();
-                Process source = new ProcessBuilder("smtp-source", "-s", "1", "-m", "1", "-l", Long.toString(size), "-f", "a@example.com",
-                    "-t", "b@example.com", "127.0.0.1:" + sink.port()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                Process source = SmtpSource.of(1, 1).size(size).reuse(false).start(sink.port(), ProcessBuilder.Redirect.DISCARD);
                 long peakKb = 0;
                 while (!source.waitFor(10, TimeUnit.MILLISECONDS)) {
                     peakKb = Math.max(peakKb, peakRssKb(source.pid()));
@@ -260,12 +235,7 @@ public final class Benchmark {
         int messages = plan.p4Messages();
         int before = dovecot.awaitMessages("known", 0).size();
         long start = System.nanoTime();
-        Process source = new ProcessBuilder("smtp-source", "-s", "10", "-m", Integer.toString(messages), "-l", Integer.toString(MESSAGE_SIZE),
-            "-d", "-f", "a@example.com", "-t", "known@example.com", "127.0.0.1:" + postfixPort).redirectErrorStream(true).start();
-        String output = new String(source.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (source.waitFor() != 0) {
-            throw new IllegalStateException("smtp-source failed: " + output);
-        }
+        SmtpSource.of(10, messages).to("known@example.com").rate(postfixPort);
         int stored = dovecot.awaitMessages("known", before + messages).size() - before;
         if (stored < messages) {
             throw new IllegalStateException("Dovecot stored " + stored + " of " + messages);

@@ -37,10 +37,6 @@ final class CountingSink extends LoopbackListener implements Destination {
         super("counting-sink", 1024);
     }
 
-    long messages() {
-        return messages.get();
-    }
-
     @Override
     public long arrived() {
         return messages.get();

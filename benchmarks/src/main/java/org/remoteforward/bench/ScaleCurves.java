@@ -3,11 +3,11 @@ package org.remoteforward.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
@@ -47,14 +47,10 @@ final class ScaleCurves {
         Benchmark.SenderLoad load = new Benchmark.SenderLoad(Protocol.SMTP, port, SESSIONS, true, true, false);
         for (int size : plan.sizeCurve()) {
             int messages = (int) Math.max(2 * SESSIONS, Math.min(20_000, plan.sizeCurveBytes() / size));
-            List<Double> ours = new ArrayList<>();
-            List<Double> theirs = new ArrayList<>();
-            for (int run = 0; run < plan.runs(); run++) {
-                ours.add(load.rate(messages, List.of("b@example.com"), Benchmark.message(size)) * size / 1e6);
-                theirs.add(Benchmark.smtpSourceRate(port, SESSIONS, messages, true, size, 1) * size / 1e6);
-            }
-            sender.add(size / 1024.0, Measurement.median(ours));
-            source.add(size / 1024.0, Measurement.median(theirs));
+            List<Measurement> measured = senderAndSmtpSource(() -> load.rate(messages, List.of("b@example.com"), Benchmark.message(size)),
+                SmtpSource.of(SESSIONS, messages).size(size), port);
+            sender.add(size / 1024.0, measured.get(0).median() * size / 1e6);
+            source.add(size / 1024.0, measured.get(1).median() * size / 1e6);
         }
         report.curve(new Curve("size", "message size, " + SESSIONS + " sessions into smtp-sink", "message size (KiB)", 2, "MB/s",
             false, List.of(sender, source)), "%.0f", "%.1f");
@@ -69,21 +65,27 @@ final class ScaleCurves {
         for (int count : plan.recipientCurve()) {
             int messages = Math.max(2 * SESSIONS, plan.recipientCurveRecipients() / count);
             List<String> recipients = IntStream.range(0, count).mapToObj(i -> "r" + i + "@example.com").toList();
-            List<Double> ours = new ArrayList<>();
-            List<Double> theirs = new ArrayList<>();
-            for (int run = 0; run < plan.runs(); run++) {
-                ours.add(load.rate(messages, recipients, Benchmark.message(Benchmark.MESSAGE_SIZE)));
-                theirs.add(Benchmark.smtpSourceRate(port, SESSIONS, messages, true, Benchmark.MESSAGE_SIZE, count));
-            }
-            sender.add(count, Measurement.median(ours));
-            source.add(count, Measurement.median(theirs));
-            senderPerRecipient.add(count, 1e6 / (Measurement.median(ours) * count));
-            sourcePerRecipient.add(count, 1e6 / (Measurement.median(theirs) * count));
+            List<Measurement> measured = senderAndSmtpSource(() -> load.rate(messages, recipients, Benchmark.message(Benchmark.MESSAGE_SIZE)),
+                SmtpSource.of(SESSIONS, messages).recipients(count), port);
+            double ours = measured.get(0).median();
+            double theirs = measured.get(1).median();
+            sender.add(count, ours);
+            source.add(count, theirs);
+            senderPerRecipient.add(count, 1e6 / (ours * count));
+            sourcePerRecipient.add(count, 1e6 / (theirs * count));
         }
         report.curve(new Curve("recipients", "recipients per message, " + SESSIONS + " sessions into smtp-sink", "recipients per message",
             10, "messages/s", true, List.of(sender, source)), "%.0f", "%.0f");
         report.curve(new Curve("recipients-time", "time per recipient, " + SESSIONS + " sessions into smtp-sink", "recipients per message",
             10, "µs per recipient", true, List.of(senderPerRecipient, sourcePerRecipient)), "%.0f", "%.1f");
+    }
+
+    /** The sender's and smtp-source's messages per second at one point of a curve, taking turns run by run; in that order. */
+    private List<Measurement> senderAndSmtpSource(Benchmark.Run sender, SmtpSource source, int port) throws Exception {
+        Benchmark.Rounds rounds = new Benchmark.Rounds("S", plan.runs());
+        rounds.add("sender", "", sender);
+        rounds.add("smtp-source", "", () -> source.rate(port));
+        return rounds.run();
     }
 
     /** A James with the synchronous hooks, loaded by smtp-source with more and more sessions. */
@@ -118,14 +120,11 @@ final class ScaleCurves {
                     sink.reset();
                     usage.start();
                     long start = System.nanoTime();
-                    Process source = new ProcessBuilder("smtp-source", "-s", Integer.toString(sessions), "-m", Integer.toString(messages),
-                        "-l", Integer.toString(Benchmark.MESSAGE_SIZE), "-d", "-f", "a@example.com", "-t", "b@example.com",
-                        "127.0.0.1:" + james.smtpPort()).redirectErrorStream(true).start();
-                    String output = new String(source.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    if (source.waitFor() != 0 || !sink.await(messages, 60)) {
+                    Optional<String> failed = SmtpSource.of(sessions, messages).run(james.smtpPort());
+                    if (failed.isPresent() || !sink.await(messages, 60)) {
                         // a point that fails is reported, not the whole run lost
-                        String why = sink.messages() + " of " + messages + " arrived; smtp-source: "
-                            + output.lines().limit(3).reduce((a, b) -> a + " / " + b).orElse("");
+                        String why = sink.arrived() + " of " + messages + " arrived; smtp-source: "
+                            + failed.orElse("").lines().limit(3).reduce((a, b) -> a + " / " + b).orElse("");
                         report.note("synchronous forwarding at " + sessions + " sessions failed: " + why);
                         usage.stop();
                         rates.clear();
