@@ -39,6 +39,7 @@ public final class Postfix implements AutoCloseable {
         private int lmtpPort;
         private boolean xforward;
         private boolean withoutDsn;
+        private long messageSizeLimit = 41943040;
         private final Map<String, String> refusedRecipients = new LinkedHashMap<>();
         private final Map<String, String> refusedAtEndOfData = new LinkedHashMap<>();
         private final Map<String, String> failedAtDelivery = new LinkedHashMap<>();
@@ -85,6 +86,12 @@ public final class Postfix implements AutoCloseable {
          */
         Setup failAtDelivery(String recipient, String status) {
             failedAtDelivery.put(recipient, "error:" + status);
+            return this;
+        }
+
+        /** Takes messages of at most {@code octets} (message_size_limit, which it advertises as SIZE). */
+        Setup messageSizeLimit(long octets) {
+            this.messageSizeLimit = octets;
             return this;
         }
 
@@ -142,7 +149,7 @@ public final class Postfix implements AutoCloseable {
             // no header rewriting for anyone: what James forwards is what lands
             "local_header_rewrite_clients =",
             "smtputf8_enable = yes",
-            "message_size_limit = 41943040",
+            "message_size_limit = " + setup.messageSizeLimit,
             "virtual_mailbox_domains = example.com",
             "virtual_mailbox_base = " + dir.resolve("maildirs"),
             "virtual_mailbox_maps = static:inbox/",

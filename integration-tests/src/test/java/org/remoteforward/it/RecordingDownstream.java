@@ -40,6 +40,8 @@ final class RecordingDownstream extends LoopbackListener {
     private volatile long holdFinalReplyMillis;
     private volatile long sizeLimit;
     private final List<String> mailCommands = new CopyOnWriteArrayList<>();
+    private final List<byte[]> messages = new CopyOnWriteArrayList<>();
+    private volatile String finalReply = "250 2.0.0 queued";
 
     /** @param rcptReply the reply to RCPT TO for each recipient, e.g. "250 ok" or "451 4.3.0 later" */
     RecordingDownstream(Function<String, String> rcptReply) throws IOException {
@@ -58,6 +60,16 @@ final class RecordingDownstream extends LoopbackListener {
     }
 
     /** Every MAIL FROM command, as written. */
+    /** Answers the end of each message with {@code reply}, which may have several lines (CRLF between them). */
+    void finalReply(String reply) {
+        this.finalReply = reply;
+    }
+
+    /** Each message as it arrived, dot-stuffing undone. */
+    List<byte[]> messages() {
+        return List.copyOf(messages);
+    }
+
     List<String> mailCommands() {
         return List.copyOf(mailCommands);
     }
@@ -131,12 +143,12 @@ final class RecordingDownstream extends LoopbackListener {
                         continue;
                     }
                     reply(out, "354 go ahead");
-                    readMessage(in);
+                    messages.add(readMessage(in));
                     for (String recipient : accepted) {
                         takenBy.computeIfAbsent(recipient, r -> new CopyOnWriteArrayList<>()).add(client);
                     }
                     holdFinalReply(accepted);
-                    reply(out, "250 2.0.0 queued");
+                    reply(out, finalReply);
                     accepted.clear();
                 }
                 case "NOOP" -> reply(out, "250 2.0.0 ok");

@@ -75,6 +75,11 @@ final class SmtpClient implements AutoCloseable {
 
     /** After DATA's 354: the message, dot-stuffed, and the terminating dot; the final reply. */
     String message(byte[] message) throws IOException {
+        writeMessage(message);
+        return reply();
+    }
+
+    private void writeMessage(byte[] message) throws IOException {
         boolean lineStart = true;
         for (byte b : message) {
             if (lineStart && b == '.') {
@@ -88,7 +93,12 @@ final class SmtpClient implements AutoCloseable {
         }
         out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        return reply();
+    }
+
+    /** After DATA's 354: the message, dot-stuffed, and the terminating dot; every line of the final reply. */
+    List<String> messageReply(byte[] message) throws IOException {
+        writeMessage(message);
+        return replyLines();
     }
 
     private String reply() throws IOException {

@@ -1,10 +1,15 @@
 package org.remoteforward.sender;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * One result per distinct envelope recipient, in envelope order, and the endpoint the transaction
@@ -30,6 +35,21 @@ public record DeliveryResult(List<RecipientResult> recipients, Optional<Endpoint
     public RecipientResult of(String recipient) {
         return recipients.stream().filter(r -> r.recipient().equals(recipient)).findFirst()
             .orElseThrow(() -> new IllegalArgumentException("no result for " + recipient));
+    }
+
+    /**
+     * The failed recipients for a log line, those that failed alike together, each cause once:
+     * {@code a@x, b@x (temporary: why); c@x (permanent: why)}. Addresses and causes by
+     * {@link PrintableText}'s rule: a reply of a few MB shared by 25 recipients is logged once, cut.
+     */
+    public String failedForLog() {
+        Map<String, List<String>> byCause = new LinkedHashMap<>();
+        for (RecipientResult failed : failed()) {
+            String cause = failed.outcome().name().toLowerCase(Locale.ROOT).replace("_failure", "") + ": " + PrintableText.line(failed.detail());
+            byCause.computeIfAbsent(cause, c -> new ArrayList<>()).add(PrintableText.address(failed.recipient()));
+        }
+        return byCause.entrySet().stream().map(e -> String.join(", ", e.getValue()) + " (" + e.getKey() + ")")
+            .collect(Collectors.joining("; "));
     }
 
     /** The same result for {@code subset} of the recipients only. */

@@ -11,7 +11,8 @@ import java.util.OptionalLong;
  * @param sender the reverse path without brackets; empty for the null sender {@code <>}
  * @param credentials the client's credentials, used only with {@link AuthMode#FORWARD}
  * @param origin the client the message first came from, for XFORWARD
- * @param declaredSize the size the client declared (SIZE), when the message itself is not known yet
+ * @param declaredSize the size the message will have as sent, from what the client declared (SIZE), when the message itself is
+ *     not known yet
  * @param dsn the client's DSN request (RFC 3461)
  */
 public record MailFrom(String sender, Optional<Credentials> credentials, Optional<ClientOrigin> origin, OptionalLong declaredSize,

@@ -30,22 +30,38 @@ public record Reply(int code, List<String> lines) {
         return new Reply(code, List.of(text));
     }
 
-    /** The RFC 3463 code of the first line, when the server gave one. */
+    /**
+     * The RFC 3463 code the reply carries, when the server gave one: RFC 2034 lets every line carry
+     * it, and a server that puts it on one line only puts it on the last (Cyrus's {@code 550-Mailbox
+     * unknown...} / {@code 550 5.1.1 User unknown}), so the last line that has one decides.
+     */
     public Optional<EnhancedStatus> enhancedStatus() {
-        return EnhancedStatus.leading(lines.get(0), code);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Optional<EnhancedStatus> status = EnhancedStatus.leading(lines.get(i), code);
+            if (status.isPresent()) {
+                return status;
+            }
+        }
+        return Optional.empty();
     }
 
-    /** The lines' text joined by spaces, with the leading enhanced status code of each dropped. */
+    /**
+     * The lines' text joined by spaces, with the leading enhanced status code of each dropped; at
+     * most {@link PrintableText#MAX_CHARS} characters, saying what was cut, since this is the text
+     * logs, DSNs and attributes keep (once per recipient) of a reply that may be 4 MB.
+     */
     public String text() {
         StringBuilder joined = new StringBuilder();
+        long total = 0;
         for (String line : lines) {
             String bare = EnhancedStatus.textAfter(line, code);
-            if (joined.length() > 0 && !bare.isEmpty()) {
-                joined.append(' ');
+            int separator = total > 0 && !bare.isEmpty() ? 1 : 0;
+            total += separator + bare.length();
+            if (joined.length() <= PrintableText.MAX_CHARS) {
+                joined.append(separator == 1 ? " " : "").append(bare);
             }
-            joined.append(bare);
         }
-        return joined.toString();
+        return PrintableText.line(joined, PrintableText.MAX_CHARS, total);
     }
 
     /**
@@ -111,10 +127,23 @@ public record Reply(int code, List<String> lines) {
         return code / 100 == 5;
     }
 
-    /** As the server would have written it, lines joined: {@code 550 5.1.1 no such user}. */
+    /**
+     * As the server would have written it, lines joined: {@code 550 5.1.1 no such user}; at most
+     * {@link PrintableText#MAX_CHARS} characters, saying what was cut (the form logs, DSNs, health and
+     * failure details keep).
+     */
     @Override
     public String toString() {
-        String text = String.join(" / ", lines);
-        return text.isEmpty() ? Integer.toString(code) : code + " " + text;
+        StringBuilder joined = new StringBuilder().append(code);
+        long total = joined.length();
+        boolean empty = lines.size() == 1 && lines.get(0).isEmpty();
+        for (int i = 0; i < lines.size() && !empty; i++) {
+            String separator = i == 0 ? " " : " / ";
+            total += separator.length() + lines.get(i).length();
+            if (joined.length() <= PrintableText.MAX_CHARS) {
+                joined.append(separator).append(lines.get(i));
+            }
+        }
+        return PrintableText.line(joined, PrintableText.MAX_CHARS, total);
     }
 }

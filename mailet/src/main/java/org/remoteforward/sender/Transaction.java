@@ -67,6 +67,8 @@ public final class Transaction implements AutoCloseable {
     private boolean started;
     /** MAIL FROM, built and not sent yet: it goes with the first recipients. */
     private SmtpCommand pendingMail;
+    /** MAIL FROM declared SMTPUTF8: recipients may go in UTF-8 (RFC 6531 3.4). */
+    private boolean smtpUtf8Declared;
     private Reply mailReply;
     /** Set once the transaction can take no more recipients: every recipient named later gets it. */
     private Refusal refusal;
@@ -244,7 +246,7 @@ public final class Transaction implements AutoCloseable {
     private void send(List<String> fresh, boolean messageFollows) {
         boolean again = true;
         while (again && start(fresh)) {
-            boolean smtputf8 = session.capabilities().has("SMTPUTF8");
+            boolean smtputf8 = smtpUtf8Declared;
             Map<String, String> wire = new LinkedHashMap<>();
             for (String recipient : fresh) {
                 if (ledger.isDecided(recipient)) {
@@ -255,7 +257,9 @@ public final class Transaction implements AutoCloseable {
                 if (form.isPresent()) {
                     wire.put(recipient, form.get());
                 } else {
-                    String why = "recipient " + recipient + " needs SMTPUTF8, which " + session.endpoint() + " does not advertise";
+                    String why = "recipient " + AddressCheck.printable(recipient) + " needs SMTPUTF8, which "
+                        + (session.capabilities().has("SMTPUTF8") ? "MAIL FROM to " + session.endpoint() + " did not declare (the envelope was ASCII)"
+                            : session.endpoint() + " does not advertise");
                     ledger.failed(recipient, Outcome.PERMANENT_FAILURE, why);
                     rcptReplies.put(recipient, Reply.of(553, "5.6.7 " + why));
                 }
@@ -408,8 +412,9 @@ public final class Transaction implements AutoCloseable {
             }
             boolean utf8Envelope = !AddressCheck.isAscii(sender) || firstRecipients.stream().anyMatch(r -> !AddressCheck.isAscii(r));
             OptionalLong size = knownMessage.isPresent() ? OptionalLong.of(knownMessage.get().size()) : declaredSize;
-            pendingMail = MailFromCommand.build(wireSender.get(), capabilities,
-                new MailFromCommand.Declarations(size, Optional.ofNullable(traits), utf8Envelope, from.dsn()));
+            MailFromCommand.Declarations declarations = new MailFromCommand.Declarations(size, Optional.ofNullable(traits), utf8Envelope, from.dsn());
+            smtpUtf8Declared = MailFromCommand.declaresSmtpUtf8(capabilities, declarations);
+            pendingMail = MailFromCommand.build(wireSender.get(), capabilities, declarations);
             return true;
         } catch (IOException | RuntimeException e) {
             if (stale(e)) {

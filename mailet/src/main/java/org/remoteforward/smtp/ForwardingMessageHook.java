@@ -16,6 +16,7 @@ import org.apache.james.protocols.smtp.hook.HookResultHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
+import org.remoteforward.sender.PrintableText;
 import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.mailet.MailCopies;
 import org.remoteforward.mailet.MailMessageSource;
@@ -97,16 +98,16 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
                 // refused or taken by the hook: nothing goes out with the client's credentials
                 vault.release(mail);
                 LOGGER.info("mail {} from <{}> not forwarded: a message hook answered {}", mail.getName(),
-                    mail.getMaybeSender().asString(), decided.get().getResult());
+                    PrintableText.address(mail.getMaybeSender().asString()), decided.get().getResult());
                 return decided.get();
             }
             DeliveryResult result = transaction.message(new MailMessageSource(mail));
             open.handoff().metrics().record(open.clocks(), result);
             List<MailAddress> others = mail.getRecipients().stream()
                 .filter(recipient -> !forwarded.contains(recipient.asString())).collect(Collectors.toList());
-            LOGGER.info("mail {} from <{}> forwarded to {}: delivered {} failed {}", mail.getName(), mail.getMaybeSender().asString(),
-                result.endpoint().map(Object::toString).orElse("no endpoint"), recipients(result.delivered()),
-                result.failed().stream().map(r -> r.recipient() + " (" + r.detail() + ")").toList());
+            LOGGER.info("mail {} from <{}> forwarded to {}: delivered {} failed {}", mail.getName(),
+                PrintableText.address(mail.getMaybeSender().asString()), result.endpoint().map(Object::toString).orElse("no endpoint"),
+                recipients(result.delivered()), "[" + result.failedForLog() + "]");
             return answer(session, mail, open, result, others);
         } catch (MessagingException | RuntimeException e) {
             // the downstream may have the message; James could not take the rest: only a retry is safe
@@ -142,10 +143,10 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             mail.setRecipients(others);
             return later.queue(session, mail);
         }
+        // the downstream's own reply, line by line as it gave it (Exim's "250-3763 byte chunk" / "250 OK id=...")
         Reply accepted = delivered.get(0).reply().orElse(Reply.of(250, "2.0.0 delivered"));
-        String text = failed.isEmpty() ? String.join(" ", accepted.lines())
-            : "2.0.0 delivered to " + delivered.size() + " recipient(s); " + failed.size() + " will be retried or bounced by the relay";
-        return RelayedReply.of(new Reply(250, List.of(text)));
+        return RelayedReply.of(failed.isEmpty() ? accepted : Reply.of(250, "2.0.0 delivered to " + delivered.size() + " recipient(s); "
+            + failed.size() + " will be retried or bounced by the relay"));
     }
 
     /** The reply for a message no recipient took: a temporary one when there is one, since the client may then retry. */
@@ -157,7 +158,7 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             : Reply.of(554, "5.6.0 " + chosen.detail()));
     }
 
-    private static List<String> recipients(List<RecipientResult> results) {
-        return results.stream().map(RecipientResult::recipient).toList();
+    private static String recipients(List<RecipientResult> results) {
+        return PrintableText.addresses(results.stream().map(RecipientResult::recipient).toList());
     }
 }

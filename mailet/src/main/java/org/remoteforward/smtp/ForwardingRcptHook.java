@@ -30,6 +30,7 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.mailet.MailetContext;
+import org.remoteforward.sender.PrintableText;
 import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.mailet.DeliveryMetrics;
@@ -189,7 +190,7 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
             HookResult decided = check.doRcpt(session, mailFrom, recipient, parameters);
             if (HookReturnCode.Action.ACTIVE_ACTIONS.contains(decided.getResult().getAction())) {
                 // refused (not allowed to relay, say), or taken by James itself (its postmaster): not forwarded
-                LOGGER.debug("RCPT {} decided by {}: {}", recipient.asString(), check.getClass().getName(), decided.getResult());
+                LOGGER.debug("RCPT {} decided by {}: {}", PrintableText.address(recipient.asString()), check.getClass().getName(), decided.getResult());
                 return decided;
             }
         }
@@ -198,24 +199,25 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
 
     private HookResult forward(SMTPSession session, MaybeSender mailFrom, MailAddress recipient, Map<String, String> parameters) {
         OpenForward open = OpenForward.current(session)
-            .orElseGet(() -> OpenForward.open(session, begin(session, mailFrom), handoff));
+            .orElseGet(() -> OpenForward.open(session, begin(session, mailFrom, recipient), handoff));
         Reply reply = open.transaction().recipient(recipient.asString(), SessionDsn.recipient(parameters));
         if (!reply.isPositive()) {
             // refused at RCPT: this recipient's outcome, which the client hears now
             handoff.metrics().count(reply.isPermanent() ? Outcome.PERMANENT_FAILURE : Outcome.TEMPORARY_FAILURE, open.transaction().endpoint());
         }
-        LOGGER.debug("RCPT {} forwarded to {}: {}", recipient.asString(),
+        LOGGER.debug("RCPT {} forwarded to {}: {}", PrintableText.address(recipient.asString()),
             open.transaction().endpoint().map(Object::toString).orElse("no endpoint"), reply);
         return RelayedReply.of(reply);
     }
 
-    private Transaction begin(SMTPSession session, MaybeSender mailFrom) {
+    private Transaction begin(SMTPSession session, MaybeSender mailFrom, MailAddress firstRecipient) {
         Optional<Credentials> credentials = sender.forwardsClientCredentials()
             ? ForwardCredentialsHook.confirmedCredentials(session)
             : Optional.empty();
-        // the SIZE the client declared, which James keeps in the session even when it does not advertise SIZE itself
+        // the SIZE the client declared, which James keeps in the session even when it does not advertise SIZE itself,
+        // plus the Received field James puts in front: what the downstream will get
         OptionalLong declaredSize = session.getAttachment(DECLARED_SIZE, ProtocolSession.State.Transaction)
-            .map(size -> OptionalLong.of(size.longValue())).orElse(OptionalLong.empty());
+            .map(size -> OptionalLong.of(size.longValue() + JamesReceivedField.octets(session, firstRecipient))).orElse(OptionalLong.empty());
         MailFrom from = MailFrom.of(mailFrom.asOptional().map(MailAddress::asString).orElse("")).withCredentials(credentials)
             .withOrigin(Optional.of(SessionOrigin.of(session))).withDeclaredSize(declaredSize).withDsn(SessionDsn.envelope(session));
         return sender.begin(from, config.clientIdleTimeout());

@@ -155,6 +155,21 @@ class DsnNoticesTest {
     }
 
     @Test
+    void theStatusIsTheEnhancedCodeAMultiLineReplyCarriesOnItsLastLine() throws Exception {
+        // Cyrus lmtpd's and smtpd's refusal of an unknown mailbox: the code only on the last line (RFC 2034 lets every line carry it)
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 8BITMIME")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("550-Mailbox unknown.  Either there is no mailbox associated with this",
+                "550-name or you do not have authorization to see it.", "550 5.1.1 User unknown")
+            .expect("QUIT").send("221 bye"));
+
+        forward(server, mail(Optional.empty(), Optional.empty(), Map.of(), "b@example.com"));
+
+        String status = MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg());
+        assertThat(status).contains("Status: 5.1.1\r\n").contains("Diagnostic-Code: smtp; 550 Mailbox unknown.");
+    }
+
+    @Test
     void envidAndOrcptAreReportedDecodedAndCannotAddFields() throws Exception {
         ScriptedServer server = started.tcp(answering("250 8BITMIME", "MAIL FROM:<a@example.com>",
             mapOf("RCPT TO:<b@example.com>", "550 5.1.1 no such user", "RCPT TO:<c@example.com>", "550 5.1.1 no such user")));

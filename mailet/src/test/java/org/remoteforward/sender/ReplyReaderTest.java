@@ -88,6 +88,15 @@ class ReplyReaderTest {
     }
 
     @Test
+    void enhancedStatusIsTheLastOneAMultiLineReplyCarries() {
+        // RFC 2034: every line may carry it; servers that put it on one line put it on the last (Cyrus, Exim)
+        assertThat(new Reply(550, List.of("Mailbox unknown.", "5.1.1 User unknown")).enhancedStatus()).contains(new EnhancedStatus(5, 1, 1));
+        assertThat(new Reply(550, List.of("5.7.1 first", "5.1.1 last")).enhancedStatus()).contains(new EnhancedStatus(5, 1, 1));
+        assertThat(new Reply(550, List.of("5.7.1 only here", "more prose")).enhancedStatus()).contains(new EnhancedStatus(5, 7, 1));
+        assertThat(new Reply(550, List.of("prose", "4.1.1 wrong class")).enhancedStatus()).isEmpty();
+    }
+
+    @Test
     void replyTextLosesEveryControlCharacterWhereItIsRead() throws Exception {
         Reply reply = reader("550-5.1.1 bad\u001b[2J\u0000 user\rinjected\r\n550 5.1.1 tab\there\u0085\u007f end\r\n").read();
         assertThat(reply.lines()).containsExactly("5.1.1 bad[2J userinjected", "5.1.1 tab here end");

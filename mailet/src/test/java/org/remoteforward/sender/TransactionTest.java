@@ -170,8 +170,34 @@ class TransactionTest {
     }
 
     @Test
-    void aMessageThatMayNeedSmtpUtf8IsDeclaredSoWhereTheDownstreamOffersIt() throws Exception {
-        // the message is not known at MAIL FROM: a UTF-8 recipient or header may follow, and SMTPUTF8 can only be declared there
+    void aPlainAsciiEnvelopeDeclaresNoSmtpUtf8ThoughTheDownstreamOffersIt() throws Exception {
+        // James's SMTP server takes no SMTPUTF8 from its client: declaring it anyway files plain mail as UTF-8 mail downstream
+        ScriptedServer server = started.tcp(greeted("250-mx.test", "250-8BITMIME", "250 SMTPUTF8")
+            .expect("MAIL FROM:<a@example.com> BODY=8BITMIME").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("RCPT TO:<c@xn--cole-9oa.example>").send("250 ok")
+            .expect("DATA").send("354 go ahead")
+            .receiveMessage().send("250 2.0.0 queued")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
+            assertThat(transaction.recipient("b@example.com").code()).isEqualTo(250);
+            // named after MAIL FROM went without SMTPUTF8: its domain goes in A-labels, a UTF-8 local part cannot go at all
+            assertThat(transaction.recipient("c@\u00e9cole.example").code()).isEqualTo(250);
+            Reply utf8Local = transaction.recipient("\u00e9l\u00e8ve@example.com");
+            assertThat(utf8Local.code()).isEqualTo(553);
+            assertThat(utf8Local.toString()).contains("5.6.7").contains("did not declare");
+            assertThat(transaction.accepted()).containsExactly("b@example.com", "c@\u00e9cole.example");
+            assertThat(transaction.message(Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void aUtf8FirstRecipientDeclaresSmtpUtf8WhereTheDownstreamOffersIt() throws Exception {
+        // the message is not known at MAIL FROM; the recipient that goes with it is, and needs SMTPUTF8
         String utf8Headers = "Subject: caf\u00e9\r\nFrom: j\u00f6rg@b\u00fccher.example\r\n\r\nbody\r\n";
         ScriptedServer server = started.tcp(greeted("250-mx.test", "250-8BITMIME", "250 SMTPUTF8")
             .expect("MAIL FROM:<a@example.com> BODY=8BITMIME SMTPUTF8").send("250 ok")

@@ -3,8 +3,11 @@ package org.remoteforward.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,6 +17,7 @@ import org.apache.james.core.MaybeSender;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.handler.ProtocolHandler;
+import org.apache.james.protocols.smtp.SMTPConfiguration;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
@@ -102,9 +106,15 @@ class ForwardingRcptHookTest {
 
     @Test
     void theSizeTheClientDeclaredGoesDownstreamAndOneOverTheDownstreamsLimitIsRefusedWithIt() throws Exception {
+        // what goes downstream is the client's message behind the Received field James adds
+        long field = JamesReceivedField.octets(session, new MailAddress("b@example.com"));
+        String date = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z (zzz)", Locale.US).format(ZonedDateTime.now());
+        assertThat(field).as("the field James 3.8.1 writes for this session").isEqualTo(("Received: from localhost ([127.0.0.1])\r\n"
+            + "          by relay.in.test (JAMES SMTP Server ) with SMTP ID 5e55i0n1\r\n"
+            + "          for <b@example.com>;\r\n          " + date + "\r\n").length());
         ScriptedServer downstream = started.tcp(List.of(
             Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 SIZE 1000")
-                .expect("MAIL FROM:<a@example.org> SIZE=120").send("250 ok")
+                .expect("MAIL FROM:<a@example.org> SIZE=" + (120 + field)).send("250 ok")
                 .expect("RCPT TO:<b@example.com>").send("250 ok")
                 .expect("QUIT").send("221 bye"),
             Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 SIZE 1000")
@@ -121,7 +131,8 @@ class ForwardingRcptHookTest {
         HookResult tooBig = hook.doRcpt(session, MaybeSender.of(new MailAddress("a@example.org")), new MailAddress("b@example.com"), Map.of());
         assertThat(tooBig.getResult()).isEqualTo(HookReturnCode.deny());
         assertThat(tooBig.getSmtpRetCode()).isEqualTo("552");
-        assertThat(tooBig.getSmtpDescription()).startsWith("5.3.4 declared message of 5000 bytes is larger than the SIZE limit of 1000 bytes");
+        assertThat(tooBig.getSmtpDescription())
+            .startsWith("5.3.4 declared message of " + (5000 + field) + " bytes is larger than the SIZE limit of 1000 bytes");
         hook.onDisconnect(session);
         downstream.awaitConversations(2);
         assertThat(downstream.violations()).isEmpty();
@@ -166,11 +177,29 @@ class ForwardingRcptHookTest {
                         return Optional.ofNullable(attachments.remove(key(args)));
                     case "getRemoteAddress":
                         return new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40000);
+                    case "getConfiguration":
+                        return configuration();
+                    case "getSessionID":
+                        return "5e55i0n1";
+                    case "getCharset":
+                        return java.nio.charset.StandardCharsets.US_ASCII;
+                    case "getUsername":
+                        return null;
                     case "toString":
                         return "a test session";
                     default:
                         throw new UnsupportedOperationException(method.getName());
                 }
+            });
+    }
+
+    /** James's SMTP server configuration, as far as its Received field reads it. */
+    private static SMTPConfiguration configuration() {
+        return (SMTPConfiguration) Proxy.newProxyInstance(SMTPConfiguration.class.getClassLoader(), new Class<?>[] {SMTPConfiguration.class},
+            (proxy, method, args) -> switch (method.getName()) {
+                case "getHelloName" -> "relay.in.test";
+                case "getSoftwareName" -> "JAMES SMTP Server ";
+                default -> throw new UnsupportedOperationException(method.getName());
             });
     }
 
