@@ -13,6 +13,7 @@ import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
+import org.remoteforward.sender.PrintableText;
 import org.remoteforward.config.ForwardConfig;
 import org.remoteforward.sender.DsnRequest;
 import org.remoteforward.sender.Protocol;
@@ -78,12 +79,13 @@ final class Bouncer {
             List<RecipientResult> unwanted = failed.stream().filter(r -> !dsn.recipient(r.recipient()).wantsFailureNotice()).toList();
             if (!unwanted.isEmpty()) {
                 LOGGER.info("mail {}: no DSN to {} for {}: its NOTIFY asks for none on failure", mail.getName(),
-                    mail.getMaybeSender().asString(), recipients(unwanted));
+                    PrintableText.address(mail.getMaybeSender().asString()), recipients(unwanted));
             }
             List<RecipientResult> reported = failed.stream().filter(r -> dsn.recipient(r.recipient()).wantsFailureNotice()).toList();
             if (!reported.isEmpty()) {
                 send(mail, DeliveryStatusNotification.failed(mail, reported, dsn, reportingMta, context.getPostmaster(), clock));
-                LOGGER.info("mail {}: sent a DSN to {} for {}", mail.getName(), mail.getMaybeSender().asString(), recipients(reported));
+                LOGGER.info("mail {}: sent a DSN to {} for {}", mail.getName(), PrintableText.address(mail.getMaybeSender().asString()),
+                    recipients(reported));
             }
         }
     }
@@ -98,7 +100,7 @@ final class Bouncer {
             .filter(r -> !r.dsnTakenOver() && dsn.recipient(r.recipient()).wantsSuccessNotice()).toList();
         if (!reported.isEmpty()) {
             send(mail, DeliveryStatusNotification.succeeded(mail, reported, acceptedMeans, dsn, reportingMta, context.getPostmaster(), clock));
-            LOGGER.info("mail {}: sent a {} DSN to {} for {}", mail.getName(), acceptedMeans.field(), mail.getMaybeSender().asString(),
+            LOGGER.info("mail {}: sent a {} DSN to {} for {}", mail.getName(), acceptedMeans.field(), PrintableText.address(mail.getMaybeSender().asString()),
                 recipients(reported));
         }
     }
@@ -128,6 +130,6 @@ final class Bouncer {
     }
 
     private static String recipients(List<RecipientResult> results) {
-        return results.stream().map(RecipientResult::recipient).collect(Collectors.joining(", ", "[", "]"));
+        return PrintableText.addresses(results.stream().map(RecipientResult::recipient).toList());
     }
 }

@@ -5,13 +5,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
+import org.remoteforward.sender.PrintableText;
 import org.remoteforward.config.DeliverySettings;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
@@ -138,10 +138,8 @@ final class DeliveryAttempts {
             return;
         }
         String endpoint = result.endpoint().map(Object::toString).orElse("no endpoint");
-        String delivered = result.delivered().stream().map(RecipientResult::recipient).collect(Collectors.joining(", "));
-        String failed = result.failed().stream()
-            .map(r -> r.recipient() + " (" + r.outcome().name().toLowerCase(Locale.ROOT) + ": " + r.detail() + ")")
-            .collect(Collectors.joining(", "));
+        String delivered = result.delivered().stream().map(r -> PrintableText.address(r.recipient())).collect(Collectors.joining(", "));
+        String failed = result.failedForLog();
         LOGGER.info("mail {} attempt {} via {}: delivered [{}] failed [{}]{}", mail.getName(), attempt, endpoint, delivered, failed,
             retryIn.map(d -> "; next attempt in " + d).orElse(""));
     }

@@ -22,6 +22,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
 import org.remoteforward.sender.DsnRequest;
 import org.remoteforward.sender.Endpoint;
+import org.remoteforward.sender.PrintableText;
 import org.remoteforward.sender.RecipientResult;
 import org.remoteforward.sender.Reply;
 
@@ -126,7 +127,7 @@ final class DeliveryStatusNotification {
                 + " this is the last notice you will get for " + (results.size() == 1 ? "it." : "them.");
         }).append("\r\n\r\n");
         for (RecipientResult result : results) {
-            text.append("<").append(result.recipient()).append(">: ").append(printable(result.detail())).append("\r\n");
+            text.append("<").append(printable(result.recipient())).append(">: ").append(printable(result.detail())).append("\r\n");
         }
         return text.append("\r\n").append(wholeMessage ? "Your message follows this report." : "The headers of your message follow this report.")
             .append("\r\n").toString();
@@ -143,7 +144,7 @@ final class DeliveryStatusNotification {
             fields.append("\r\n");
             dsn.recipient(result.recipient()).originalRecipient()
                 .ifPresent(address -> fields.append(FoldedFields.field("Original-Recipient", "rfc822; " + printable(address))));
-            fields.append(FoldedFields.field("Final-Recipient", "rfc822; " + result.recipient()))
+            fields.append(FoldedFields.field("Final-Recipient", "rfc822; " + printable(result.recipient())))
                 .append(FoldedFields.field("Action", action.field()))
                 .append(FoldedFields.field("Status", statusCode(result)));
             result.endpoint().ifPresent(endpoint -> fields.append(FoldedFields.field("Remote-MTA", mta(endpoint))));
@@ -186,15 +187,11 @@ final class DeliveryStatusNotification {
     }
 
     /**
-     * One line of text a field can carry: line breaks (a multi-line reply) become spaces and other
-     * control characters a '?', so that nothing the client or the downstream sent (an ENVID that
-     * decodes to CRLF, say) can add a field of its own.
+     * One line of text a field can carry ({@link PrintableText}'s rule): nothing the client or the
+     * downstream sent (an ENVID that decodes to CRLF, a quoted local part with line breaks, a 4 MB
+     * reply) can add a field of its own or grow the report past a few KiB a recipient.
      */
     private static String printable(String text) {
-        StringBuilder line = new StringBuilder(text.length());
-        for (char c : text.replaceAll("[\\r\\n]+", " ").toCharArray()) {
-            line.append(c < ' ' || c == 0x7f ? '?' : c);
-        }
-        return line.toString();
+        return PrintableText.line(text);
     }
 }

@@ -8,6 +8,7 @@ import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.util.MDCBuilder;
 import org.apache.mailet.Mail;
+import org.remoteforward.sender.PrintableText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,8 +81,8 @@ final class QueueWorkers implements AutoCloseable {
         // James's MDC, as its spool and RemoteDelivery's workers set it: a mail can be followed by its name from one to the other
         try (Closeable context = MDCBuilder.create()
                 .addToContext("mail", mail.getName())
-                .addToContext("sender", mail.getMaybeSender().asString())
-                .addToContext("recipients", mail.getRecipients().toString())
+                .addToContext("sender", PrintableText.address(mail.getMaybeSender().asString()))
+                .addToContext("recipients", PrintableText.addresses(mail.getRecipients()))
                 .build()) {
             handleWithin(item, mail);
         } catch (IOException e) {

@@ -11,6 +11,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
+import org.remoteforward.sender.PrintableText;
 import org.remoteforward.config.RetrySchedule;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.RecipientResult;
@@ -60,7 +61,7 @@ final class UnexpectedFailures {
         mail.setAttribute(new Attribute(COUNT, AttributeValue.of(failures)));
         if (failures < LIMIT) {
             LOGGER.error("mail {} failed unexpectedly ({} of {} times); {} go back to the queue, next attempt in {}", mail.getName(),
-                failures, LIMIT, mail.getRecipients(), schedule.delayBefore(failures), failure);
+                failures, LIMIT, PrintableText.addresses(mail.getRecipients()), schedule.delayBefore(failures), failure);
             retries.enqueue(mail, schedule.delayBefore(failures));
             return;
         }
@@ -69,7 +70,8 @@ final class UnexpectedFailures {
         for (MailAddress recipient : mail.getRecipients()) {
             pending.add(new RecipientResult(recipient.asString(), Outcome.TEMPORARY_FAILURE, Optional.empty(), detail, Optional.empty()));
         }
-        LOGGER.error("mail {} failed unexpectedly {} times; {} go to processor {}", mail.getName(), failures, mail.getRecipients(),
+        LOGGER.error("mail {} failed unexpectedly {} times; {} go to processor {}", mail.getName(), failures,
+            PrintableText.addresses(mail.getRecipients()),
             errorProcessor, failure);
         FailedRecipients.handTo(context, mail, pending, errorProcessor);
         vault.doneWith(mail, mail.getRecipients());

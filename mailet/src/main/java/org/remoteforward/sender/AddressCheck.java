@@ -91,9 +91,8 @@ final class AddressCheck {
         return asciiForm(address);
     }
 
-    /** The address as it may appear in a log line or a bounce: cut at 100 characters, control characters replaced. */
+    /** The address as it may appear in a log line or a bounce ({@link PrintableText#address}). */
     static String printable(String address) {
-        String cut = address.length() > 100 ? address.substring(0, 100) + "..." : address;
-        return cut.replaceAll("\\p{Cntrl}", "?");
+        return PrintableText.address(address);
     }
 }

@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 final class DialogueLog {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.remoteforward.sender.dialogue");
 
+    static final int MAX_REPLY_LINES = 16;
+
     private final DialogueLogging mode;
     private final String where;
 
@@ -33,11 +35,21 @@ final class DialogueLog {
         }
     }
 
+    /**
+     * Each line of the reply, up to {@value #MAX_REPLY_LINES} lines of at most the 506 characters
+     * RFC 5321 allows a line's text: a reply of a thousand 4 KiB lines is logged in a few KiB,
+     * saying what was left out.
+     */
     void received(Reply reply) {
         if (enabled()) {
-            for (int i = 0; i < reply.lines().size(); i++) {
-                String separator = i == reply.lines().size() - 1 ? " " : "-";
-                write(where + " S: " + reply.code() + separator + reply.lines().get(i));
+            int lines = reply.lines().size();
+            int shown = lines <= MAX_REPLY_LINES ? lines : MAX_REPLY_LINES - 1;
+            for (int i = 0; i < shown; i++) {
+                String separator = i == lines - 1 ? " " : "-";
+                write(where + " S: " + reply.code() + separator + PrintableText.line(reply.lines().get(i), Reply.MAX_TEXT_OCTETS));
+            }
+            if (shown < lines) {
+                write(where + " S: " + reply.code() + " ... [" + (lines - shown) + " more lines not logged]");
             }
         }
     }

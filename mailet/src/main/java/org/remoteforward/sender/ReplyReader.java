@@ -126,7 +126,6 @@ final class ReplyReader {
     }
 
     private static String printable(String raw) {
-        String cut = raw.length() > 80 ? raw.substring(0, 80) + "..." : raw;
-        return cut.replaceAll("\\p{Cntrl}", "?");
+        return PrintableText.line(raw, 80);
     }
 }

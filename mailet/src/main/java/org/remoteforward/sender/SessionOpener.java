@@ -354,6 +354,7 @@ final class SessionOpener {
         } else if (failure instanceof java.net.UnknownHostException) {
             message = "unknown host " + message;
         }
-        return message;
+        // an exception's message may quote what a server sent: kept for logs, DSNs and health, so bounded and one line
+        return PrintableText.line(message);
     }
 }
