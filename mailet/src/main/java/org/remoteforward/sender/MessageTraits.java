@@ -20,7 +20,7 @@ record MessageTraits(boolean eightBit, boolean eightBitHeaders, long longestLine
     static MessageTraits scan(MessageSource message) throws IOException {
         Scanner scanner = new Scanner();
         message.writeTo(scanner);
-        return new MessageTraits(scanner.eightBit, scanner.eightBitHeaders, Math.max(scanner.longestLine, scanner.lineLength));
+        return new MessageTraits(scanner.eightBit, scanner.eightBitHeaders, scanner.longestLine());
     }
 
     boolean hasOverlongLine() {
@@ -49,14 +49,20 @@ record MessageTraits(boolean eightBit, boolean eightBitHeaders, long longestLine
         return Optional.empty();
     }
 
-    /** Counts as it is written to. */
+    /** Counts as it is written to, lines as {@link MessageLinesOutputStream} sends them: a CR no LF follows is a space, one octet. */
     private static final class Scanner extends OutputStream {
         private boolean inHeaders = true;
-        /** Bytes on the current line, CR not counted: a line feed ending an empty line ends the headers. */
+        /** Octets on the current line, a CR not yet known to end it not counted: a line feed ending an empty line ends the headers. */
         private long lineLength;
         private long longestLine;
+        /** The last byte was a CR: before an LF it ends the line, before anything else it is a space. */
+        private boolean pendingCr;
         private boolean eightBit;
         private boolean eightBitHeaders;
+
+        long longestLine() {
+            return Math.max(longestLine, lineLength + (pendingCr ? 1 : 0));
+        }
 
         @Override
         public void write(int b) {
@@ -66,9 +72,16 @@ record MessageTraits(boolean eightBit, boolean eightBitHeaders, long longestLine
                 eightBitHeaders |= inHeaders;
             }
             if (value == '\n') {
+                pendingCr = false;
                 inHeaders &= lineLength > 0;
                 endLine();
-            } else if (value != '\r') {
+                return;
+            }
+            if (pendingCr) {
+                lineLength++;
+            }
+            pendingCr = value == '\r';
+            if (!pendingCr) {
                 lineLength++;
             }
         }
@@ -83,19 +96,24 @@ record MessageTraits(boolean eightBit, boolean eightBitHeaders, long longestLine
             // the body: the same counts, in locals the JIT keeps in registers
             long line = lineLength;
             long longest = longestLine;
+            boolean cr = pendingCr;
             boolean high = false;
             for (; i < end; i++) {
                 byte b = bytes[i];
                 if (b == '\n') {
                     longest = Math.max(longest, line);
                     line = 0;
-                } else if (b != '\r') {
-                    line++;
+                    cr = false;
+                } else {
+                    line += cr ? 1 : 0;
+                    cr = b == '\r';
+                    line += cr ? 0 : 1;
                     high |= b < 0;
                 }
             }
             lineLength = line;
             longestLine = longest;
+            pendingCr = cr;
             eightBit |= high;
         }
 
