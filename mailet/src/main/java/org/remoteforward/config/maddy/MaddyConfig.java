@@ -24,6 +24,9 @@ public final class MaddyConfig {
         }
     }
 
+    /** maddy's own limit on nested blocks. */
+    static final int MAX_DEPTH = 255;
+
     private final List<List<String>> lines = new ArrayList<>();
     private final List<Integer> lineNumbers = new ArrayList<>();
     private final Map<String, List<String>> macros = new HashMap<>();
@@ -82,8 +85,10 @@ public final class MaddyConfig {
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
             if (quoted) {
-                if (c == '\\' && i + 1 < line.length()) {
-                    token.append(line.charAt(++i));
+                if (c == '\\' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    // maddy's lexer: a backslash quotes a quote; any other backslash is itself
+                    token.append('"');
+                    i++;
                 } else if (c == '"') {
                     quoted = false;
                 } else {
@@ -112,7 +117,21 @@ public final class MaddyConfig {
         if (token != null) {
             tokens.add(token.toString());
         }
+        for (String word : tokens) {
+            for (int i = 0; i < word.length(); i++) {
+                if (!isXmlChar(word.charAt(i))) {
+                    // what the converter reads may end up in mailetcontainer.xml: refused where it is written (a comment may hold anything)
+                    throw new SyntaxException(number, "character 0x" + Integer.toHexString(word.charAt(i)) + " cannot be written in XML 1.0"
+                        + " (mailetcontainer.xml), so it cannot carry over");
+                }
+            }
+        }
         return tokens;
+    }
+
+    /** XML 1.0's Char production, for one UTF-16 unit (a surrogate is half of a character XML can hold). */
+    private static boolean isXmlChar(char c) {
+        return c == '\t' || c == '\n' || c == '\r' || c >= 0x20 && c <= 0xfffd;
     }
 
     private List<Node> block(int depth, String opener, int openerLine) throws SyntaxException {
@@ -137,6 +156,10 @@ public final class MaddyConfig {
                 continue;
             }
             List<String> expanded = expand(words);
+            if (opens && depth == MAX_DEPTH) {
+                // read recursively: without a bound, 100,000 nested blocks are a StackOverflowError
+                throw new SyntaxException(number, "blocks nested deeper than " + MAX_DEPTH + ", which maddy does not read either");
+            }
             List<Node> children = opens ? block(depth + 1, expanded.get(0), number) : List.of();
             nodes.add(new Node(expanded.get(0), List.copyOf(expanded.subList(1, expanded.size())), children, number, opens));
         }

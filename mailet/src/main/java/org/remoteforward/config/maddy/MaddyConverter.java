@@ -1,10 +1,6 @@
 package org.remoteforward.config.maddy;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +12,7 @@ import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.config.Parameter;
 import org.remoteforward.config.maddy.MaddyConfig.Node;
 import org.remoteforward.config.maddy.MaddyConfig.SyntaxException;
+import org.remoteforward.sender.PrintableText;
 
 /**
  * Turns the {@code target.smtp} and {@code target.lmtp} modules of a maddy configuration into
@@ -171,7 +168,7 @@ public final class MaddyConverter {
     public static String toXml(List<Fragment> fragments) {
         StringBuilder xml = new StringBuilder();
         for (Fragment fragment : fragments) {
-            xml.append("<!-- from maddy's ").append(fragment.origin().replace("--", "- -")).append(" -->\n");
+            xml.append("<!-- from maddy's ").append(commentText(fragment.origin())).append(" -->\n");
             xml.append("<mailet match=\"All\" class=\"org.remoteforward.mailet.RemoteForwardMailet\">\n");
             for (Map.Entry<String, String> parameter : fragment.parameters().entrySet()) {
                 String name = parameter.getKey();
@@ -183,29 +180,55 @@ public final class MaddyConverter {
         return xml.toString();
     }
 
+    /**
+     * Text a comment can hold whole: XML 1.0 lets no comment contain {@code --} nor end in
+     * {@code -}, so a name such as {@code relay---><mailet ...>} can neither end the comment nor
+     * make the document unreadable. The reader has refused what XML cannot hold at all.
+     */
+    static String commentText(String text) {
+        StringBuilder safe = new StringBuilder(text.length() + 8);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '-' && safe.length() > 0 && safe.charAt(safe.length() - 1) == '-') {
+                safe.append(' ');
+            }
+            safe.append(c);
+        }
+        if (safe.length() > 0 && safe.charAt(safe.length() - 1) == '-') {
+            safe.append(' ');
+        }
+        return safe.toString();
+    }
+
     private static String escape(String value) {
         return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /** {@code MaddyConverter FILE} (or {@code -} for standard input): prints the fragments, or why not and exits 2. */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Converts the configuration {@code args[0]} names: the fragments on {@code out} and 0, or one
+     * line on {@code err} saying why not and 2, whatever the input (not UTF-8, binary, a folder).
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length != 1) {
-            System.err.println("usage: maddy-convert FILE   (FILE: a maddy configuration, or - for standard input)");
-            System.exit(2);
+            err.println("usage: maddy-convert FILE   (FILE: a maddy configuration, or - for standard input)");
+            return 2;
         }
-        String config;
-        if (args[0].equals("-")) {
-            try (InputStream in = System.in) {
-                config = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        } else {
-            config = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
-        }
+        String name = args[0];
         try {
-            System.out.print(toXml(convert(config)));
-        } catch (SyntaxException e) {
-            System.err.println(args[0] + ": " + e.getMessage());
-            System.exit(2);
+            out.print(toXml(convert(ConfigurationText.read(name))));
+            out.flush();
+            return 0;
+        } catch (ConfigurationText.UnreadableException | SyntaxException e) {
+            err.println(PrintableText.line(name + ": " + e.getMessage()));
+        } catch (RuntimeException e) {
+            // a defect of ours, said in one line rather than as a stack trace to an operator
+            err.println(PrintableText.line(name + ": cannot be converted (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"));
         }
+        return 2;
     }
 }

@@ -132,6 +132,74 @@ class MaddyConverterTest {
             "</mailet>", ""));
     }
 
+    @Test
+    void noNameOrValueCanEndTheOriginCommentOrInjectXml() throws Exception {
+        String xml = MaddyConverter.toXml(MaddyConverter.convert(
+            "target.smtp \"relay---><mailet match=\\\"All\\\" class=\\\"Null\\\"/><!--\" {\n  targets tcp://a.example:25\n"
+                + "  auth plain u \"p--><&'\\\"x\"\n}\n"
+                + "target.smtp relay--- {\n  targets tcp://b.example:25\n}\n"));
+        // every comment is one comment: nothing of a name ends it, and none ends in '-' before its '-->'
+        String comments = xml.replaceAll("(?s)<!--.*?-->", "");
+        assertThat(comments).doesNotContain("<!--").doesNotContain("-->").doesNotContain("class=\"Null\"");
+        for (String comment : xml.split("<!--")) {
+            String body = comment.contains("-->") ? comment.substring(0, comment.indexOf("-->")) : "";
+            assertThat(body).doesNotContain("--").doesNotEndWith("-");
+        }
+        assertThat(xml).contains("<authPassword>p--&gt;&lt;&amp;'\"x</authPassword>");
+        // and the whole is well-formed XML James can read
+        javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+            .parse(new java.io.ByteArrayInputStream(("<processor>" + xml + "</processor>").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void textXmlCannotHoldIsRefusedNamingItsLine() {
+        assertThatThrownBy(() -> MaddyConverter.convert("target.smtp a {\n  targets tcp://a.example:25\n  auth plain u \"p\u0001w\"\n}\n"))
+            .isInstanceOf(SyntaxException.class).hasMessageContaining("line 3").hasMessageContaining("0x1").hasMessageContaining("XML");
+        assertThatThrownBy(() -> MaddyConverter.convert("target.smtp a\u001b[2J {\n  targets tcp://a.example:25\n}\n"))
+            .isInstanceOf(SyntaxException.class).hasMessageContaining("line 1").hasMessageContaining("XML");
+    }
+
+    @Test
+    void aBackslashInAQuotedStringIsKeptUnlessItQuotesAQuote() throws Exception {
+        // maddy's lexer: \" is a quote, any other backslash stays
+        assertThat(only("target.smtp a {\n  targets tcp://a.example:25\n  auth plain u \"pa\\ss\\\"w\"\n}\n"))
+            .containsEntry("authPassword", "pa\\ss\"w");
+    }
+
+    @Test
+    void blocksNestedDeeperThanMaddyReadsAreRefusedWithoutAStackTrace() {
+        String deep = "a {\n".repeat(100_000) + "}\n".repeat(100_000);
+        assertThatThrownBy(() -> MaddyConverter.convert(deep)).isInstanceOf(SyntaxException.class)
+            .hasMessageContaining("line 256").hasMessageContaining("255");
+    }
+
+    @Test
+    void inputThatIsNotAConfigurationTextIsOneLineAndExit2(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path latin1 = dir.resolve("latin1.conf");
+        java.nio.file.Files.write(latin1, "# caf\u00e9\ndeliver_to smtp tcp://a:25\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        java.nio.file.Path binary = dir.resolve("binary.conf");
+        java.nio.file.Files.write(binary, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0});
+        java.nio.file.Path bom = dir.resolve("bom.conf");
+        java.nio.file.Files.write(bom, "\ufeffdeliver_to smtp tcp://a:25\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(run(latin1)).startsWith("2|" + latin1 + ": line 1: not UTF-8");
+        assertThat(run(binary)).startsWith("2|" + binary + ": line 1: not a text file: control character 0x7f");
+        assertThat(run(dir)).startsWith("2|" + dir + ": is a directory, not a maddy configuration");
+        assertThat(run(dir.resolve("missing.conf"))).startsWith("2|" + dir.resolve("missing.conf") + ": cannot be read");
+        assertThat(run(bom)).as("a UTF-8 byte order mark is not part of the text").startsWith("0|<!-- from maddy's deliver_to smtp");
+    }
+
+    /** The exit code and what was printed, out then err, each error one line. */
+    private static String run(java.nio.file.Path input) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = MaddyConverter.run(new String[] {input.toString()}, new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8) + err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        if (code != 0) {
+            assertThat(printed.strip()).as("one line").doesNotContain("\n").doesNotContain("\tat ");
+        }
+        return code + "|" + printed;
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "an unknown directive        | target.smtp {\\n  targets tcp://a:25\\n  max_conns 4\\n}             | line 3: max_conns: not a directive of maddy's target.smtp",
