@@ -117,7 +117,7 @@ class AuthForwardLifetimeTest {
     void theCredentialsOfMailThatNeverReachesTheMailetAreGoneAfterTheirRetention() throws Exception {
         int smtpPort = Daemons.freePort();
         Map<String, String> forward = new LinkedHashMap<>(Map.of("targets", "tcp://127.0.0.1:" + Daemons.freePort(), "starttls", "no",
-            "auth", "forward", "credentialsRetention", "2s"));
+            "allowPlaintextCredentials", "yes", "auth", "forward", "credentialsRetention", "2s"));
         Path conf = JamesConfFolder.write(dir.resolve("template"), smtpPort, forward, CollectingMailet.XML);
         // every mail is dropped at once (delivered locally, filtered, routed elsewhere: none of them ever reaches the mailet)
         Path mailetcontainer = conf.resolve("mailetcontainer.xml");

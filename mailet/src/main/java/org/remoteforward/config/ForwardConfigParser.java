@@ -294,6 +294,8 @@ public final class ForwardConfigParser {
     }
 
     private void checkAuthTransport(AuthMode auth, TlsSettings tls, List<Endpoint> endpoints, boolean starttls) throws InvalidConfigurationException {
+        // read whatever the auth mode, so that a bad value fails init even where it changes nothing
+        boolean allowPlaintextCredentials = values.containsKey(Parameter.ALLOW_PLAINTEXT_CREDENTIALS) && bool(Parameter.ALLOW_PLAINTEXT_CREDENTIALS);
         if (auth == AuthMode.EXTERNAL) {
             if (tls.certificate().isEmpty() && tls.key().isEmpty()) {
                 // maddy allows it: the server may take the identity from elsewhere
@@ -308,10 +310,19 @@ public final class ForwardConfigParser {
             }
         }
         if (auth.usesConfiguredCredentials() || auth == AuthMode.FORWARD) {
+            // a password goes over an unencrypted network session only when the operator said so: never by default
+            // (LMTP's starttls is off by default, as maddy's is); a unix socket never leaves the host
+            boolean allowed = allowPlaintextCredentials;
+            String mode = "auth " + auth.name().toLowerCase(Locale.ROOT);
             for (Endpoint endpoint : endpoints) {
                 if (endpoint.scheme() == Endpoint.Scheme.TCP && !starttls) {
-                    warnings.add("auth " + auth.name().toLowerCase(Locale.ROOT) + " sends passwords to " + endpoint
-                        + " unencrypted, because starttls is off");
+                    if (!allowed) {
+                        throw new InvalidConfigurationException(nameOf(Parameter.AUTH), mode + " would send passwords to " + endpoint
+                            + " unencrypted, because starttls is off: use tls://, or starttls yes, or accept the risk with "
+                            + Parameter.ALLOW_PLAINTEXT_CREDENTIALS.parameterName() + " yes");
+                    }
+                    warnings.add(mode + " sends passwords to " + endpoint + " unencrypted, because starttls is off ("
+                        + nameOf(Parameter.ALLOW_PLAINTEXT_CREDENTIALS) + " yes)");
                 }
             }
         }

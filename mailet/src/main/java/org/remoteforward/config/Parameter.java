@@ -48,6 +48,7 @@ public enum Parameter {
     PIPELINING("pipelining"),
     CHUNKING("chunking"),
     ALLOW_SENDER_ROUTING("allowSenderRouting"),
+    ALLOW_PLAINTEXT_CREDENTIALS("allowPlaintextCredentials"),
     XFORWARD("xforward");
 
     private final String name;

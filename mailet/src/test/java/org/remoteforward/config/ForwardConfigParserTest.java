@@ -142,10 +142,21 @@ class ForwardConfigParserTest {
     }
 
     @Test
+    void credentialsGoUnencryptedOnlyWhereTheOperatorSaidSoAndInitSaysWhere() throws Exception {
+        ForwardConfig allowed = parse("protocol", "lmtp", "targets", "tcp://127.0.0.1:24 unix:///run/lmtp tls://mx:465", "auth", "plain",
+            "authUsername", "u", "authPassword", "p", "allowPlaintextCredentials", "yes");
+        assertThat(allowed.warnings()).singleElement().asString()
+            .isEqualTo("auth plain sends passwords to tcp://127.0.0.1:24 unencrypted, because starttls is off (allowPlaintextCredentials yes)");
+        // a unix socket never leaves the host; tls:// and STARTTLS encrypt
+        assertThat(parse("protocol", "lmtp", "targets", "unix:///run/lmtp", "auth", "forward").warnings()).isEmpty();
+        assertThat(parse("protocol", "lmtp", "targets", "tcp://127.0.0.1:24", "starttls", "yes", "auth", "forward").warnings()).isEmpty();
+    }
+
+    @Test
     void everySettingIsRead() throws Exception {
         ForwardConfig config = parse(
             "targets", "tcp://a.example:25, tls://b.example:465  unix:///run/x.sock",
-            "starttls", "false",
+            "starttls", "false", "allowPlaintextCredentials", "yes",
             "auth", "plain", "authUsername", "relay", "authPassword", "secret",
             "tlsRootCa", "/etc/ca.pem", "tlsCert", "/etc/c.pem", "tlsKey", "/etc/k.pem",
             "tlsProtocols", "tls1.2 tls1.3", "tlsCiphers", "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384", "tlsCurves", "X25519 p256",
@@ -224,6 +235,15 @@ class ForwardConfigParserTest {
     static Stream<Arguments> badValues() {
         return Stream.of(
             bad("targets missing", Map.of("protocol", "smtp"), "targets: required"),
+            bad("auth plain over tcp without starttls", Map.of("targets", "tcp://mx:25", "starttls", "no", "auth", "plain",
+                "authUsername", "u", "authPassword", "p"), "auth: auth plain would send passwords to tcp://mx:25 unencrypted, because"
+                + " starttls is off: use tls://, or starttls yes, or accept the risk with allowPlaintextCredentials yes"),
+            bad("auth forward over lmtp, whose starttls is off by default", Map.of("protocol", "lmtp", "targets", "tcp://127.0.0.1:24",
+                "auth", "forward"), "auth: auth forward would send passwords to tcp://127.0.0.1:24 unencrypted"),
+            bad("auth login over lmtp", Map.of("protocol", "lmtp", "targets", "tcp://127.0.0.1:24", "auth", "login",
+                "authUsername", "u", "authPassword", "p", "allowPlaintextCredentials", "no"), "accept the risk with allowPlaintextCredentials yes"),
+            bad("allowPlaintextCredentials", Map.of("targets", "tcp://mx:25", "allowPlaintextCredentials", "perhaps"),
+                "allowPlaintextCredentials: 'perhaps' is not a yes/no value"),
             bad("targets empty", Map.of("targets", " , "), "targets: required"),
             bad("targets without scheme", Map.of("targets", "mx.example.com:25"), "targets: 'mx.example.com:25' has no supported scheme"),
             bad("targets smtp scheme", Map.of("targets", "smtp://mx:25"), "targets: 'smtp://mx:25' has no supported scheme"),

@@ -108,7 +108,7 @@ class RemoteForwardMailetTest {
             .expect("RCPT TO:<b@example.com>").send("250 ok")
             .expect("DATA").send("354 go").receiveMessage().send("250 ok")
             .expect("QUIT").send("221 bye"));
-        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "auth", "forward",
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "allowPlaintextCredentials", "yes", "auth", "forward",
             "heloName", "relay.test", "inline", "yes");
         Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
         harness.vault.depositFor(mail, new Credentials("alice@example.com", "alice-pw"));
@@ -123,7 +123,7 @@ class RemoteForwardMailetTest {
 
     @Test
     void authForwardWithoutCredentialsIsBouncedWithAClearError() throws Exception {
-        RemoteForwardMailet mailet = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "auth", "forward",
+        RemoteForwardMailet mailet = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes", "auth", "forward",
             "heloName", "relay.test", "inline", "yes");
 
         mailet.service(harness.mail(ORIGINAL, "a@example.com", "b@example.com"));
@@ -137,7 +137,7 @@ class RemoteForwardMailetTest {
     @Test
     void authForwardWhoseCredentialsDidNotSurviveARestartIsBouncedNotSentUnauthenticated() throws Exception {
         // the port refuses connections: were the mailet to try, the failure would be temporary, not a bounce
-        RemoteForwardMailet mailet = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "auth", "forward",
+        RemoteForwardMailet mailet = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes", "auth", "forward",
             "heloName", "relay.test", "inline", "yes");
         Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
         // a token from a previous JVM, as a persistent queue hands it back after James restarted
@@ -175,7 +175,7 @@ class RemoteForwardMailetTest {
     void authForwardOpensCredentialsSealedIntoTheMailWithTheSameKeyFile() throws Exception {
         server = started.tcp(authenticatedDelivery("alice@example.com", "alice-pw"));
         Path key = keyFile("shared");
-        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "auth", "forward",
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "allowPlaintextCredentials", "yes", "auth", "forward",
             "heloName", "relay.test", "inline", "yes", "credentialsKeyFile", key.toString());
         Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
         // as ForwardCredentialsHook does on the node that received the mail, with the same key file
@@ -192,13 +192,13 @@ class RemoteForwardMailetTest {
     @Test
     void sealedCredentialsTheMailetCannotOpenAreBouncedWithTheTrueCause() throws Exception {
         Path key = keyFile("hook");
-        RemoteForwardMailet withoutKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "auth", "forward",
+        RemoteForwardMailet withoutKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes", "auth", "forward",
             "heloName", "relay.test", "inline", "yes");
         Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
         CredentialsSeal.fromFile(key).sealInto(mail, new Credentials("alice@example.com", "alice-pw"));
         withoutKey.service(mail);
 
-        RemoteForwardMailet otherKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "auth", "forward",
+        RemoteForwardMailet otherKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes", "auth", "forward",
             "heloName", "relay.test", "inline", "yes", "credentialsKeyFile", keyFile("other").toString());
         Mail second = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
         CredentialsSeal.fromFile(key).sealInto(second, new Credentials("alice@example.com", "alice-pw"));
