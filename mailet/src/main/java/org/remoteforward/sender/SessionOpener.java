@@ -58,6 +58,12 @@ final class SessionOpener {
     private final Map<Endpoint, Long> failedUntilNanos = new ConcurrentHashMap<>();
     /** Each endpoint whose last attempt failed: since when it has failed, and why last; for health checks. */
     private final Map<Endpoint, Failing> failing = new ConcurrentHashMap<>();
+    /**
+     * Each endpoint that refused the operator's own credentials at its last AUTH: it opens
+     * sessions, but every mail fails there (535) or waits (454), so for health it is failing. Apart
+     * from {@link #failing}, which a session that opens clears, since opening works.
+     */
+    private final Map<Endpoint, Failing> refusingAuth = new ConcurrentHashMap<>();
     private final Map<Endpoint, Semaphore> openSessions = new ConcurrentHashMap<>();
     /** Every session open now, idle or busy: what a sender shutting down must end. */
     private final Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
@@ -86,10 +92,27 @@ final class SessionOpener {
     List<EndpointState> states() {
         List<EndpointState> states = new ArrayList<>();
         for (Endpoint endpoint : settings.endpoints()) {
-            Optional<Failing> failed = Optional.ofNullable(failing.get(endpoint));
+            Optional<Failing> failed = Optional.ofNullable(failing.get(endpoint)).or(() -> Optional.ofNullable(refusingAuth.get(endpoint)));
             states.add(new EndpointState(endpoint, failed.map(Failing::since), failed.map(Failing::why), backingOff(endpoint)));
         }
         return states;
+    }
+
+    /**
+     * What the endpoint answered the relay's own credentials (auth plain, login, external): a
+     * refusal makes it failing for health until an AUTH there succeeds. A client's own credentials
+     * (auth forward) say nothing of the endpoint: one client's wrong password is not an outage.
+     */
+    void authAnswered(Endpoint endpoint, Optional<Reply> refusal) {
+        if (!settings.auth().usesConfiguredCredentials() && settings.auth() != AuthMode.EXTERNAL) {
+            return;
+        }
+        if (refusal.isEmpty()) {
+            refusingAuth.remove(endpoint);
+            return;
+        }
+        String why = PrintableText.line("refused our credentials: " + refusal.get());
+        refusingAuth.merge(endpoint, new Failing(Instant.now(), why), (earlier, now) -> new Failing(earlier.since(), now.why()));
     }
 
     /** Whether the endpoint failed within its back-off: it is tried after the others until then. */

@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.LongSupplier;
@@ -98,6 +99,11 @@ final class SessionPool implements AutoCloseable {
      * refused must not come back (the transaction retires it), or it would hold a
      * {@code maxConnections} permit under an identity no caller asks for.
      */
+    /** What the session's endpoint answered AUTH, for health ({@link SessionOpener#authAnswered}). */
+    void authAnswered(SmtpSession session, Optional<Reply> refusal) {
+        opener.authAnswered(session.endpoint(), refusal);
+    }
+
     void release(SmtpSession session) {
         long now = nanoClock.getAsLong();
         if (session.usable()) {

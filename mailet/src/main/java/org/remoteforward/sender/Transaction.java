@@ -372,6 +372,7 @@ public final class Transaction implements AutoCloseable {
         ledger.server(session.endpoint(), session.capabilities().has("DSN"));
         try {
             Optional<Reply> authRefused = Authentication.authenticate(session, settings, identity, from.credentials());
+            pool.authAnswered(session, authRefused);
             if (authRefused.isPresent()) {
                 // unauthenticated, the session would serve nobody from the pool and hold one of its permits
                 session.finish();

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import org.apache.james.core.healthcheck.Result;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.remoteforward.testing.LoopbackPorts;
 import org.remoteforward.testing.ScriptedServer;
@@ -58,6 +61,30 @@ class RemoteForwardHealthCheckTest {
         assertThat(result.getCause()).hasValueSatisfying(cause -> assertThat(cause)
             .contains("forward (queue remote-forward): no endpoint works (" + dead + " failing since ")
             .contains("refused").contains("1 mail queued, the oldest for "));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"535 5.7.8 authentication credentials invalid", "454 4.7.0 temporary authentication failure"})
+    void anEndpointRefusingOurCredentialsIsFailingUntilItTakesThem(String refusal) throws Exception {
+        ScriptedServer server = started.tcp(List.of(
+            ScriptedServer.Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 AUTH PLAIN")
+                .expect("AUTH PLAIN AHJlbGF5AHNlY3JldA==").send(refusal).expect("QUIT").send("221 bye"),
+            ScriptedServer.Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 AUTH PLAIN")
+                .expect("AUTH PLAIN AHJlbGF5AHNlY3JldA==").send("235 2.7.0 ok")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok").expect("RCPT TO:<b@example.com>").send("250 ok")
+                .expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued").expect("QUIT").send("221 bye")));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "allowPlaintextCredentials", "yes",
+            "auth", "plain", "authUsername", "relay", "authPassword", "secret", "heloName", "relay.test", "inline", "yes",
+            "delayTime", "1h", "reuseConnections", "no");
+        sendOneMail(mailet);
+
+        Result refused = check(Duration.ZERO);
+        assertThat(refused.isUnHealthy()).as(refused.toString()).isTrue();
+        assertThat(refused.getCause()).hasValueSatisfying(cause -> assertThat(cause)
+            .contains("no endpoint works (" + server.tcpUri() + " failing since ").contains("refused our credentials: " + refusal));
+
+        sendOneMail(mailet);
+        assertThat(check(Duration.ZERO).isHealthy()).isTrue();
     }
 
     @Test
