@@ -90,6 +90,17 @@ final class Bouncer {
         }
     }
 
+    /**
+     * Hands the failed recipients to the error processor with the whole message, bouncing nothing:
+     * for a mail nothing is wrong with that this node cannot send (its credentials are sealed with
+     * a key it lacks), whose bounce could not be sent either.
+     */
+    void keepWhole(Mail mail, List<RecipientResult> failed) throws MessagingException {
+        LOGGER.error("mail {}: {} handed whole to processor {}: {}", mail.getName(), recipients(failed), errorProcessor,
+            PrintableText.line(failed.get(0).detail()));
+        FailedRecipients.handTo(context, mail, failed, errorProcessor);
+    }
+
     /** Tells the sender of the deliveries it asked to hear of that no server after this one will tell it of. */
     void delivered(Mail mail, List<RecipientResult> delivered) throws MessagingException {
         if (mail.getMaybeSender().isNullSender() || delivered.isEmpty()) {

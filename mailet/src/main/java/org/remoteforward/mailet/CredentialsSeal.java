@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -34,12 +36,15 @@ import org.slf4j.LoggerFactory;
  * the mail's envelope sender (moved onto a mail from anyone else, they do not open). Whatever James
  * writes to a queue holds only the sealed form ({@value #ATTRIBUTE_NAME}); any node with the key
  * opens it, after a restart too. The key is read once and never logged; {@link #toString()} shows
- * only where it came from.
+ * only where it came from and its id ({@link #keyId}), which the sealed form carries too, so that a
+ * node with another key can say which key a mail was sealed with.
  */
 public final class CredentialsSeal {
     public static final String ATTRIBUTE_NAME = "org.remoteforward.sealedCredentials";
     public static final AttributeName SEALED = AttributeName.of(ATTRIBUTE_NAME);
-    private static final String VERSION = "v1.";
+    /** v2: {@code v2.<key id>.<nonce and sealed bytes>}; v1 (no key id) is still opened. */
+    private static final String VERSION = "v2.";
+    private static final String VERSION_1 = "v1.";
     private static final int KEY_BYTES = 32;
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
@@ -48,10 +53,43 @@ public final class CredentialsSeal {
 
     private final SecretKeySpec key;
     private final Path file;
+    private final String keyId;
 
     private CredentialsSeal(byte[] key, Path file) {
         this.key = new SecretKeySpec(key, "AES");
         this.file = file;
+        this.keyId = keyIdOf(key);
+    }
+
+    /**
+     * The key's id: {@code k} and 12 hex digits of a SHA-256 of the key under a label of its own,
+     * which says which key a mail was sealed with and reveals nothing usable of the key.
+     */
+    public String keyId() {
+        return keyId;
+    }
+
+    private static String keyIdOf(byte[] key) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update("org.remoteforward credentials key id\n".getBytes(StandardCharsets.US_ASCII));
+            return "k" + HexFormat.of().formatHex(digest.digest(key), 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
+    }
+
+    /** The id of the key the mail's credentials were sealed with; empty when none is sealed in, or by a version without ids. */
+    public static Optional<String> sealedKeyId(Mail mail) {
+        return mail.getAttribute(SEALED).map(attribute -> attribute.getValue().getValue())
+            .filter(String.class::isInstance).map(String.class::cast)
+            .filter(sealed -> sealed.startsWith(VERSION) && sealed.indexOf('.', VERSION.length()) > 0)
+            .map(sealed -> sealed.substring(VERSION.length(), sealed.indexOf('.', VERSION.length())));
+    }
+
+    /** The key file this seal's key came from. */
+    public Path file() {
+        return file;
     }
 
     /**
@@ -144,18 +182,23 @@ public final class CredentialsSeal {
             byte[] all = new byte[NONCE_BYTES + sealed.length];
             System.arraycopy(nonce, 0, all, 0, NONCE_BYTES);
             System.arraycopy(sealed, 0, all, NONCE_BYTES, sealed.length);
-            return VERSION + Base64.getUrlEncoder().withoutPadding().encodeToString(all);
+            return VERSION + keyId + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(all);
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available in this JVM", e);
         }
     }
 
     Optional<Credentials> open(String sealed, String boundTo) {
-        if (!sealed.startsWith(VERSION)) {
+        String encoded;
+        if (sealed.startsWith(VERSION_1)) {
+            encoded = sealed.substring(VERSION_1.length());
+        } else if (sealed.startsWith(VERSION) && sealed.indexOf('.', VERSION.length()) > 0) {
+            encoded = sealed.substring(sealed.indexOf('.', VERSION.length()) + 1);
+        } else {
             return Optional.empty();
         }
         try {
-            byte[] all = Base64.getUrlDecoder().decode(sealed.substring(VERSION.length()));
+            byte[] all = Base64.getUrlDecoder().decode(encoded);
             if (all.length <= NONCE_BYTES) {
                 return Optional.empty();
             }
@@ -184,6 +227,6 @@ public final class CredentialsSeal {
 
     @Override
     public String toString() {
-        return "CredentialsSeal[key from " + file + "]";
+        return "CredentialsSeal[key " + keyId + " from " + file + "]";
     }
 }

@@ -76,10 +76,10 @@ final class DeliveryAttempts {
 
         DeliveryMetrics.Attempt clocks = metrics.start();
         DeliveryResult result = found.missing().isPresent()
-            ? credentialsMissing(envelope, found.missing().get())
+            ? credentialsMissing(envelope, found.missing().get(), found.keyMismatch())
             : sender.deliver(envelope, new MailMessageSource(mail));
         try {
-            settle(mail, attempt, result);
+            settle(mail, attempt, result, found.keyMismatch());
         } finally {
             metrics.record(clocks, result);
         }
@@ -93,6 +93,11 @@ final class DeliveryAttempts {
      * @throws MessagingException when James refuses the retry or the bounce; the mail then keeps its failed recipients
      */
     void settle(Mail mail, int attempt, DeliveryResult result) throws MessagingException {
+        settle(mail, attempt, result, false);
+    }
+
+    /** As {@link #settle(Mail, int, DeliveryResult)}; {@code keepWhole}: those that fail for good go to the error processor, whole, not bounced. */
+    private void settle(Mail mail, int attempt, DeliveryResult result, boolean keepWhole) throws MessagingException {
         // delivered recipients leave first: should what follows fail, the mail as it then stands is what goes back to the queue
         mail.setRecipients(MailCopies.addresses(result.failed()));
         List<RecipientResult> retry = new ArrayList<>();
@@ -111,7 +116,9 @@ final class DeliveryAttempts {
         log(mail, attempt, result, delay);
 
         notices.delivered(mail, result.delivered());
-        if (!bounce.isEmpty()) {
+        if (!bounce.isEmpty() && keepWhole) {
+            bouncer.keepWhole(mail, bounce);
+        } else if (!bounce.isEmpty()) {
             bouncer.bounce(mail, bounce);
         }
         if (delay.isPresent()) {
@@ -144,11 +151,16 @@ final class DeliveryAttempts {
             retryIn.map(d -> "; next attempt in " + d).orElse(""));
     }
 
-    /** The mail was received with credentials that cannot be used here: it is never sent without them. */
-    private static DeliveryResult credentialsMissing(Envelope envelope, String why) {
-        String detail = why + "; it cannot be sent on the client's behalf";
+    /**
+     * The mail was received with credentials that cannot be used here: it is never sent without
+     * them. Sealed with a key this node lacks, it waits for its retries (the operator can fix it);
+     * otherwise the credentials are gone for good.
+     */
+    private static DeliveryResult credentialsMissing(Envelope envelope, String why, boolean keyMismatch) {
+        String detail = keyMismatch ? why : why + "; it cannot be sent on the client's behalf";
+        Outcome outcome = keyMismatch ? Outcome.TEMPORARY_FAILURE : Outcome.PERMANENT_FAILURE;
         return new DeliveryResult(envelope.recipients().stream().distinct()
-            .map(recipient -> new RecipientResult(recipient, Outcome.PERMANENT_FAILURE, Optional.empty(), detail, Optional.empty()))
+            .map(recipient -> new RecipientResult(recipient, outcome, Optional.empty(), detail, Optional.empty()))
             .toList(), Optional.empty());
     }
 }

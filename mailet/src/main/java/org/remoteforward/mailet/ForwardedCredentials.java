@@ -17,10 +17,16 @@ final class ForwardedCredentials {
     private final CredentialsVault vault;
     private final Optional<CredentialsSeal> seal;
 
-    /** What was found: credentials, or for a mail received with some, why they cannot be used here. */
-    record Found(Optional<Credentials> credentials, Optional<String> missing) {
+    /**
+     * What was found: credentials, or for a mail received with some, why they cannot be used here.
+     *
+     * @param keyMismatch the credentials are sealed into the mail with a key this mailet does not
+     *     have: an operator's error to fix (every node needs the same key file), so the mail is kept
+     *     whole, waiting for its retries and then in the error processor, never bounced
+     */
+    record Found(Optional<Credentials> credentials, Optional<String> missing, boolean keyMismatch) {
         static Found none() {
-            return new Found(Optional.empty(), Optional.empty());
+            return new Found(Optional.empty(), Optional.empty(), false);
         }
     }
 
@@ -48,18 +54,27 @@ final class ForwardedCredentials {
 
     Found find(Mail mail) {
         if (CredentialsSeal.isSealed(mail)) {
+            String sealedWith = CredentialsSeal.sealedKeyId(mail).map(id -> "sealed with key " + id)
+                .orElse("sealed with a key whose id this version did not record");
             if (seal.isEmpty()) {
-                return missing("auth forward: the client's credentials are sealed into this message (ForwardCredentialsHook has a"
-                    + " credentialsKeyFile) and this mailet has no credentialsKeyFile to open them: give it the same key file");
+                return mismatch("auth forward: the client's credentials are " + sealedWith + " (ForwardCredentialsHook's"
+                    + " credentialsKeyFile), and this mailet has no credentialsKeyFile to open them: give it the same key file");
             }
             Optional<Credentials> opened = seal.get().openFrom(mail);
-            return opened.isPresent() ? new Found(opened, Optional.empty())
-                : missing("auth forward: the client's credentials in this message were sealed with another key than this mailet's"
-                    + " credentialsKeyFile, or altered: every James node needs the same key file");
+            if (opened.isPresent()) {
+                return new Found(opened, Optional.empty(), false);
+            }
+            if (CredentialsSeal.sealedKeyId(mail).equals(Optional.of(seal.get().keyId()))) {
+                // the right key, and still no opening: altered, or moved onto another sender's mail; nothing to wait for
+                return missing("auth forward: the client's credentials, sealed with this mailet's key " + seal.get().keyId()
+                    + ", do not open for this mail: altered, or moved onto a mail of another sender");
+            }
+            return mismatch("auth forward: the client's credentials are " + sealedWith + ", and this mailet's credentialsKeyFile "
+                + seal.get().file() + " holds key " + seal.get().keyId() + ": every James node needs the same key file");
         }
         Optional<Credentials> held = vault.credentialsFor(mail);
         if (held.isPresent()) {
-            return new Found(held, Optional.empty());
+            return new Found(held, Optional.empty(), false);
         }
         return vault.hadCredentialsFor(mail) ? missing(vault.whyMissing(mail)) : Found.none();
     }
@@ -71,6 +86,10 @@ final class ForwardedCredentials {
     }
 
     private static Found missing(String why) {
-        return new Found(Optional.empty(), Optional.of(why));
+        return new Found(Optional.empty(), Optional.of(why), false);
+    }
+
+    private static Found mismatch(String why) {
+        return new Found(Optional.empty(), Optional.of(why + "; the mail is kept and tried again"), true);
     }
 }

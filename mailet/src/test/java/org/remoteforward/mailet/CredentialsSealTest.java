@@ -38,11 +38,17 @@ class CredentialsSealTest {
     void whatIsSealedOpensWithTheSameKeyForAMailOfTheSameSenderAndShowsNoPassword() throws Exception {
         Path key = keyFile("key");
         Mail mail = from("alice@example.com");
-        CredentialsSeal.fromFile(key).sealInto(mail, ALICE);
+        CredentialsSeal seal = CredentialsSeal.fromFile(key);
+        seal.sealInto(mail, ALICE);
 
         String sealed = (String) mail.getAttribute(CredentialsSeal.SEALED).orElseThrow().getValue().getValue();
-        assertThat(sealed).startsWith("v1.").doesNotContain("alice");
-        assertThat(new String(Base64.getUrlDecoder().decode(sealed.substring(3)), StandardCharsets.ISO_8859_1)).doesNotContain("alice-pw");
+        assertThat(sealed).startsWith("v2." + seal.keyId() + ".").doesNotContain("alice");
+        // what an earlier version sealed, without the key id, still opens
+        String v1 = "v1." + sealed.substring(("v2." + seal.keyId() + ".").length());
+        assertThat(seal.open(v1, "alice@example.com")).isPresent();
+        assertThat(new String(Base64.getUrlDecoder().decode(sealed.substring(("v2." + seal.keyId() + ".").length())),
+            StandardCharsets.ISO_8859_1)).doesNotContain("alice-pw");
+        assertThat(seal.toString()).contains(seal.keyId()).doesNotContain(java.nio.file.Files.readString(key).trim());
         // another node reads the same file
         assertThat(CredentialsSeal.fromFile(key).openFrom(mail)).contains(ALICE);
     }
@@ -61,7 +67,9 @@ class CredentialsSealTest {
         assertThat(seal.openFrom(moved)).as("moved onto another sender's mail").isEmpty();
 
         char[] chars = sealed.toCharArray();
-        chars[10] = chars[10] == 'A' ? 'B' : 'A';
+        // a byte of the sealed part, past the key id (which only names the key)
+        int at = sealed.length() - 5;
+        chars[at] = chars[at] == 'A' ? 'B' : 'A';
         mail.setAttribute(new Attribute(CredentialsSeal.SEALED, AttributeValue.of(new String(chars))));
         assertThat(seal.openFrom(mail)).as("altered").isEmpty();
         mail.setAttribute(new Attribute(CredentialsSeal.SEALED, AttributeValue.of("v1.")));
@@ -100,6 +108,6 @@ class CredentialsSealTest {
             .hasMessageNotContaining("c2l4dGVlbi");
         Path missing = dir.resolve("missing");
         assertThatThrownBy(() -> CredentialsSeal.fromFile(missing)).hasMessageContaining("cannot read the key file " + missing);
-        assertThat(CredentialsSeal.fromFile(keyFile("key")).toString()).contains("key from").doesNotContain("=");
+        assertThat(CredentialsSeal.fromFile(keyFile("key")).toString()).contains(" from ").doesNotContain("=");
     }
 }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
@@ -15,6 +16,7 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
+import org.apache.mailet.base.test.FakeMailContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -190,25 +192,53 @@ class RemoteForwardMailetTest {
     }
 
     @Test
-    void sealedCredentialsTheMailetCannotOpenAreBouncedWithTheTrueCause() throws Exception {
+    void sealedCredentialsTheMailetCannotOpenKeepTheMailWholeAndNameBothKeysById() throws Exception {
+        // a key mismatch is the operator's to fix: the mail waits for its retries, then goes whole to the error processor
         Path key = keyFile("hook");
-        RemoteForwardMailet withoutKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes", "auth", "forward",
-            "heloName", "relay.test", "inline", "yes");
+        CredentialsSeal hookSeal = CredentialsSeal.fromFile(key);
+        RemoteForwardMailet withoutKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes",
+            "auth", "forward", "heloName", "relay.test", "inline", "yes", "outgoingQueue", "no-key");
         Mail mail = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
-        CredentialsSeal.fromFile(key).sealInto(mail, new Credentials("alice@example.com", "alice-pw"));
+        hookSeal.sealInto(mail, new Credentials("alice@example.com", "alice-pw"));
         withoutKey.service(mail);
 
-        RemoteForwardMailet otherKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes", "auth", "forward",
-            "heloName", "relay.test", "inline", "yes", "credentialsKeyFile", keyFile("other").toString());
+        Path other = keyFile("other");
+        RemoteForwardMailet otherKey = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes",
+            "auth", "forward", "heloName", "relay.test", "inline", "yes", "credentialsKeyFile", other.toString(), "outgoingQueue", "other-key");
         Mail second = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
-        CredentialsSeal.fromFile(key).sealInto(second, new Credentials("alice@example.com", "alice-pw"));
+        hookSeal.sealInto(second, new Credentials("alice@example.com", "alice-pw"));
         otherKey.service(second);
 
-        assertThat(harness.dsns()).hasSize(2);
-        assertThat(MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg()))
-            .contains("sealed into this message").contains("this mailet has no credentialsKeyFile");
-        assertThat(MailetHarness.deliveryStatus(harness.dsns().get(1).getMsg()))
-            .contains("sealed with another key than this mailet's credentialsKeyFile");
+        assertThat(harness.dsns()).as("no bounce: nothing is wrong with the mail").isEmpty();
+        String noKey = failureText(harness.queued("no-key"));
+        assertThat(noKey).contains("sealed with key " + hookSeal.keyId()).contains("this mailet has no credentialsKeyFile");
+        String wrongKey = failureText(harness.queued("other-key"));
+        assertThat(wrongKey).contains("sealed with key " + hookSeal.keyId())
+            .contains("credentialsKeyFile " + other + " holds key " + CredentialsSeal.fromFile(other).keyId());
+        for (String text : List.of(noKey, wrongKey)) {
+            assertThat(text).doesNotContain(Files.readString(key).trim()).doesNotContain(Files.readString(other).trim());
+        }
+
+        // no retries left: the whole mail goes to the error processor, not a bounce nobody could send
+        RemoteForwardMailet lastTry = harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "allowPlaintextCredentials", "yes",
+            "auth", "forward", "heloName", "relay.test", "inline", "yes", "credentialsKeyFile", other.toString(), "maxRetries", "0",
+            "outgoingQueue", "last-try");
+        Mail third = harness.mail(ORIGINAL, "alice@example.com", "b@example.com");
+        hookSeal.sealInto(third, new Credentials("alice@example.com", "alice-pw"));
+        lastTry.service(third);
+        assertThat(harness.dsns()).isEmpty();
+        FakeMailContext.SentMail kept = harness.context.getSentMails().stream().filter(sent -> "error".equals(sent.getState()))
+            .findFirst().orElseThrow();
+        assertThat(kept.getRecipients()).extracting(MailAddress::asString).containsExactly("b@example.com");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        kept.getMsg().writeTo(bytes);
+        assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).as("the whole message").endsWith(ORIGINAL);
+        assertThat(kept.getAttributes()).containsKey(CredentialsSeal.SEALED);
+    }
+
+    private static String failureText(List<Mail> waiting) {
+        assertThat(waiting).as("the mail waits for its next attempt").hasSize(1);
+        return waiting.get(0).getAttribute(FailureAttributes.FAILURES).orElseThrow().getValue().value().toString();
     }
 
     @Test
