@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * maddy's configuration syntax, read into a tree: a directive is a name and arguments on one line,
@@ -24,8 +26,9 @@ public final class MaddyConfig {
         }
     }
 
-    /** maddy's own limit on nested blocks. */
-    static final int MAX_DEPTH = 255;
+    /** maddy's own limit on nested blocks (it refuses the 257th level). */
+    static final int MAX_DEPTH = 256;
+    private static final Pattern MACRO = Pattern.compile("\\$\\(([^$]+?)\\)");
 
     private final List<List<String>> lines = new ArrayList<>();
     private final List<Integer> lineNumbers = new ArrayList<>();
@@ -48,28 +51,43 @@ public final class MaddyConfig {
 
     private void tokenize(String text) throws SyntaxException {
         String[] physical = text.split("\r?\n", -1);
+        // a brace is a line of its own for the reader: "name args {" opens, "}" closes
+        List<String> current = new ArrayList<>();
+        int starts = 1;
         for (int number = 1; number <= physical.length; number++) {
             List<String> tokens = tokens(physical[number - 1], number);
-            // a brace is a line of its own for the reader: "name args {" opens, "}" closes
-            List<String> current = new ArrayList<>();
+            // maddy: a lone \ at the end of a line continues the directive on the next one
+            boolean continues = !tokens.isEmpty() && tokens.get(tokens.size() - 1).equals("\\");
+            if (continues) {
+                tokens = tokens.subList(0, tokens.size() - 1);
+            }
+            if (current.isEmpty()) {
+                starts = number;
+            }
             for (String token : tokens) {
                 if (token.equals("{")) {
                     current.add(token);
-                    add(current, number);
+                    add(current, starts);
                     current = new ArrayList<>();
+                    starts = number;
                 } else if (token.equals("}")) {
                     if (!current.isEmpty()) {
-                        add(current, number);
+                        add(current, starts);
                         current = new ArrayList<>();
                     }
                     add(List.of("}"), number);
+                    starts = number;
                 } else {
                     current.add(token);
                 }
             }
-            if (!current.isEmpty()) {
-                add(current, number);
+            if (!continues && !current.isEmpty()) {
+                add(current, starts);
+                current = new ArrayList<>();
             }
+        }
+        if (!current.isEmpty()) {
+            add(current, starts);
         }
     }
 
@@ -104,7 +122,8 @@ public final class MaddyConfig {
                     tokens.add(token.toString());
                     token = null;
                 }
-            } else if ((c == '{' || c == '}') && token == null) {
+            } else if ((c == '{' || c == '}') && token == null && (i + 1 == line.length() || Character.isWhitespace(line.charAt(i + 1)))) {
+                // a brace opens or closes a block only as a word of its own, as maddy's lexer has it ({env:NAME} is a word)
                 tokens.add(String.valueOf(c));
             } else {
                 token = token == null ? new StringBuilder() : token;
@@ -152,10 +171,16 @@ public final class MaddyConfig {
                 throw new SyntaxException(number, "a block without a directive name");
             }
             if (words.size() >= 2 && words.get(0).startsWith("$(") && words.get(1).equals("=")) {
-                macros.put(words.get(0), expand(words.subList(2, words.size())));
+                if (depth > 0) {
+                    throw new SyntaxException(number, "a macro is defined at the top level only, as maddy has it");
+                }
+                macros.put(words.get(0), expand(words.subList(2, words.size()), number));
                 continue;
             }
-            List<String> expanded = expand(words);
+            List<String> expanded = expand(words, number);
+            if (expanded.isEmpty()) {
+                throw new SyntaxException(number, "a directive name cannot come from a macro, as in maddy");
+            }
             if (opens && depth == MAX_DEPTH) {
                 // read recursively: without a bound, 100,000 nested blocks are a StackOverflowError
                 throw new SyntaxException(number, "blocks nested deeper than " + MAX_DEPTH + ", which maddy does not read either");
@@ -169,16 +194,36 @@ public final class MaddyConfig {
         return nodes;
     }
 
-    private List<String> expand(List<String> words) {
+    /**
+     * maddy's macro expansion: an argument that is a whole {@code $(name)} becomes the macro's
+     * arguments (none when undefined); {@code $(name)} inside an argument becomes its one value
+     * (empty when undefined; a macro of several arguments cannot go inside a string).
+     */
+    private List<String> expand(List<String> words, int number) throws SyntaxException {
         List<String> expanded = new ArrayList<>();
         for (String word : words) {
-            List<String> macro = macros.get(word);
-            if (macro != null) {
-                expanded.addAll(macro);
+            if (word.startsWith("$(") && word.endsWith(")") && word.indexOf(')') == word.length() - 1) {
+                expanded.addAll(macros.getOrDefault(word, List.of()));
+            } else if (word.contains("$(") && word.contains(")")) {
+                expanded.add(expandInside(word, number));
             } else {
                 expanded.add(word);
             }
         }
         return expanded;
+    }
+
+    private String expandInside(String word, int number) throws SyntaxException {
+        Matcher macro = MACRO.matcher(word);
+        StringBuilder out = new StringBuilder();
+        while (macro.find()) {
+            List<String> value = macros.getOrDefault("$(" + macro.group(1) + ")", List.of());
+            if (value.size() > 1) {
+                throw new SyntaxException(number, "$(" + macro.group(1) + ") has several arguments and cannot go inside '" + word + "'");
+            }
+            macro.appendReplacement(out, Matcher.quoteReplacement(value.isEmpty() ? "" : value.get(0)));
+        }
+        macro.appendTail(out);
+        return out.toString();
     }
 }

@@ -152,6 +152,97 @@ class MaddyConverterTest {
     }
 
     @Test
+    void whatMaddysTargetInheritsFromTheTopLevelCarriesOverAndTheBlockStillWins() throws Exception {
+        String config = String.join("\n",
+            "debug",
+            "tls_client {",
+            "  root_ca /etc/ssl/private-ca.pem",
+            "  protocols tls1.2 tls1.3",
+            "}",
+            "target.smtp inherits {",
+            "  targets tcp://a.example:25",
+            "}",
+            "target.smtp own {",
+            "  targets tcp://b.example:25",
+            "  debug no",
+            "  tls_client {",
+            "    protocols tls1.3",
+            "  }",
+            "}", "");
+        List<MaddyConverter.Fragment> fragments = MaddyConverter.convert(config);
+        assertThat(fragments.get(0).parameters()).containsEntry("tlsRootCa", "/etc/ssl/private-ca.pem")
+            .containsEntry("tlsProtocols", "tls1.2 tls1.3").containsEntry("debug", "");
+        assertThat(fragments.get(1).parameters()).containsEntry("tlsRootCa", "/etc/ssl/private-ca.pem")
+            .containsEntry("tlsProtocols", "tls1.3").containsEntry("debug", "no");
+    }
+
+    @Test
+    void aQueuesInlineTargetAliasesAndDeliverToTargetSmtpAreTargetsToo() throws Exception {
+        List<MaddyConverter.Fragment> fragments = MaddyConverter.convert(String.join("\n",
+            "target.queue remote_queue {",
+            "  target smtp tcp://queued.example:25 {",
+            "    starttls no",
+            "  }",
+            "}",
+            "target.smtp relay relay_alias {",
+            "  targets tcp://relay.example:587",
+            "}",
+            "deliver_to target.lmtp tcp://127.0.0.1:24", ""));
+        assertThat(fragments).extracting(MaddyConverter.Fragment::origin).containsExactly(
+            "target smtp tcp://queued.example:25 (line 2)", "target.smtp relay relay_alias (line 6)",
+            "deliver_to target.lmtp tcp://127.0.0.1:24 (line 9)");
+        assertThat(fragments.get(0).parameters()).containsEntry("targets", "tcp://queued.example:25").containsEntry("starttls", "no");
+        assertThat(fragments.get(2).parameters()).containsEntry("protocol", "lmtp");
+    }
+
+    @Test
+    void targetsOfTheBlockComeBeforeThoseOfTheDeliverToLineAndAHostnameInTheBlockIsItsHeloName() throws Exception {
+        assertThat(only("hostname mx.example.org\ndeliver_to smtp tcp://a.example:25 {\n  targets tcp://b.example:25\n"
+            + "  hostname relay.example.org\n}\n"))
+            .containsEntry("targets", "tcp://b.example:25 tcp://a.example:25").containsEntry("heloName", "relay.example.org");
+    }
+
+    @Test
+    void relativeUnixSocketsAreMaddysRuntimeDirsAndSaySo() throws Exception {
+        MaddyConverter.Fragment ownDir = MaddyConverter.convert("runtime_dir /var/run/maddy-test\ndeliver_to lmtp unix://lmtp.sock\n").get(0);
+        assertThat(ownDir.parameters()).containsEntry("targets", "unix:///var/run/maddy-test/lmtp.sock");
+        assertThat(ownDir.notes()).singleElement().asString().contains("relative to maddy's runtime_dir (/var/run/maddy-test)");
+        assertThat(MaddyConverter.convert("deliver_to lmtp unix://lmtp.sock unix:///abs.sock\n").get(0).parameters())
+            .containsEntry("targets", "unix:///run/maddy/lmtp.sock unix:///abs.sock");
+        assertThat(MaddyConverter.toXml(List.of(ownDir))).contains("<!-- note: unix://lmtp.sock is relative");
+    }
+
+    @Test
+    void curvesConvertWithANoteThatJamesBeforeJava20RefusesThem() throws Exception {
+        MaddyConverter.Fragment fragment = MaddyConverter.convert(
+            "target.smtp a {\n  targets tls://a.example:465\n  tls_client {\n    curves X25519 p256\n  }\n}\n").get(0);
+        assertThat(fragment.notes()).singleElement().asString().contains("Java 20").contains("-Djdk.tls.namedGroups=X25519,p256");
+    }
+
+    @Test
+    void environmentPlaceholdersAreLeftForJamesAndCheckedWithTheValueHere() throws Exception {
+        Map<String, String> env = Map.of("RELAY", "relay.example.net", "RELAY_PASSWORD", "s3cret");
+        List<MaddyConverter.Fragment> fragments = MaddyConverter.convert(
+            "deliver_to smtp tcp://{env:RELAY}:587 {\n  auth plain relay {env:RELAY_PASSWORD}\n}\n", env::get);
+        assertThat(fragments.get(0).parameters()).containsEntry("targets", "tcp://${env:RELAY}:587")
+            .containsEntry("authPassword", "${env:RELAY_PASSWORD}");
+        assertThat(MaddyConverter.toXml(fragments)).doesNotContain("s3cret").doesNotContain("relay.example.net");
+        assertThatThrownBy(() -> MaddyConverter.convert("deliver_to smtp tcp://{env:UNSET_HERE}:25\n", name -> null))
+            .isInstanceOf(SyntaxException.class).hasMessageContaining("line 1").hasMessageContaining("{env:UNSET_HERE}")
+            .hasMessageContaining("not set");
+    }
+
+    @Test
+    void macrosInsideArgumentsUndefinedMacrosAndContinuedLinesReadAsMaddyReadsThem() throws Exception {
+        assertThat(only("$(relay_host) = relay.example.net\ndeliver_to smtp tcp://$(relay_host):25 $(nothing) tcp://b$(none).example:25\n"))
+            .containsEntry("targets", "tcp://relay.example.net:25 tcp://b.example:25");
+        assertThat(only("target.smtp a {\n  targets tcp://a.example:25 \\\n    tcp://b.example:25\n  starttls no\n}\n"))
+            .containsEntry("targets", "tcp://a.example:25 tcp://b.example:25").containsEntry("starttls", "no");
+        assertThatThrownBy(() -> MaddyConverter.convert("$(two) = a b\ndeliver_to smtp tcp://$(two):25\n"))
+            .isInstanceOf(SyntaxException.class).hasMessageContaining("line 2").hasMessageContaining("several arguments");
+    }
+
+    @Test
     void textXmlCannotHoldIsRefusedNamingItsLine() {
         assertThatThrownBy(() -> MaddyConverter.convert("target.smtp a {\n  targets tcp://a.example:25\n  auth plain u \"p\u0001w\"\n}\n"))
             .isInstanceOf(SyntaxException.class).hasMessageContaining("line 3").hasMessageContaining("0x1").hasMessageContaining("XML");
@@ -167,10 +258,12 @@ class MaddyConverterTest {
     }
 
     @Test
-    void blocksNestedDeeperThanMaddyReadsAreRefusedWithoutAStackTrace() {
+    void blocksNestedDeeperThanMaddyReadsAreRefusedWithoutAStackTrace() throws Exception {
         String deep = "a {\n".repeat(100_000) + "}\n".repeat(100_000);
         assertThatThrownBy(() -> MaddyConverter.convert(deep)).isInstanceOf(SyntaxException.class)
-            .hasMessageContaining("line 256").hasMessageContaining("255");
+            .hasMessageContaining("line 257").hasMessageContaining("256");
+        // maddy reads 256 levels
+        assertThat(MaddyConverter.convert("a {\n".repeat(255) + "deliver_to smtp tcp://a:25\n" + "}\n".repeat(255))).hasSize(1);
     }
 
     @Test
@@ -205,14 +298,13 @@ class MaddyConverterTest {
         "an unknown directive        | target.smtp {\\n  targets tcp://a:25\\n  max_conns 4\\n}             | line 3: max_conns: not a directive of maddy's target.smtp",
         "an unknown tls_client one   | target.smtp {\\n  targets tcp://a:25\\n  tls_client {\\n    sni x\\n  }\\n} | line 4: sni: not a directive of maddy's tls_client",
         "a bad value                 | target.smtp {\\n  targets tcp://a:25\\n  connect_timeout 5\\n}      | line 1: target.smtp (anonymous) (line 1): connectTimeout: '5' is not a duration",
-        "targets twice               | deliver_to smtp tcp://a:25 {\\n  targets tcp://b:25\\n}             | line 2: targets is given twice (deliver_to names them already)",
+        "targets twice in a block    | target.smtp {\\n  targets tcp://a:25\\n  targets tcp://b:25\\n}  | line 3: targets is given twice",
         "no targets                  | target.smtp {\\n  debug yes\\n}                                     | targets: required",
         "an import                   | import local.conf\\ndeliver_to smtp tcp://a:25                      | line 1: import local.conf: cannot carry over",
         "an unclosed block           | target.smtp {\\n  targets tcp://a:25\\n                                 | line 1: the block of 'target.smtp' is not closed",
         "a brace too many            | deliver_to smtp tcp://a:25\\n}                                      | line 2: '}' without a block to close",
         "an unclosed quote           | target.smtp {\\n  auth plain u \"p\\n}                             | line 2: a quoted string is not closed",
         "no target at all            | hostname mx.example.org\\ndeliver_to dummy                           | no target.smtp or target.lmtp here",
-        "two names                   | target.smtp a b {\\n  targets tcp://a:25\\n}                         | line 1: target.smtp takes one name, not a b",
     })
     void whatCannotCarryOverIsRefusedNamingTheDirectiveAndItsLine(String what, String config, String message) {
         assertThatThrownBy(() -> MaddyConverter.convert(config.replace("\\n", "\n"))).isInstanceOf(SyntaxException.class)
