@@ -138,18 +138,19 @@ final class SessionOpener {
      * longer than {@code connectionWaitTimeout}; being busy is no failure, so it earns no back-off.
      */
     SmtpSession open() throws NoEndpointAvailableException {
-        return open(Map.of());
+        return open(Map.of(), true);
     }
 
     /**
      * As {@link #open()}, past the endpoints that already failed in this acquisition (each with why,
-     * which the failure names with the others').
+     * which the failure names with the others'); without waiting for a busy endpoint's session
+     * unless {@code mayWait}.
      */
-    SmtpSession open(Map<Endpoint, String> failed) throws NoEndpointAvailableException {
+    SmtpSession open(Map<Endpoint, String> failed, boolean mayWait) throws NoEndpointAvailableException {
         List<String> reasons = new ArrayList<>();
         failed.forEach((endpoint, reason) -> reasons.add(endpoint + ": " + reason));
         boolean busy = false;
-        long waitUntil = System.nanoTime() + settings.connections().waitTimeout().toNanos();
+        long waitUntil = System.nanoTime() + (mayWait ? settings.connections().waitTimeout().toNanos() : 0);
         for (Endpoint endpoint : order()) {
             if (failed.containsKey(endpoint)) {
                 continue;
@@ -158,8 +159,9 @@ final class SessionOpener {
             try {
                 if (!permits.tryAcquire(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     busy = true;
-                    reasons.add(endpoint + ": all " + settings.connections().maxPerEndpoint() + " sessions in use (maxConnections),"
-                        + " none freed within " + Durations.describe(settings.connections().waitTimeout()) + " (connectionWaitTimeout)");
+                    reasons.add(endpoint + ": all " + settings.connections().maxPerEndpoint() + " sessions in use (maxConnections)"
+                        + (mayWait ? ", none freed within " + Durations.describe(settings.connections().waitTimeout()) + " (connectionWaitTimeout)"
+                            : "; a client's transaction does not wait for one, which would hold a James SMTP thread"));
                     continue;
                 }
             } catch (InterruptedException e) {

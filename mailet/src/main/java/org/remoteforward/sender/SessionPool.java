@@ -63,6 +63,16 @@ final class SessionPool implements AutoCloseable {
      * messages go to it again. When none can, {@link SessionOpener#open} waits for one.
      */
     SmtpSession acquire(String identity) throws NoEndpointAvailableException {
+        return acquire(identity, true);
+    }
+
+    /**
+     * As {@link #acquire(String)}, waiting for a busy endpoint's session only if {@code mayWait}:
+     * false for a transaction its client paces (synchronous mode), which runs on one of James's SMTP
+     * threads; each serves many connections, so a wait there would stall every client on it,
+     * greetings included. With every session busy it then fails at once.
+     */
+    SmtpSession acquire(String identity, boolean mayWait) throws NoEndpointAvailableException {
         if (closed) {
             throw new NoEndpointAvailableException("the sender is shut down");
         }
@@ -90,7 +100,7 @@ final class SessionPool implements AutoCloseable {
                 }
             }
         }
-        return opener.open(failed);
+        return opener.open(failed, mayWait);
     }
 
     /**

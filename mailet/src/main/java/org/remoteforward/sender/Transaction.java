@@ -361,7 +361,8 @@ public final class Transaction implements AutoCloseable {
         }
         started = true;
         try {
-            session = pool.acquire(identity);
+            // a client-paced transaction runs on James's SMTP thread: it never waits there for a session
+            session = pool.acquire(identity, pace.isEmpty());
         } catch (NoEndpointAvailableException e) {
             refuse(Refusal.local(Outcome.TEMPORARY_FAILURE, e.getMessage(), e.congested()
                 ? Reply.of(451, "4.4.5 downstream busy: " + e.getMessage())

@@ -170,6 +170,32 @@ class TransactionTest {
     }
 
     @Test
+    void aClientPacedTransactionNeverWaitsForABusySessionWhateverTheWaitTimeout() throws Exception {
+        // one session, held by the first transaction; connectionWaitTimeout 5 minutes, which the queued path would wait
+        ScriptedServer server = started.tcp(greeted("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri())
+            .connections(new ConnectionSettings(true, 1, Duration.ofMinutes(1), Duration.ofMinutes(5), 100, Duration.ZERO, false, false,
+                Duration.ofMinutes(5))));
+
+        try (Transaction holding = sender.begin(MailFrom.of("a@example.com"), PATIENT)) {
+            assertThat(holding.recipient("b@example.com").code()).isEqualTo(250);
+            long asked = System.nanoTime();
+            try (Transaction second = sender.begin(MailFrom.of("c@example.com"), PATIENT)) {
+                Reply busy = second.recipient("d@example.com");
+                assertThat(busy.code()).isEqualTo(451);
+                assertThat(busy.toString()).contains("4.4.5").contains("maxConnections").contains("does not wait");
+            }
+            // a wait would be connectionWaitTimeout's 5 minutes: a minute is far from both
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofMinutes(1));
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
     void aPlainAsciiEnvelopeDeclaresNoSmtpUtf8ThoughTheDownstreamOffersIt() throws Exception {
         // James's SMTP server takes no SMTPUTF8 from its client: declaring it anyway files plain mail as UTF-8 mail downstream
         ScriptedServer server = started.tcp(greeted("250-mx.test", "250-8BITMIME", "250 SMTPUTF8")
