@@ -27,13 +27,15 @@ public final class RabbitMqBroker implements AutoCloseable {
     private final int amqpPort;
     private final int managementPort;
     private final Process epmd;
-    private final Process broker;
+    private final Map<String, String> env;
+    private volatile Process broker;
 
-    private RabbitMqBroker(Path dir, int amqpPort, int managementPort, Process epmd, Process broker) {
+    private RabbitMqBroker(Path dir, int amqpPort, int managementPort, Process epmd, Map<String, String> env, Process broker) {
         this.dir = dir;
         this.amqpPort = amqpPort;
         this.managementPort = managementPort;
         this.epmd = epmd;
+        this.env = env;
         this.broker = broker;
     }
 
@@ -77,26 +79,53 @@ public final class RabbitMqBroker implements AutoCloseable {
             Map.entry("RABBITMQ_LOGS", "-"),
             Map.entry("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq.conf").toString()),
             Map.entry("RABBITMQ_ENABLED_PLUGINS_FILE", dir.resolve("enabled_plugins").toString()));
-        Path log = dir.resolve("broker.log");
         // our own epmd, in the foreground, so that it ends with the test rather than outlive it as a daemon
         ProcessBuilder epmdBuilder = new ProcessBuilder(epmdBinary(), "-port", String.valueOf(epmdPort), "-address", "127.0.0.1")
             .redirectErrorStream(true).redirectOutput(dir.resolve("epmd.log").toFile());
         epmdBuilder.environment().clear();
         epmdBuilder.environment().putAll(env);
         Process epmd = epmdBuilder.start();
-        ProcessBuilder builder = new ProcessBuilder(SERVER.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().clear();
-        builder.environment().putAll(env);
-        Process broker = builder.start();
-        RabbitMqBroker started = new RabbitMqBroker(dir, amqp, management, epmd, broker);
+        RabbitMqBroker started = new RabbitMqBroker(dir, amqp, management, epmd, env, launch(dir, env, "broker.log"));
         try {
-            Daemons.awaitPort(amqp, broker, log);
-            started.awaitManagement(log);
+            started.awaitUp(dir.resolve("broker.log"));
         } catch (Exception e) {
             started.close();
             throw e;
         }
         return started;
+    }
+
+    private static Process launch(Path dir, Map<String, String> env, String logName) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(SERVER.toString()).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile());
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    private void awaitUp(Path log) throws Exception {
+        Daemons.awaitPort(amqpPort, broker, log);
+        awaitManagement(log);
+    }
+
+    /**
+     * Stops the broker as its operator would (its durable queues and persistent messages stay on
+     * disk), waits {@code down}, and starts it again on the same ports and folders: every
+     * connection to it breaks meanwhile.
+     */
+    void restart(java.time.Duration down) throws Exception {
+        stop(broker);
+        Thread.sleep(down.toMillis());
+        broker = launch(dir, env, "broker-restarted.log");
+        awaitUp(dir.resolve("broker-restarted.log"));
+    }
+
+    private static void stop(Process process) throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     private static String epmdBinary() throws IOException {
@@ -157,12 +186,7 @@ public final class RabbitMqBroker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         for (Process process : List.of(broker, epmd)) {
-            process.descendants().forEach(ProcessHandle::destroy);
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            stop(process);
         }
     }
 }

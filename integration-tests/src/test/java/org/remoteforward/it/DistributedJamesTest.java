@@ -65,6 +65,29 @@ class DistributedJamesTest {
     }
 
     @Test
+    void aBrokerRestartWhileAMailIsHeldInAWaitQueueReleasesItOnce() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        // the first attempt waits for a retry; every later one is taken
+        try (RecordingDownstream downstream = new RecordingDownstream(rcpt -> asked.incrementAndGet() == 1 ? "451 4.3.0 try later" : "250 ok")) {
+            Map<String, String> parameters = new LinkedHashMap<>(Map.of("targets", "tcp://127.0.0.1:" + downstream.port(),
+                "starttls", "no", "heloName", "relay.test", "delayTime", "25s", "maxRetries", "3"));
+            try (ForwardingJames james = jamesInThisJvm(parameters)) {
+                SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("held@example.com"), message("held across a restart"));
+                Daemons.await(() -> asked.get() == 1);
+                // the mail now waits in remote-forward-wait-25s, its head held unacknowledged by the releaser
+                Thread.sleep(3000);
+                broker.restart(Duration.ofSeconds(3));
+
+                downstream.awaitTaken(1, 120);
+                // a second release would follow at once: the redelivered copy's stage is over
+                Thread.sleep(15_000);
+                assertThat(downstream.taken()).as("delivered once, though the broker hands the held copy out again")
+                    .isEqualTo(Map.of("held@example.com", 1));
+            }
+        }
+    }
+
+    @Test
     void whenJamesRefusesTheBounceTheDeliveredRecipientIsNotSentTheMessageAgain() throws Exception {
         CollectingMailet.clear();
         try (RecordingDownstream downstream = new RecordingDownstream(rcpt -> rcpt.startsWith("bad@") ? "550 5.1.1 no such user" : "250 ok")) {

@@ -33,7 +33,7 @@ final class QueueWorkers implements AutoCloseable {
     private final MailQueue queue;
     private final int threads;
     private final String threadName;
-    private final Delivery delivery;
+    private final HeldWork delivery;
     private Scheduler scheduler;
     private Scheduler dequeuer;
     private Disposable subscription;
@@ -47,8 +47,22 @@ final class QueueWorkers implements AutoCloseable {
         void deliver(Mail mail) throws Exception;
     }
 
+    /**
+     * What to do with each dequeued mail, for work that holds it a while: it may ask whether the
+     * queue still counts the item as this node's, and throw {@link HeldDelivery.LostException}
+     * when not, leaving the item to the broker, which hands it out again.
+     */
+    @FunctionalInterface
+    interface HeldWork {
+        void deliver(Mail mail, HeldDelivery held) throws Exception;
+    }
+
     /** @param threadName what the workers' threads are called, and the dequeuing one with "-dequeue" */
     QueueWorkers(MailQueue queue, int threads, String threadName, Delivery delivery) {
+        this(queue, threads, threadName, (HeldWork) (mail, held) -> delivery.deliver(mail));
+    }
+
+    QueueWorkers(MailQueue queue, int threads, String threadName, HeldWork delivery) {
         this.queue = queue;
         this.threads = threads;
         this.threadName = threadName;
@@ -95,8 +109,12 @@ final class QueueWorkers implements AutoCloseable {
             handling++;
         }
         try {
-            delivery.deliver(mail);
+            delivery.deliver(mail, HeldDelivery.of(item));
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        } catch (HeldDelivery.LostException lost) {
+            // acknowledging or handing back is void now: the broker has the item again, and another take of it follows
+            LOGGER.warn("mail {}: {}; queue {} hands it out again, so it is left to that", mail.getName(), lost.getMessage(),
+                queue.getName().asString());
         } catch (Throwable failure) {
             boolean stopping = closing && failure instanceof InterruptedException;
             if (stopping) {

@@ -90,7 +90,7 @@ final class WaitQueues implements DelayedRetries {
         WaitQueues waitQueues = new WaitQueues(outgoing, holdLimit, clock, stages);
         for (Map.Entry<Duration, MailQueue> stage : stages.entrySet()) {
             QueueWorkers releaser = new QueueWorkers(stage.getValue(), 1, "remote-forward-wait-" + written(stage.getKey()),
-                waitQueues::release);
+                (QueueWorkers.HeldWork) waitQueues::release);
             waitQueues.releasers.add(releaser);
             releaser.start();
         }
@@ -124,8 +124,12 @@ final class WaitQueues implements DelayedRetries {
         enterStage(mail, now, due);
     }
 
-    /** What a releaser does with the head of its wait queue: holds it to the end of its stage, then moves it on. */
-    private void release(Mail mail) throws Exception {
+    /**
+     * What a releaser does with the head of its wait queue: holds it to the end of its stage, then
+     * moves it on, unless the broker took it back meanwhile (its connection was recovered after a
+     * restart): it then hands the mail out again, and a release here would be a second one.
+     */
+    private void release(Mail mail, HeldDelivery held) throws Exception {
         Instant now = clock.instant();
         Instant ends = instant(mail, STAGE_ENDS).orElse(now);
         Instant due = instant(mail, DUE).orElse(now);
@@ -136,6 +140,10 @@ final class WaitQueues implements DelayedRetries {
             hold = holdLimit;
         }
         sleep(hold);
+        if (!held.stillHeld()) {
+            throw new HeldDelivery.LostException("its channel to the broker closed or was recovered while it was held in "
+                + "its wait queue");
+        }
         try {
             now = clock.instant();
             if (!now.isBefore(due)) {
