@@ -42,6 +42,7 @@ final class RecordingDownstream extends LoopbackListener {
     private final List<String> mailCommands = new CopyOnWriteArrayList<>();
     private final List<byte[]> messages = new CopyOnWriteArrayList<>();
     private volatile String finalReply = "250 2.0.0 queued";
+    private volatile boolean acceptsAnyAuth;
 
     /** @param rcptReply the reply to RCPT TO for each recipient, e.g. "250 ok" or "451 4.3.0 later" */
     RecordingDownstream(Function<String, String> rcptReply) throws IOException {
@@ -60,6 +61,11 @@ final class RecordingDownstream extends LoopbackListener {
     }
 
     /** Every MAIL FROM command, as written. */
+    /** Advertises AUTH PLAIN and takes whatever credentials a client gives. */
+    void acceptAnyAuth() {
+        this.acceptsAnyAuth = true;
+    }
+
     /** Answers the end of each message with {@code reply}, which may have several lines (CRLF between them). */
     void finalReply(String reply) {
         this.finalReply = reply;
@@ -119,7 +125,7 @@ final class RecordingDownstream extends LoopbackListener {
                 case "EHLO" -> {
                     client = line.substring(Math.min(5, line.length())).trim();
                     reply(out, "250-recording.test\r\n250-PIPELINING\r\n" + (sizeLimit > 0 ? "250-SIZE " + sizeLimit + "\r\n" : "")
-                        + "250 8BITMIME");
+                        + (acceptsAnyAuth ? "250-AUTH PLAIN\r\n" : "") + "250 8BITMIME");
                 }
                 case "MAIL", "RSET" -> {
                     if (verb.equals("MAIL")) {
@@ -152,6 +158,7 @@ final class RecordingDownstream extends LoopbackListener {
                     accepted.clear();
                 }
                 case "NOOP" -> reply(out, "250 2.0.0 ok");
+                case "AUTH" -> reply(out, acceptsAnyAuth ? "235 2.7.0 authenticated" : "502 5.5.2 command not implemented");
                 case "QUIT" -> {
                     reply(out, "221 2.0.0 bye");
                     return;
