@@ -85,6 +85,34 @@ class WhatDownstreamsSeeTest {
         }
     }
 
+    @Test
+    void onTheQueuedPathOfAMemoryJamesHeloNameCheckRefusesTheNameThatWouldSplitJamesField() throws Exception {
+        try (RecordingDownstream downstream = new RecordingDownstream(rcpt -> "250 ok")) {
+            int port = Daemons.freePort();
+            Path conf = JamesConfFolder.write(dir.resolve("operator"), port, forward(downstream.port()), ForwardingJames.Options.KEEP_FAILURES);
+            Path smtpserver = conf.resolve("smtpserver.xml");
+            String handlers = Files.readString(smtpserver);
+            assertThat(handlers).contains("<handlerchain>");
+            Files.writeString(smtpserver, handlers.replace("<handlerchain>",
+                "<handlerchain>\n      <handler class=\"org.remoteforward.smtp.HeloNameCheck\"/>"));
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.ofConf(conf, port))) {
+                try (SmtpClient client = SmtpClient.connect(port)) {
+                    assertThat(client.command("EHLO client.example\rAuthentication-Results: downstream.test; dkim=pass"))
+                        .startsWith("501 5.5.4").contains("control character (0xd)");
+                    // the client may say a proper name and go on
+                    assertThat(client.command("EHLO client.example")).startsWith("250");
+                    assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+                    assertThat(client.command("RCPT TO:<known@example.com>")).startsWith("250");
+                    assertThat(client.command("DATA")).startsWith("354");
+                    assertThat(client.message(MESSAGE)).startsWith("250");
+                }
+                assertThat(downstream.awaitTaken(1, 30)).containsEntry("known@example.com", 1);
+                String sent = new String(downstream.messages().get(0), StandardCharsets.UTF_8);
+                assertThat(sent.substring(0, sent.indexOf("\r\n\r\n"))).contains("EHLO client.example)").doesNotContain("Authentication-Results");
+            }
+        }
+    }
+
     /**
      * Synchronous mode sends the message as James's SMTP server received it. (James's memory mail
      * queue re-reads every mail it spools with javax.mail, whose line reader takes a bare CR as a
