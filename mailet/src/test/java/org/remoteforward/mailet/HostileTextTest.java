@@ -71,6 +71,16 @@ class HostileTextTest {
         return texts;
     }
 
+    /** The largest reply the reader takes: 1,000 lines of about 4,000 octets, {@code status} on each. */
+    private static String[] largestReply(String code, String status) {
+        String[] lines = new String[1000];
+        for (int i = 0; i < lines.length - 1; i++) {
+            lines[i] = code + "-" + status + " " + "x".repeat(3990);
+        }
+        lines[lines.length - 1] = code + " " + status + " " + "y".repeat(3990);
+        return lines;
+    }
+
     @Test
     void aQuotedLocalPartWithLineBreaksAddsNoFieldToTheDsnAndNoLineToTheLog() throws Exception {
         // as James's SMTP server takes it: quoted pairs let a CR and an LF into the local part
@@ -95,17 +105,13 @@ class HostileTextTest {
 
     @Test
     void aHugeReplyIsKeptOnceAndBoundedInLogsDsnsAttributesAndTheHealthAnswer() throws Exception {
-        // the largest reply the reader takes: 1000 lines of 4,000 octets, refusing the greeting
-        List<String> greeting = new ArrayList<>();
-        for (int i = 0; i < 999; i++) {
-            greeting.add("554-" + "x".repeat(4000));
-        }
-        greeting.add("554 5.3.2 " + "y".repeat(3990));
+        // the largest reply the reader takes, refusing the greeting
+        String[] greeting = largestReply("554", "5.3.2");
         List<String> recipients = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
             recipients.add("r" + i + "@example.com");
         }
-        ScriptedServer server = started.tcp(Script.of().send(greeting.toArray(String[]::new)));
+        ScriptedServer server = started.tcp(Script.of().send(greeting));
         Mail mail = harness.mail(MESSAGE, "a@example.com", recipients.toArray(String[]::new));
 
         RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
@@ -127,13 +133,9 @@ class HostileTextTest {
 
     @Test
     void aHugeReplyIsBoundedInTheAttributesOfTheCopyForTheBounceProcessor() throws Exception {
-        List<String> refusal = new ArrayList<>();
-        for (int i = 0; i < 999; i++) {
-            refusal.add("550-5.1.1 " + "x".repeat(4000));
-        }
-        refusal.add("550 5.1.1 " + "y".repeat(3990));
+        String[] refusal = largestReply("550", "5.1.1");
         ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
-            .expect("MAIL FROM:<a@example.com>").send("250 ok").expect("RCPT TO:<b@example.com>").send(refusal.toArray(String[]::new))
+            .expect("MAIL FROM:<a@example.com>").send("250 ok").expect("RCPT TO:<b@example.com>").send(refusal)
             .expect("QUIT").send("221 bye"));
 
         harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test", "inline", "yes",
