@@ -103,17 +103,17 @@ final class SessionPool implements AutoCloseable {
         return opener.open(failed, mayWait);
     }
 
+    /** What the session's endpoint answered AUTH, for health ({@link SessionOpener#authAnswered}). */
+    void authAnswered(SmtpSession session, Optional<Reply> refusal) {
+        opener.authAnswered(session.endpoint(), refusal);
+    }
+
     /**
      * Takes a session back after a transaction: kept when sound and within its limits, else ended.
      * A session kept here is filed under the identity it authenticated as: one whose AUTH was
      * refused must not come back (the transaction retires it), or it would hold a
      * {@code maxConnections} permit under an identity no caller asks for.
      */
-    /** What the session's endpoint answered AUTH, for health ({@link SessionOpener#authAnswered}). */
-    void authAnswered(SmtpSession session, Optional<Reply> refusal) {
-        opener.authAnswered(session.endpoint(), refusal);
-    }
-
     void release(SmtpSession session) {
         long now = nanoClock.getAsLong();
         if (session.usable()) {
