@@ -48,18 +48,19 @@ final class QueueWorkers implements AutoCloseable {
     }
 
     /**
-     * What to do with each dequeued mail, for work that holds it a while: it may ask whether the
-     * queue still counts the item as this node's, and throw {@link HeldDelivery.LostException}
-     * when not, leaving the item to the broker, which hands it out again.
+     * What to do with each dequeued mail, for work that holds it a while: given the item too, it
+     * may ask whether the queue still counts the item as this node's ({@link HeldDelivery}), and
+     * throw {@link HeldDelivery.LostException} when not, leaving the item to the broker, which
+     * hands it out again.
      */
     @FunctionalInterface
     interface HeldWork {
-        void deliver(Mail mail, HeldDelivery held) throws Exception;
+        void deliver(Mail mail, MailQueue.MailQueueItem item) throws Exception;
     }
 
     /** @param threadName what the workers' threads are called, and the dequeuing one with "-dequeue" */
     QueueWorkers(MailQueue queue, int threads, String threadName, Delivery delivery) {
-        this(queue, threads, threadName, (HeldWork) (mail, held) -> delivery.deliver(mail));
+        this(queue, threads, threadName, (HeldWork) (mail, item) -> delivery.deliver(mail));
     }
 
     QueueWorkers(MailQueue queue, int threads, String threadName, HeldWork delivery) {
@@ -109,7 +110,7 @@ final class QueueWorkers implements AutoCloseable {
             handling++;
         }
         try {
-            delivery.deliver(mail, HeldDelivery.of(item));
+            delivery.deliver(mail, item);
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
         } catch (HeldDelivery.LostException lost) {
             // acknowledging or handing back is void now: the broker has the item again, and another take of it follows

@@ -129,7 +129,9 @@ final class WaitQueues implements DelayedRetries {
      * moves it on, unless the broker took it back meanwhile (its connection was recovered after a
      * restart): it then hands the mail out again, and a release here would be a second one.
      */
-    private void release(Mail mail, HeldDelivery held) throws Exception {
+    private void release(Mail mail, MailQueue.MailQueueItem item) throws Exception {
+        // read now, when the mail is taken: what its channel is, to tell after the hold whether it changed
+        HeldDelivery held = HeldDelivery.of(item);
         Instant now = clock.instant();
         Instant ends = instant(mail, STAGE_ENDS).orElse(now);
         Instant due = instant(mail, DUE).orElse(now);
