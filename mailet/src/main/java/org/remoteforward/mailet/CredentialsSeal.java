@@ -83,8 +83,13 @@ public final class CredentialsSeal {
     public static Optional<String> sealedKeyId(Mail mail) {
         return mail.getAttribute(SEALED).map(attribute -> attribute.getValue().getValue())
             .filter(String.class::isInstance).map(String.class::cast)
-            .filter(sealed -> sealed.startsWith(VERSION) && sealed.indexOf('.', VERSION.length()) > 0)
-            .map(sealed -> sealed.substring(VERSION.length(), sealed.indexOf('.', VERSION.length())));
+            .filter(sealed -> keyIdEnd(sealed) > 0)
+            .map(sealed -> sealed.substring(VERSION.length(), keyIdEnd(sealed)));
+    }
+
+    /** Where the key id of a v2 seal ends (the dot after it); -1 for anything else. */
+    private static int keyIdEnd(String sealed) {
+        return sealed.startsWith(VERSION) ? sealed.indexOf('.', VERSION.length()) : -1;
     }
 
     /** The key file this seal's key came from. */
@@ -192,8 +197,8 @@ public final class CredentialsSeal {
         String encoded;
         if (sealed.startsWith(VERSION_1)) {
             encoded = sealed.substring(VERSION_1.length());
-        } else if (sealed.startsWith(VERSION) && sealed.indexOf('.', VERSION.length()) > 0) {
-            encoded = sealed.substring(sealed.indexOf('.', VERSION.length()) + 1);
+        } else if (keyIdEnd(sealed) > 0) {
+            encoded = sealed.substring(keyIdEnd(sealed) + 1);
         } else {
             return Optional.empty();
         }
