@@ -312,11 +312,10 @@ public final class ForwardConfigParser {
         if (auth.usesConfiguredCredentials() || auth == AuthMode.FORWARD) {
             // a password goes over an unencrypted network session only when the operator said so: never by default
             // (LMTP's starttls is off by default, as maddy's is); a unix socket never leaves the host
-            boolean allowed = allowPlaintextCredentials;
             String mode = "auth " + auth.name().toLowerCase(Locale.ROOT);
             for (Endpoint endpoint : endpoints) {
                 if (endpoint.scheme() == Endpoint.Scheme.TCP && !starttls) {
-                    if (!allowed) {
+                    if (!allowPlaintextCredentials) {
                         throw new InvalidConfigurationException(nameOf(Parameter.AUTH), mode + " would send passwords to " + endpoint
                             + " unencrypted, because starttls is off: use tls://, or starttls yes, or accept the risk with "
                             + Parameter.ALLOW_PLAINTEXT_CREDENTIALS.parameterName() + " yes");
