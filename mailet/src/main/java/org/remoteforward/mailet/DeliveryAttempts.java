@@ -18,6 +18,7 @@ import org.remoteforward.sender.DownstreamSender;
 import org.remoteforward.sender.Envelope;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.RecipientResult;
+import org.remoteforward.sender.Refusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,8 +136,7 @@ final class DeliveryAttempts {
     }
 
     private static RecipientResult gaveUp(RecipientResult last, int attempts) {
-        return new RecipientResult(last.recipient(), last.outcome(), last.reply(),
-            "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + last.detail(), last.endpoint());
+        return last.withDetail("gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + last.detail());
     }
 
     /** One line per attempt: which mail, which endpoint, who got it, who did not and why, what comes next. */
@@ -158,9 +158,9 @@ final class DeliveryAttempts {
      */
     private static DeliveryResult credentialsMissing(Envelope envelope, String why, boolean keyMismatch) {
         String detail = keyMismatch ? why : why + "; it cannot be sent on the client's behalf";
-        Outcome outcome = keyMismatch ? Outcome.TEMPORARY_FAILURE : Outcome.PERMANENT_FAILURE;
+        Refusal refusal = Refusal.credentialsUnavailable(detail, keyMismatch);
         return new DeliveryResult(envelope.recipients().stream().distinct()
-            .map(recipient -> new RecipientResult(recipient, outcome, Optional.empty(), detail, Optional.empty()))
+            .map(recipient -> RecipientResult.refused(recipient, refusal))
             .toList(), Optional.empty());
     }
 }

@@ -148,7 +148,7 @@ final class DeliveryStatusNotification {
                 .append(FoldedFields.field("Action", action.field()))
                 .append(FoldedFields.field("Status", statusCode(result)));
             result.endpoint().ifPresent(endpoint -> fields.append(FoldedFields.field("Remote-MTA", mta(endpoint))));
-            fields.append(FoldedFields.field("Diagnostic-Code", result.reply()
+            fields.append(FoldedFields.field("Diagnostic-Code", result.serverReply()
                 .map(reply -> "smtp; " + printable(reply.toString()))
                 .orElse("x-remote-forward; " + printable(result.detail()))));
         }
@@ -162,8 +162,8 @@ final class DeliveryStatusNotification {
      * (Postfix reports an expired mail the same way).
      */
     static String statusCode(RecipientResult result) {
-        if (result.reply().isPresent()) {
-            Reply reply = result.reply().get();
+        if (result.serverReply().isPresent()) {
+            Reply reply = result.serverReply().get();
             return reply.enhancedStatus().map(Object::toString).orElse(reply.code() / 100 + ".0.0");
         }
         return switch (result.outcome()) {

@@ -70,7 +70,7 @@ public final class FailedRecipients {
     }
 
     private static Optional<Integer> sameCode(List<RecipientResult> group) {
-        List<Integer> codes = group.stream().map(result -> result.reply().map(Reply::code).orElse(-1)).distinct().toList();
+        List<Integer> codes = group.stream().map(result -> result.serverReply().map(Reply::code).orElse(-1)).distinct().toList();
         return codes.size() == 1 && codes.get(0) > 0 ? Optional.of(codes.get(0)) : Optional.empty();
     }
 

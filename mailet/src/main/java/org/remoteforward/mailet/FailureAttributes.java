@@ -42,7 +42,7 @@ public final class FailureAttributes {
         fields.put("outcome", AttributeValue.of(failure.outcome() == Outcome.PERMANENT_FAILURE ? "permanent" : "temporary"));
         fields.put("detail", AttributeValue.of(failure.detail()));
         failure.endpoint().ifPresent(endpoint -> fields.put("endpoint", AttributeValue.of(endpoint.toString())));
-        failure.reply().ifPresent(reply -> putReply(fields, reply));
+        failure.serverReply().ifPresent(reply -> putReply(fields, reply));
         return fields;
     }
 

@@ -15,6 +15,7 @@ import org.remoteforward.sender.PrintableText;
 import org.remoteforward.config.RetrySchedule;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.RecipientResult;
+import org.remoteforward.sender.Refusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +69,7 @@ final class UnexpectedFailures {
         String detail = "delivery failed unexpectedly " + failures + " times, last: " + failure;
         List<RecipientResult> pending = new ArrayList<>();
         for (MailAddress recipient : mail.getRecipients()) {
-            pending.add(new RecipientResult(recipient.asString(), Outcome.TEMPORARY_FAILURE, Optional.empty(), detail, Optional.empty()));
+            pending.add(RecipientResult.refused(recipient.asString(), Refusal.localError(detail)));
         }
         LOGGER.error("mail {} failed unexpectedly {} times; {} go to processor {}", mail.getName(), failures,
             PrintableText.addresses(mail.getRecipients()),

@@ -8,25 +8,39 @@ import java.util.Optional;
  *
  * @param recipient the address as given in the envelope
  * @param outcome delivered, temporary or permanent failure
- * @param reply the downstream reply that decided it, when a server gave one
+ * @param reply the reply that stands for the outcome, always there: the downstream's, or the one the
+ *     sender made for a cause of its own ({@link Refusal}); a synchronous caller gives it to its client
+ * @param serverReply the downstream reply that decided it, when a server gave one (a DSN's
+ *     {@code Diagnostic-Code}, the failure attributes)
  * @param detail a sentence for logs and bounces: the reply in context, or the local cause
  * @param endpoint the endpoint that answered, when a connection was made
  * @param dsnTakenOver delivered to a server that advertised DSN and was given the recipient's DSN
  *     request: any notice from now on (success, delay, a later failure) is that server's to send
  */
-public record RecipientResult(String recipient, Outcome outcome, Optional<Reply> reply, String detail,
+public record RecipientResult(String recipient, Outcome outcome, Reply reply, Optional<Reply> serverReply, String detail,
                               Optional<Endpoint> endpoint, boolean dsnTakenOver) {
     public RecipientResult {
         Objects.requireNonNull(recipient, "recipient");
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(reply, "reply");
+        Objects.requireNonNull(serverReply, "serverReply");
         Objects.requireNonNull(detail, "detail");
         Objects.requireNonNull(endpoint, "endpoint");
     }
 
-    /** A result no server took a DSN request for. */
-    public RecipientResult(String recipient, Outcome outcome, Optional<Reply> reply, String detail, Optional<Endpoint> endpoint) {
-        this(recipient, outcome, reply, detail, endpoint, false);
+    /** A recipient the server decided with {@code reply}, no DSN request taken over. */
+    public static RecipientResult answered(String recipient, Outcome outcome, Reply reply, String detail, Optional<Endpoint> endpoint) {
+        return new RecipientResult(recipient, outcome, reply, Optional.of(reply), detail, endpoint, false);
+    }
+
+    /** A recipient refused on this side, before any server was asked about it. */
+    public static RecipientResult refused(String recipient, Refusal refusal) {
+        return new RecipientResult(recipient, refusal.outcome(), refusal.reply(), Optional.empty(), refusal.detail(), Optional.empty(), false);
+    }
+
+    /** The same result with another detail (an attempt count in front of it, say). */
+    public RecipientResult withDetail(String newDetail) {
+        return new RecipientResult(recipient, outcome, reply, serverReply, newDetail, endpoint, dsnTakenOver);
     }
 
     public boolean delivered() {

@@ -68,7 +68,7 @@ final class ResultLedger {
         }
         // RFC 5321 4.5.3.1.10: a 552 to RCPT ("too many recipients", historically) is to be taken as 452
         Outcome outcome = reply.code() == 552 ? Outcome.TEMPORARY_FAILURE : outcomeOf(reply);
-        decide(recipient, outcome, Optional.of(reply), where() + " answered RCPT TO with " + reply);
+        answered(recipient, outcome, reply, where() + " answered RCPT TO with " + reply);
     }
 
     private static final Set<EnhancedStatus> TOO_MANY_RECIPIENTS = Set.of(new EnhancedStatus(4, 5, 3), new EnhancedStatus(5, 5, 3));
@@ -89,9 +89,19 @@ final class ResultLedger {
         return accepted.stream().filter(r -> !decided.containsKey(r)).toList();
     }
 
-    /** Decides from a negative reply: 4xx temporary, 5xx permanent; {@code step} says what was refused. */
-    void refused(String recipient, Reply reply, String step) {
-        decide(recipient, outcomeOf(reply), Optional.of(reply), where() + " answered " + step + " with " + reply);
+    /**
+     * Decides a recipient by a refusal: on the downstream's word, as if it had been refused with the
+     * downstream's reply at that step (4xx temporary, 5xx permanent), keeping the refusal's own
+     * reply for the client; on a local cause, by the refusal alone.
+     */
+    void refused(String recipient, Refusal refusal) {
+        if (refusal.downstream().isPresent()) {
+            Reply downstream = refusal.downstream().get();
+            decide(recipient, outcomeOf(downstream), refusal.reply(), refusal.downstream(),
+                where() + " answered " + refusal.step() + " with " + downstream);
+        } else {
+            decide(recipient, refusal.outcome(), refusal.reply(), Optional.empty(), refusal.detail());
+        }
     }
 
     /**
@@ -102,32 +112,21 @@ final class ResultLedger {
     private void messageRefusedFor(String recipient, Reply reply, String step) {
         boolean mailboxFull = reply.code() == 552 && reply.enhancedStatus().map(MAILBOX_FULL::equals).orElse(true);
         Outcome outcome = mailboxFull ? Outcome.TEMPORARY_FAILURE : outcomeOf(reply);
-        decide(recipient, outcome, Optional.of(reply), where() + " answered " + step + " with " + reply);
+        answered(recipient, outcome, reply, where() + " answered " + step + " with " + reply);
     }
 
     private static Outcome outcomeOf(Reply reply) {
         return reply.isPermanent() ? Outcome.PERMANENT_FAILURE : Outcome.TEMPORARY_FAILURE;
     }
 
-    void failed(String recipient, Outcome outcome, String cause) {
-        decide(recipient, outcome, Optional.empty(), cause);
-    }
-
-    void failAllPending(Outcome outcome, String cause) {
-        pending().forEach(r -> failed(r, outcome, cause));
+    /** Every recipient still undecided gets {@code refusal}. */
+    void refuseAllPending(Refusal refusal) {
+        pending().forEach(r -> refused(r, refusal));
     }
 
     /** The message step (DATA, a BDAT chunk) was refused: every accepted recipient still waiting gets the reply. */
     void messageRefused(Reply reply, String step) {
         awaitingMessage().forEach(r -> messageRefusedFor(r, reply, step));
-    }
-
-    /**
-     * The session broke off: whatever was not answered may or may not have arrived, so every
-     * recipient still pending can only be retried.
-     */
-    void brokeOff(String cause) {
-        failAllPending(Outcome.TEMPORARY_FAILURE, cause);
     }
 
     /** How many replies follow the message: one per accepted recipient over LMTP, one for all over SMTP. */
@@ -142,7 +141,7 @@ final class ResultLedger {
         return reply -> {
             for (String recipient : protocol == Protocol.LMTP ? List.of(owners.next()) : recipients) {
                 if (reply.isPositive()) {
-                    decide(recipient, Outcome.DELIVERED, Optional.of(reply), reply.toString());
+                    answered(recipient, Outcome.DELIVERED, reply, reply.toString());
                 } else {
                     messageRefusedFor(recipient, reply, "the message");
                 }
@@ -154,11 +153,15 @@ final class ResultLedger {
         return endpoint == null ? "server" : endpoint.toString();
     }
 
-    private void decide(String recipient, Outcome outcome, Optional<Reply> reply, String detail) {
+    private void answered(String recipient, Outcome outcome, Reply reply, String detail) {
+        decide(recipient, outcome, reply, Optional.of(reply), detail);
+    }
+
+    private void decide(String recipient, Outcome outcome, Reply reply, Optional<Reply> serverReply, String detail) {
         if (decided.containsKey(recipient)) {
             throw new IllegalStateException(recipient + " is already decided");
         }
-        decided.put(recipient, new RecipientResult(recipient, outcome, reply, detail, Optional.ofNullable(endpoint),
+        decided.put(recipient, new RecipientResult(recipient, outcome, reply, serverReply, detail, Optional.ofNullable(endpoint),
             outcome == Outcome.DELIVERED && dsnOffered));
     }
 

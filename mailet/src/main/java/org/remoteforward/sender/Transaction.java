@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * <li>message: DATA or BDAT, then the final reply or replies.</li>
  * </ol>
  * Each step answers with a {@link Reply} a synchronous caller can give its client as its own: the
- * downstream's, or one made here for what happened on this side (no endpoint usable, a broken
+ * downstream's, or a {@link Refusal}'s for what happened on this side (no endpoint usable, a broken
  * connection: 451; an address or a message the downstream cannot take unaltered: 5xx). What the
- * replies mean for each recipient is the {@link ResultLedger}'s to decide.
+ * replies mean for each recipient is the {@link ResultLedger}'s to decide; each result keeps the
+ * reply that stands for it, so a caller picks a reply and never makes one.
  *
  * <p>One caller drives it; every step holds the transaction's lock, which the idle check of a
  * client-paced transaction ({@link IdleClients}) only tries, from the housekeeping thread, to take
@@ -110,13 +111,10 @@ public final class Transaction implements AutoCloseable {
         String sender = from.sender();
         Optional<String> badSender = AddressCheck.unsendable(sender);
         if (badSender.isPresent()) {
-            transaction.refuse(Refusal.local(Outcome.PERMANENT_FAILURE,
-                "sender '" + AddressCheck.printable(sender) + "' refused: " + badSender.get(),
-                Reply.of(553, "5.1.7 sender refused: " + badSender.get())));
+            transaction.refuse(Refusal.badSender(sender, badSender.get()));
         } else {
-            Authentication.missingCredentials(settings, from.credentials()).ifPresent(why -> transaction.refuse(
-                Refusal.local(Outcome.PERMANENT_FAILURE, why, Reply.of(530, "5.7.0 authentication required: the downstream"
-                    + " is reached as the client's own user (auth forward)"))));
+            Authentication.missingCredentials(settings, from.credentials())
+                .ifPresent(why -> transaction.refuse(Refusal.credentialsUnavailable(why, false)));
         }
         return transaction;
     }
@@ -205,15 +203,9 @@ public final class Transaction implements AutoCloseable {
             if (!ledger.name(recipient)) {
                 continue;
             }
-            if (refusal != null) {
-                refusal.decide(ledger, recipient);
-                rcptReplies.put(recipient, refusal.reply());
-                continue;
-            }
-            Optional<Refusal> refused = refusedBeforeTheWire(recipient);
+            Optional<Refusal> refused = refusal != null ? Optional.of(refusal) : refusedBeforeTheWire(recipient);
             if (refused.isPresent()) {
-                refused.get().decide(ledger, recipient);
-                rcptReplies.put(recipient, refused.get().reply());
+                decline(recipient, refused.get());
             } else {
                 fresh.add(recipient);
             }
@@ -228,18 +220,16 @@ public final class Transaction implements AutoCloseable {
     private Optional<Refusal> refusedBeforeTheWire(String recipient) {
         Optional<String> bad = AddressCheck.unsendable(recipient);
         if (bad.isPresent()) {
-            return Optional.of(Refusal.local(Outcome.PERMANENT_FAILURE,
-                "recipient '" + AddressCheck.printable(recipient) + "' refused: " + bad.get(),
-                Reply.of(553, "5.1.3 recipient refused: " + bad.get())));
+            return Optional.of(Refusal.badRecipient(recipient, bad.get()));
         }
         Optional<String> routing = settings.allowSenderRouting() ? Optional.empty() : AddressCheck.senderRouting(recipient);
-        if (routing.isPresent()) {
-            String why = "sender-specified routing (" + routing.get() + ") is not forwarded";
-            return Optional.of(Refusal.local(Outcome.PERMANENT_FAILURE,
-                "recipient '" + AddressCheck.printable(recipient) + "' refused: " + why + "; allowSenderRouting lets it through",
-                Reply.of(550, "5.7.1 recipient refused: " + why)));
-        }
-        return Optional.empty();
+        return routing.map(how -> Refusal.senderRouting(recipient, how));
+    }
+
+    /** Decides {@code recipient} by {@code why} and answers its RCPT with the refusal's reply. */
+    private void decline(String recipient, Refusal why) {
+        ledger.refused(recipient, why);
+        rcptReplies.put(recipient, why.reply());
     }
 
     /** RCPT TO for recipients that passed the checks needing no server; MAIL FROM first when it has not gone. */
@@ -260,8 +250,7 @@ public final class Transaction implements AutoCloseable {
                     String why = "recipient " + AddressCheck.printable(recipient) + " needs SMTPUTF8, which "
                         + (session.capabilities().has("SMTPUTF8") ? "MAIL FROM to " + session.endpoint() + " did not declare (the envelope was ASCII)"
                             : session.endpoint() + " does not advertise");
-                    ledger.failed(recipient, Outcome.PERMANENT_FAILURE, why);
-                    rcptReplies.put(recipient, Reply.of(553, "5.6.7 " + why));
+                    decline(recipient, Refusal.needsSmtpUtf8(why));
                 }
             }
             again = !wire.isEmpty() && !exchange(wire, messageFollows);
@@ -345,7 +334,7 @@ public final class Transaction implements AutoCloseable {
     private void mailAnswered(Reply reply) {
         mailReply = reply;
         if (!reply.isPositive()) {
-            refuse(Refusal.downstream(reply, "MAIL FROM", reply));
+            refuse(Refusal.mailFromRefused(reply));
         }
     }
 
@@ -364,60 +353,25 @@ public final class Transaction implements AutoCloseable {
             // a client-paced transaction runs on James's SMTP thread: it never waits there for a session
             session = pool.acquire(identity, pace.isEmpty());
         } catch (NoEndpointAvailableException e) {
-            refuse(Refusal.local(Outcome.TEMPORARY_FAILURE, e.getMessage(), e.congested()
-                ? Reply.of(451, "4.4.5 downstream busy: " + e.getMessage())
-                : Reply.of(451, "4.4.1 downstream unavailable: " + e.getMessage())));
+            refuse(Refusal.noEndpoint(e));
             return false;
         }
         pace.ifPresent(p -> p.watch().watch(this));
         ledger.server(session.endpoint(), session.capabilities().has("DSN"));
         try {
-            Optional<Reply> authRefused = Authentication.authenticate(session, settings, identity, from.credentials());
-            pool.authAnswered(session, authRefused);
-            if (authRefused.isPresent()) {
-                // unauthenticated, the session would serve nobody from the pool and hold one of its permits
-                session.finish();
-                Reply downstream = authRefused.get();
-                refuse(Refusal.downstream(downstream, "AUTH", downstream.isTransient()
-                    ? Reply.of(454, "4.7.0 the downstream refused authentication for now: " + downstream)
-                    : Reply.of(535, "5.7.8 the downstream refused authentication: " + downstream)));
-                return false;
+            Optional<Refusal> refused = authenticate();
+            if (refused.isEmpty()) {
+                refused = unsendableKnownMessage();
             }
-            if (knownMessage.isPresent()) {
-                Optional<String> unsendable = unsendable(knownMessage.get());
-                if (unsendable.isPresent()) {
-                    refuse(Refusal.local(Outcome.PERMANENT_FAILURE, unsendable.get(), Reply.of(554, "5.6.0 " + unsendable.get())));
-                    return false;
-                }
+            if (refused.isEmpty()) {
+                refused = declaredOverLimit();
             }
-            Capabilities capabilities = session.capabilities();
-            OptionalLong declaredSize = from.declaredSize();
-            if (knownMessage.isEmpty() && declaredSize.isPresent()) {
-                // the client's own declaration, refused before its message is read (RFC 1870)
-                Optional<String> overLimit = MessageTraits.overSizeLimit(declaredSize.getAsLong(), capabilities, session.endpoint());
-                if (overLimit.isPresent()) {
-                    String why = "declared " + overLimit.get();
-                    refuse(Refusal.local(Outcome.PERMANENT_FAILURE, why, Reply.of(552, "5.3.4 " + why)));
-                    return false;
-                }
+            if (refused.isEmpty()) {
+                sendXForward();
+                refused = buildMailFrom(firstRecipients);
             }
-            if (settings.xforward() && from.origin().isPresent() && capabilities.has("XFORWARD")) {
-                XForward.send(session, from.origin().get(), capabilities.xforwardAttributes())
-                    .ifPresent(refused -> LOGGER.info("{} refused XFORWARD ({}): the message goes on without it", session.endpoint(), refused));
-            }
-            String sender = from.sender();
-            Optional<String> wireSender = AddressCheck.wireForm(sender, capabilities.has("SMTPUTF8"));
-            if (wireSender.isEmpty()) {
-                String why = "sender " + sender + " needs SMTPUTF8, which " + session.endpoint() + " does not advertise";
-                refuse(Refusal.local(Outcome.PERMANENT_FAILURE, why, Reply.of(553, "5.6.7 " + why)));
-                return false;
-            }
-            boolean utf8Envelope = !AddressCheck.isAscii(sender) || firstRecipients.stream().anyMatch(r -> !AddressCheck.isAscii(r));
-            OptionalLong size = knownMessage.isPresent() ? OptionalLong.of(knownMessage.get().size()) : declaredSize;
-            MailFromCommand.Declarations declarations = new MailFromCommand.Declarations(size, Optional.ofNullable(traits), utf8Envelope, from.dsn());
-            smtpUtf8Declared = MailFromCommand.declaresSmtpUtf8(capabilities, declarations);
-            pendingMail = MailFromCommand.build(wireSender.get(), capabilities, declarations);
-            return true;
+            refused.ifPresent(this::refuse);
+            return refused.isEmpty();
         } catch (IOException | RuntimeException e) {
             if (stale(e)) {
                 return start(firstRecipients);
@@ -425,6 +379,53 @@ public final class Transaction implements AutoCloseable {
             brokeOff(e);
             return false;
         }
+    }
+
+    private Optional<Refusal> authenticate() throws IOException {
+        Optional<Reply> authRefused = Authentication.authenticate(session, settings, identity, from.credentials());
+        pool.authAnswered(session, authRefused);
+        if (authRefused.isPresent()) {
+            // unauthenticated, the session would serve nobody from the pool and hold one of its permits
+            session.finish();
+        }
+        return authRefused.map(Refusal::authRefused);
+    }
+
+    private Optional<Refusal> unsendableKnownMessage() throws IOException {
+        return knownMessage.isPresent() ? unsendable(knownMessage.get()).map(Refusal::unsendableMessage) : Optional.empty();
+    }
+
+    /** The client's own SIZE declaration, refused before its message is read (RFC 1870). */
+    private Optional<Refusal> declaredOverLimit() {
+        OptionalLong declared = from.declaredSize();
+        if (knownMessage.isPresent() || declared.isEmpty()) {
+            return Optional.empty();
+        }
+        return MessageTraits.overSizeLimit(declared.getAsLong(), session.capabilities(), session.endpoint()).map(Refusal::declaredOverLimit);
+    }
+
+    private void sendXForward() throws IOException {
+        Capabilities capabilities = session.capabilities();
+        if (settings.xforward() && from.origin().isPresent() && capabilities.has("XFORWARD")) {
+            XForward.send(session, from.origin().get(), capabilities.xforwardAttributes())
+                .ifPresent(refused -> LOGGER.info("{} refused XFORWARD ({}): the message goes on without it", session.endpoint(), refused));
+        }
+    }
+
+    /** MAIL FROM, kept to go with the first recipients; a refusal when the sender cannot be written for this server. */
+    private Optional<Refusal> buildMailFrom(List<String> firstRecipients) throws IOException {
+        Capabilities capabilities = session.capabilities();
+        String sender = from.sender();
+        Optional<String> wireSender = AddressCheck.wireForm(sender, capabilities.has("SMTPUTF8"));
+        if (wireSender.isEmpty()) {
+            return Optional.of(Refusal.needsSmtpUtf8("sender " + sender + " needs SMTPUTF8, which " + session.endpoint() + " does not advertise"));
+        }
+        boolean utf8Envelope = !AddressCheck.isAscii(sender) || firstRecipients.stream().anyMatch(r -> !AddressCheck.isAscii(r));
+        OptionalLong size = knownMessage.isPresent() ? OptionalLong.of(knownMessage.get().size()) : from.declaredSize();
+        MailFromCommand.Declarations declarations = new MailFromCommand.Declarations(size, Optional.ofNullable(traits), utf8Envelope, from.dsn());
+        smtpUtf8Declared = MailFromCommand.declaresSmtpUtf8(capabilities, declarations);
+        pendingMail = MailFromCommand.build(wireSender.get(), capabilities, declarations);
+        return Optional.empty();
     }
 
     /**
@@ -498,7 +499,7 @@ public final class Transaction implements AutoCloseable {
                 // the synchronous path sees the message only now
                 Optional<String> unsendable = unsendable(message);
                 if (unsendable.isPresent()) {
-                    ledger.failAllPending(Outcome.PERMANENT_FAILURE, unsendable.get());
+                    ledger.refuseAllPending(Refusal.unsendableMessage(unsendable.get()));
                     return ledger.result().only(accepted);
                 }
             }
@@ -590,7 +591,7 @@ public final class Transaction implements AutoCloseable {
             }
             String cause = "the client sent nothing for " + Durations.describe(limit) + " (clientIdleTimeout) while it held a session to "
                 + session.endpoint() + ", which went back to serve others";
-            refuse(Refusal.local(Outcome.TEMPORARY_FAILURE, cause, Reply.of(451, "4.4.2 " + cause)));
+            refuse(Refusal.brokeOff(cause));
             sessionTakenBack = true;
             pace.get().watch().forget(this);
             pool.release(session);
@@ -602,7 +603,7 @@ public final class Transaction implements AutoCloseable {
     /** The transaction can take no more recipients: every one still pending, and every one named later, gets {@code why}. */
     private void refuse(Refusal why) {
         refusal = why;
-        ledger.pending().forEach(recipient -> why.decide(ledger, recipient));
+        ledger.refuseAllPending(why);
     }
 
     /** The session broke: it is closed, and whatever was not answered may or may not have arrived, so only a retry is safe. */
@@ -610,8 +611,8 @@ public final class Transaction implements AutoCloseable {
         LOGGER.debug("transaction with {} broke off", session.endpoint(), e);
         session.close();
         String cause = session.endpoint() + ": " + SessionOpener.describe(e);
-        refusal = Refusal.local(Outcome.TEMPORARY_FAILURE, cause, Reply.of(451, "4.4.2 " + cause));
-        ledger.brokeOff(cause);
+        refusal = Refusal.brokeOff(cause);
+        ledger.refuseAllPending(refusal);
     }
 
     private void requireOpen() {
@@ -635,28 +636,6 @@ public final class Transaction implements AutoCloseable {
             }
         } finally {
             lock.unlock();
-        }
-    }
-
-    /**
-     * Why the transaction can take no recipient: the reply a synchronous caller gives its client,
-     * and how the ledger decides each recipient (by the downstream's reply, or by a local cause).
-     */
-    private record Refusal(Reply reply, Optional<Reply> downstream, String step, Outcome outcome, String detail) {
-        static Refusal local(Outcome outcome, String detail, Reply reply) {
-            return new Refusal(reply, Optional.empty(), "", outcome, detail);
-        }
-
-        static Refusal downstream(Reply downstream, String step, Reply reply) {
-            return new Refusal(reply, Optional.of(downstream), step, null, null);
-        }
-
-        void decide(ResultLedger ledger, String recipient) {
-            if (downstream.isPresent()) {
-                ledger.refused(recipient, downstream.get(), step);
-            } else {
-                ledger.failed(recipient, outcome, detail);
-            }
         }
     }
 

@@ -144,18 +144,15 @@ public class ForwardingMessageHook implements JamesMessageHook, ExtensibleHandle
             return later.queue(session, mail);
         }
         // the downstream's own reply, line by line as it gave it (Exim's "250-3763 byte chunk" / "250 OK id=...")
-        Reply accepted = delivered.get(0).reply().orElse(Reply.of(250, "2.0.0 delivered"));
+        Reply accepted = delivered.get(0).reply();
         return RelayedReply.of(failed.isEmpty() ? accepted : Reply.of(250, "2.0.0 delivered to " + delivered.size() + " recipient(s); "
             + failed.size() + " will be retried or bounced by the relay"));
     }
 
     /** The reply for a message no recipient took: a temporary one when there is one, since the client may then retry. */
     private static Reply failureReply(List<RecipientResult> failed) {
-        RecipientResult chosen = failed.stream().filter(r -> r.outcome() == Outcome.TEMPORARY_FAILURE).findFirst()
-            .orElse(failed.get(0));
-        return chosen.reply().orElseGet(() -> chosen.outcome() == Outcome.TEMPORARY_FAILURE
-            ? Reply.of(451, "4.4.2 " + chosen.detail())
-            : Reply.of(554, "5.6.0 " + chosen.detail()));
+        return failed.stream().filter(r -> r.outcome() == Outcome.TEMPORARY_FAILURE).findFirst()
+            .orElse(failed.get(0)).reply();
     }
 
     private static String recipients(List<RecipientResult> results) {

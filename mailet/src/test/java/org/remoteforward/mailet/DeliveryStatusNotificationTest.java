@@ -27,8 +27,8 @@ class DeliveryStatusNotificationTest {
     void itsDatesAreTheInjectedClocks() throws Exception {
         MailetHarness harness = new MailetHarness(started);
         Clock clock = Clock.fixed(Instant.parse("2031-02-03T04:05:06Z"), ZoneOffset.UTC);
-        RecipientResult failed = new RecipientResult("b@example.com", Outcome.PERMANENT_FAILURE,
-            Optional.of(Reply.of(550, "5.1.1 no such user")), "refused", Optional.of(Endpoint.parse("tcp://mx.test:25")));
+        RecipientResult failed = RecipientResult.answered("b@example.com", Outcome.PERMANENT_FAILURE,
+            Reply.of(550, "5.1.1 no such user"), "refused", Optional.of(Endpoint.parse("tcp://mx.test:25")));
 
         MimeMessage dsn = DeliveryStatusNotification.failed(harness.mail("Subject: hi\r\n\r\nhi\r\n", "a@example.com", "b@example.com"),
             List.of(failed), DsnRequest.NONE, "relay.test", new MailAddress("postmaster@relay.test"), clock);

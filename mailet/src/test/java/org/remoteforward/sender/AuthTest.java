@@ -74,7 +74,7 @@ class AuthTest {
         DeliveryResult refused = deliver(SettingsBuilder.to(server.tcpUri()).login("relay", "wrong"),
             new Envelope("a@example.com", List.of("b@example.com")));
         assertThat(refused.of("b@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
-        assertThat(refused.of("b@example.com").reply().orElseThrow().code()).isEqualTo(535);
+        assertThat(refused.of("b@example.com").serverReply().orElseThrow().code()).isEqualTo(535);
 
         DeliveryResult noLogin = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE));
         sender.close();
@@ -163,7 +163,7 @@ class AuthTest {
 
         RecipientResult b = result.of("b@example.com");
         assertThat(b.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
-        assertThat(b.reply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 7, 8));
+        assertThat(b.serverReply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 7, 8));
         assertThat(b.detail()).contains("AUTH");
     }
 

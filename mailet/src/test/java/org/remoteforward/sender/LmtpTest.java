@@ -49,10 +49,10 @@ class LmtpTest {
         assertThat(result.of("one@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
         assertThat(result.of("nobody@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
         assertThat(result.of("two@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
-        assertThat(result.of("two@example.com").reply().orElseThrow().text()).isEqualTo("<two@example.com> over quota");
+        assertThat(result.of("two@example.com").serverReply().orElseThrow().text()).isEqualTo("<two@example.com> over quota");
         // a mailbox over its quota may be emptied: 552 5.2.2 is retried (RFC 3463 X.2.2), as maddy does
         assertThat(result.of("three@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
-        assertThat(result.of("three@example.com").reply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 2, 2));
+        assertThat(result.of("three@example.com").serverReply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 2, 2));
         assertThat(server.violations()).isEmpty();
     }
 

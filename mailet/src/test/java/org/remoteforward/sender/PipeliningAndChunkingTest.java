@@ -51,7 +51,7 @@ class PipeliningAndChunkingTest {
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
         assertThat(result.of("x@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
-        assertThat(result.of("x@example.com").reply().orElseThrow().code()).isEqualTo(550);
+        assertThat(result.of("x@example.com").serverReply().orElseThrow().code()).isEqualTo(550);
         assertThat(result.of("c@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
         assertThat(lastServer.onlyConversation().onlyMessage()).isEqualTo(MESSAGE.getBytes(StandardCharsets.UTF_8));
         assertThat(lastServer.violations()).isEmpty();
@@ -81,7 +81,7 @@ class PipeliningAndChunkingTest {
 
         assertThat(result.recipients()).allSatisfy(r -> {
             assertThat(r.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
-            assertThat(r.reply().orElseThrow().code()).isEqualTo(451);
+            assertThat(r.serverReply().orElseThrow().code()).isEqualTo(451);
         });
     }
 
@@ -164,7 +164,7 @@ class PipeliningAndChunkingTest {
 
         RecipientResult b = result.of("b@example.com");
         assertThat(b.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
-        assertThat(b.reply().orElseThrow().code()).isEqualTo(552);
+        assertThat(b.serverReply().orElseThrow().code()).isEqualTo(552);
         assertThat(b.detail()).contains("BDAT");
         assertThat(lastServer.onlyConversation().commands).doesNotContain("QUIT");
     }

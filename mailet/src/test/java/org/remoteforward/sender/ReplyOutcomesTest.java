@@ -75,6 +75,6 @@ class ReplyOutcomesTest {
 
         assertThat(server.violations()).isEmpty();
         assertThat(b.outcome()).as(b.detail()).isEqualTo(expected);
-        assertThat(b.reply()).hasValueSatisfying(r -> assertThat(r.toString()).isEqualTo(reply));
+        assertThat(b.serverReply()).hasValueSatisfying(r -> assertThat(r.toString()).isEqualTo(reply));
     }
 }

@@ -46,7 +46,7 @@ class SmtpTransactionTest {
             new Envelope("a@example.com", List.of("b@example.com")), message);
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
-        assertThat(result.of("b@example.com").reply()).contains(Reply.of(250, "2.0.0 queued as 42"));
+        assertThat(result.of("b@example.com").serverReply()).contains(Reply.of(250, "2.0.0 queued as 42"));
         ScriptedServer.Conversation conversation = server.onlyConversation();
         assertThat(server.violations()).isEmpty();
         assertThat(new String(conversation.onlyMessage(), StandardCharsets.UTF_8)).isEqualTo(message);
@@ -155,9 +155,9 @@ class SmtpTransactionTest {
 
         RecipientResult unknown = result.of("unknown@example.com");
         assertThat(unknown.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
-        assertThat(unknown.reply().orElseThrow().code()).isEqualTo(550);
-        assertThat(unknown.reply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 1, 1));
-        assertThat(unknown.reply().orElseThrow().text()).isEqualTo("no such user try another");
+        assertThat(unknown.serverReply().orElseThrow().code()).isEqualTo(550);
+        assertThat(unknown.serverReply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 1, 1));
+        assertThat(unknown.serverReply().orElseThrow().text()).isEqualTo("no such user try another");
         assertThat(unknown.detail()).contains(server.tcpUri()).contains("RCPT TO");
         assertThat(unknown.endpoint()).contains(Endpoint.parse(server.tcpUri()));
         assertThat(result.of("busy@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
@@ -189,7 +189,7 @@ class SmtpTransactionTest {
 
         assertThat(permanent.recipients()).allSatisfy(r -> {
             assertThat(r.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
-            assertThat(r.reply().orElseThrow().code()).isEqualTo(553);
+            assertThat(r.serverReply().orElseThrow().code()).isEqualTo(553);
             assertThat(r.detail()).contains("MAIL FROM");
         });
     }
@@ -201,7 +201,7 @@ class SmtpTransactionTest {
             new Envelope("a@example.com", List.of("b@example.com")), Messages.SIMPLE);
 
         assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
-        assertThat(result.of("b@example.com").reply().orElseThrow().code()).isEqualTo(421);
+        assertThat(result.of("b@example.com").serverReply().orElseThrow().code()).isEqualTo(421);
     }
 
     @Test
@@ -216,7 +216,7 @@ class SmtpTransactionTest {
             new Envelope("a@example.com", List.of("b@example.com", "c@example.com")), Messages.SIMPLE);
 
         assertThat(result.recipients()).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE));
-        assertThat(result.of("c@example.com").reply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 6, 0));
+        assertThat(result.of("c@example.com").serverReply().orElseThrow().enhancedStatus()).contains(new EnhancedStatus(5, 6, 0));
     }
 
     @Test

@@ -48,7 +48,7 @@ class TransactionTest {
             DeliveryResult result = transaction.message(Messages.of(Messages.SIMPLE));
 
             assertThat(result.recipients()).hasSize(1);
-            assertThat(result.of("known@example.com").reply()).contains(Reply.of(250, "2.0.0 queued as 42"));
+            assertThat(result.of("known@example.com").serverReply()).contains(Reply.of(250, "2.0.0 queued as 42"));
         }
         sender.close();
         assertThat(server.violations()).isEmpty();
@@ -70,7 +70,7 @@ class TransactionTest {
             RecipientResult result = transaction.message(Messages.of(Messages.SIMPLE)).of("b@example.com");
 
             assertThat(result.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
-            assertThat(result.reply()).contains(Reply.of(451, "4.3.0 try again later"));
+            assertThat(result.serverReply()).contains(Reply.of(451, "4.3.0 try again later"));
         }
         sender.close();
         assertThat(server.violations()).isEmpty();
@@ -94,7 +94,7 @@ class TransactionTest {
 
             assertThat(result.of("one@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
             assertThat(result.of("two@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
-            assertThat(result.of("two@example.com").reply()).contains(Reply.of(452, "4.2.2 two is over quota"));
+            assertThat(result.of("two@example.com").serverReply()).contains(Reply.of(452, "4.2.2 two is over quota"));
         }
         sender.close();
         assertThat(server.violations()).isEmpty();
