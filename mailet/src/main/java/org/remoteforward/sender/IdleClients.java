@@ -14,30 +14,39 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class IdleClients {
     private static final Duration CHECK_EVERY = Duration.ofMillis(250);
 
+    /**
+     * What the check calls for each watched holder: give the session back if its client has been
+     * silent past its limit at {@code nowNanos} ({@link System#nanoTime}). Must never wait.
+     */
+    @FunctionalInterface
+    interface Holder {
+        void takeBackIfIdle(long nowNanos);
+    }
+
     private final Housekeeping housekeeping;
-    private final Set<Transaction> holding = ConcurrentHashMap.newKeySet();
+    private final Set<Holder> holding = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean checking = new AtomicBoolean();
 
     IdleClients(Housekeeping housekeeping) {
         this.housekeeping = housekeeping;
     }
 
-    /** The transaction holds a session from now on. */
-    void watch(Transaction transaction) {
+    /** {@code holder} holds a session from now on. */
+    void watch(Holder holder) {
         if (checking.compareAndSet(false, true)) {
             // a sender that never forwards synchronously never checks
             housekeeping.every(CHECK_EVERY, this::check);
         }
-        holding.add(transaction);
+        holding.add(holder);
     }
 
-    /** The transaction holds no session any more. */
-    void forget(Transaction transaction) {
-        holding.remove(transaction);
+    /** {@code holder} holds no session any more. */
+    void forget(Holder holder) {
+        holding.remove(holder);
     }
 
     private void check() {
         long now = System.nanoTime();
-        holding.forEach(transaction -> transaction.takeBackIfIdle(now));
+        holding.forEach(holder -> holder.takeBackIfIdle(now));
     }
 }

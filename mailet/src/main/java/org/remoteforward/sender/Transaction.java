@@ -57,6 +57,8 @@ public final class Transaction implements AutoCloseable {
     private final ResultLedger ledger = new ResultLedger();
     /** Present when the client paces the transaction (synchronous path): how long it may be silent while holding a session. */
     private final Optional<ClientPace> pace;
+    /** This transaction as the idle check knows it: one handle, so that forgetting it finds it. */
+    private final IdleClients.Holder idleHolder = this::takeBackIfIdle;
     /** Held for every step; the idle check only tries it, so it never waits for, nor interrupts, a step. */
     private final ReentrantLock lock = new ReentrantLock();
     private volatile long lastClientActivityNanos = System.nanoTime();
@@ -356,7 +358,7 @@ public final class Transaction implements AutoCloseable {
             refuse(Refusal.noEndpoint(e));
             return false;
         }
-        pace.ifPresent(p -> p.watch().watch(this));
+        pace.ifPresent(p -> p.watch().watch(idleHolder));
         ledger.server(session.endpoint(), session.capabilities().has("DSN"));
         try {
             Optional<Refusal> refused = authenticate();
@@ -575,7 +577,7 @@ public final class Transaction implements AutoCloseable {
      * temporarily (the client is told so at its next step, and retries). Never waits: a
      * transaction in the middle of a step is not idle.
      */
-    void takeBackIfIdle(long now) {
+    private void takeBackIfIdle(long now) {
         if (pace.isEmpty() || !lock.tryLock()) {
             return;
         }
@@ -586,14 +588,14 @@ public final class Transaction implements AutoCloseable {
             }
             if (!session.usable()) {
                 // broken or refused already, and closed: nothing held to give back
-                pace.get().watch().forget(this);
+                pace.get().watch().forget(idleHolder);
                 return;
             }
             String cause = "the client sent nothing for " + Durations.describe(limit) + " (clientIdleTimeout) while it held a session to "
                 + session.endpoint() + ", which went back to serve others";
             refuse(Refusal.brokeOff(cause));
             sessionTakenBack = true;
-            pace.get().watch().forget(this);
+            pace.get().watch().forget(idleHolder);
             pool.release(session);
         } finally {
             lock.unlock();
@@ -630,7 +632,7 @@ public final class Transaction implements AutoCloseable {
                 return;
             }
             closed = true;
-            pace.ifPresent(p -> p.watch().forget(this));
+            pace.ifPresent(p -> p.watch().forget(idleHolder));
             if (session != null && !sessionTakenBack) {
                 pool.release(session);
             }
