@@ -132,7 +132,7 @@ public final class Transaction implements AutoCloseable {
                 try {
                     mailAnswered(session.command(takePendingMail()));
                 } catch (IOException | RuntimeException e) {
-                    if (!stale(e)) {
+                    if (!closedToStartOver(e)) {
                         brokeOff(e);
                     }
                 }
@@ -293,7 +293,7 @@ public final class Transaction implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            if (stale(e)) {
+            if (closedToStartOver(e)) {
                 return false;
             }
             brokeOff(e);
@@ -375,7 +375,7 @@ public final class Transaction implements AutoCloseable {
             refused.ifPresent(this::refuse);
             return refused.isEmpty();
         } catch (IOException | RuntimeException e) {
-            if (stale(e)) {
+            if (closedToStartOver(e)) {
                 return start(firstRecipients);
             }
             brokeOff(e);
@@ -431,14 +431,14 @@ public final class Transaction implements AutoCloseable {
     }
 
     /**
-     * A pooled session that proved stale before it answered anything of this transaction (the
-     * server let it go while it was idle): closed, and the transaction starts again on another
-     * session from the pool. Each such session leaves the pool, and a new connection is never
+     * When {@code e} says a pooled session proved stale before it answered anything of this
+     * transaction (the server let it go while it was idle): closes that session and resets what
+     * was built on it, so that the transaction starts again on another session from the pool. Each such session leaves the pool, and a new connection is never
      * stale, so this ends.
      *
-     * @return false for any other failure, which the caller handles
+     * @return true when it did; false for any other failure, which the caller handles
      */
-    private boolean stale(Exception e) {
+    private boolean closedToStartOver(Exception e) {
         if (!(e instanceof StaleSessionException)) {
             return false;
         }
