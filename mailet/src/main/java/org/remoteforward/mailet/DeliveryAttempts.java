@@ -34,20 +34,20 @@ final class DeliveryAttempts {
     private final DownstreamSender sender;
     private final DeliverySettings settings;
     private final DelayedRetries retries;
-    private final Bouncer bouncer;
+    private final StatusReports reports;
     private final DeliveryNotices notices;
     private final DeliveryMetrics metrics;
     private final CredentialsVault vault;
     private final ForwardedCredentials credentials;
     private final Clock clock;
 
-    DeliveryAttempts(DownstreamSender sender, DeliverySettings settings, DelayedRetries retries, Bouncer bouncer,
+    DeliveryAttempts(DownstreamSender sender, DeliverySettings settings, DelayedRetries retries, StatusReports reports,
                      DeliveryMetrics metrics, CredentialsVault vault, ForwardedCredentials credentials, Clock clock) {
         this.sender = sender;
         this.settings = settings;
         this.retries = retries;
-        this.bouncer = bouncer;
-        this.notices = new DeliveryNotices(bouncer);
+        this.reports = reports;
+        this.notices = new DeliveryNotices(reports);
         this.metrics = metrics;
         this.vault = vault;
         this.credentials = credentials;
@@ -73,7 +73,7 @@ final class DeliveryAttempts {
             recipients.stream().map(MailAddress::asString).toList(),
             found.credentials(),
             MailOrigin.of(mail),
-            JamesDsn.of(mail));
+            MailDsn.of(mail));
 
         DeliveryMetrics.Attempt clocks = metrics.start();
         DeliveryResult result = found.missing().isPresent()
@@ -118,9 +118,9 @@ final class DeliveryAttempts {
 
         notices.delivered(mail, result.delivered());
         if (!bounce.isEmpty() && keepWhole) {
-            bouncer.keepWhole(mail, bounce);
+            reports.keepWhole(mail, bounce);
         } else if (!bounce.isEmpty()) {
-            bouncer.bounce(mail, bounce);
+            reports.failed(mail, bounce);
         }
         if (delay.isPresent()) {
             mail.setRecipients(MailCopies.addresses(retry));

@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryNotices {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryNotices.class);
 
-    private final Bouncer bouncer;
+    private final StatusReports reports;
 
-    DeliveryNotices(Bouncer bouncer) {
-        this.bouncer = bouncer;
+    DeliveryNotices(StatusReports reports) {
+        this.reports = reports;
     }
 
     /**
@@ -40,13 +40,13 @@ public final class DeliveryNotices {
         Optional<ForwardedCredentials> credentials = forwardsCredentials
             ? Optional.of(ForwardedCredentials.of(vault, config.delivery()))
             : Optional.empty();
-        return new DeliveryNotices(Bouncer.of(config, context, credentials, clock));
+        return new DeliveryNotices(StatusReports.of(config, context, credentials, clock));
     }
 
     /** Sends the notices {@code delivered} recipients of {@code mail} are owed; never throws. */
     public void delivered(Mail mail, List<RecipientResult> delivered) {
         try {
-            bouncer.delivered(mail, delivered);
+            reports.delivered(mail, delivered);
         } catch (MessagingException | RuntimeException e) {
             LOGGER.error("mail {}: the success notice its sender asked for could not be sent", mail.getName(), e);
         }

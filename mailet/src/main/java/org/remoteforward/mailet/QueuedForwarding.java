@@ -71,8 +71,8 @@ public final class QueuedForwarding implements AutoCloseable {
         if (sender.forwardsClientCredentials()) {
             vault.retainFor(delivery.credentialsRetention());
         }
-        Bouncer bouncer = Bouncer.of(config, context, forwardedCredentials, clock);
-        DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, retries, bouncer,
+        StatusReports reports = StatusReports.of(config, context, forwardedCredentials, clock);
+        DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, retries, reports,
             new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, credentials, clock);
         UnexpectedFailures unexpected = new UnexpectedFailures(context, config.errorProcessor(), delivery.schedule(), retries, vault);
         QueueWorkers workers = new QueueWorkers(queue, delivery.deliveryThreads(), "remote-forward-delivery", mail -> {

@@ -7,7 +7,7 @@ import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.smtpserver.dsn.DSNMailParameterHook;
 import org.apache.mailet.DsnParameters;
-import org.remoteforward.mailet.JamesDsn;
+import org.remoteforward.mailet.MailDsn;
 import org.remoteforward.sender.DsnRequest;
 import org.remoteforward.sender.RecipientDsn;
 import org.slf4j.Logger;
@@ -28,16 +28,16 @@ final class SessionDsn {
     /** RET and ENVID from MAIL FROM. */
     static DsnRequest envelope(SMTPSession session) {
         Optional<DsnRequest.Return> ret = session.getAttachment(DSNMailParameterHook.DSN_RET, ProtocolSession.State.Transaction)
-            .map(JamesDsn::ret);
+            .map(MailDsn::ret);
         Optional<String> envelopeId = session.getAttachment(DSNMailParameterHook.DSN_ENVID, ProtocolSession.State.Transaction)
-            .map(JamesDsn::envelopeId);
+            .map(MailDsn::envelopeId);
         return new DsnRequest(ret, envelopeId, Map.of());
     }
 
     /** NOTIFY and ORCPT from one RCPT's parameters; none when they cannot be read (James's own hook refuses those). */
     static RecipientDsn recipient(Map<String, String> rcptParameters) {
         try {
-            return DsnParameters.RecipientDsnParameters.fromSMTPArgLine(rcptParameters).map(JamesDsn::recipient).orElse(RecipientDsn.NONE);
+            return DsnParameters.RecipientDsnParameters.fromSMTPArgLine(rcptParameters).map(MailDsn::recipient).orElse(RecipientDsn.NONE);
         } catch (IllegalArgumentException e) {
             LOGGER.debug("RCPT DSN parameters not understood: {}", e.getMessage());
             return RecipientDsn.NONE;

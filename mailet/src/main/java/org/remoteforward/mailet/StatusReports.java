@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * mail from the null sender gets no notice (it would answer a notice); its failed recipients go
  * to the {@code errorProcessor}, so nothing disappears unseen.
  */
-final class Bouncer {
-    private static final Logger LOGGER = LoggerFactory.getLogger(Bouncer.class);
+final class StatusReports {
+    private static final Logger LOGGER = LoggerFactory.getLogger(StatusReports.class);
 
     private final MailetContext context;
     private final Optional<String> bounceProcessor;
@@ -49,7 +49,7 @@ final class Bouncer {
      * @param forwardedCredentials with {@code auth forward}, where the credentials a notice goes out with are: those of the
      *     client it is for, the only ones the downstream takes mail from that client's relay with
      */
-    Bouncer(MailetContext context, Optional<String> bounceProcessor, String errorProcessor, String reportingMta, boolean finalDelivery,
+    StatusReports(MailetContext context, Optional<String> bounceProcessor, String errorProcessor, String reportingMta, boolean finalDelivery,
             Clock clock, Optional<ForwardedCredentials> forwardedCredentials) {
         this.context = context;
         this.bounceProcessor = bounceProcessor;
@@ -61,12 +61,13 @@ final class Bouncer {
     }
 
     /** As {@code config} says: its bounce and error processors, the HELO name as reporting MTA, LMTP as final delivery. */
-    static Bouncer of(ForwardConfig config, MailetContext context, Optional<ForwardedCredentials> forwardedCredentials, Clock clock) {
-        return new Bouncer(context, config.delivery().bounceProcessor(), config.errorProcessor(), config.sender().heloName(),
+    static StatusReports of(ForwardConfig config, MailetContext context, Optional<ForwardedCredentials> forwardedCredentials, Clock clock) {
+        return new StatusReports(context, config.delivery().bounceProcessor(), config.errorProcessor(), config.sender().heloName(),
             config.sender().protocol() == Protocol.LMTP, clock, forwardedCredentials);
     }
 
-    void bounce(Mail mail, List<RecipientResult> failed) throws MessagingException {
+    /** Bounces {@code failed} recipients to the sender, or hands them to a processor (above). */
+    void failed(Mail mail, List<RecipientResult> failed) throws MessagingException {
         if (mail.getMaybeSender().isNullSender()) {
             LOGGER.info("mail {} is from the null sender: not bouncing {}, handing them to processor {}",
                 mail.getName(), recipients(failed), errorProcessor);
@@ -74,7 +75,7 @@ final class Bouncer {
         } else if (bounceProcessor.isPresent()) {
             FailedRecipients.bounceThrough(context, mail, failed, bounceProcessor.get());
         } else {
-            DsnRequest dsn = JamesDsn.of(mail);
+            DsnRequest dsn = MailDsn.of(mail);
             List<RecipientResult> unwanted = failed.stream().filter(r -> !dsn.recipient(r.recipient()).wantsFailureNotice()).toList();
             if (!unwanted.isEmpty()) {
                 LOGGER.info("mail {}: no DSN to {} for {}: its NOTIFY asks for none on failure", mail.getName(),
@@ -105,7 +106,7 @@ final class Bouncer {
         if (mail.getMaybeSender().isNullSender() || delivered.isEmpty()) {
             return;
         }
-        DsnRequest dsn = JamesDsn.of(mail);
+        DsnRequest dsn = MailDsn.of(mail);
         List<RecipientResult> reported = delivered.stream()
             .filter(r -> !r.dsnTakenOver() && dsn.recipient(r.recipient()).wantsSuccessNotice()).toList();
         if (!reported.isEmpty()) {

@@ -13,7 +13,8 @@ import org.remoteforward.testing.ScriptedServer.Script;
 import org.remoteforward.testing.SettingsBuilder;
 import org.remoteforward.testing.Started;
 
-class SmtpTransactionTest {
+/** {@link DownstreamSender#deliver} over SMTP, against scripted servers: one envelope and message, each recipient's outcome. */
+class DeliverTest {
     @RegisterExtension
     final Started started = new Started();
     private ScriptedServer server;

@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * once and a report shows them as the sender meant them. An ORCPT that is not valid xtext (a
  * client that sent the bare address) is taken as it is.
  */
-public final class JamesDsn {
-    private static final Logger LOGGER = LoggerFactory.getLogger(JamesDsn.class);
+public final class MailDsn {
+    private static final Logger LOGGER = LoggerFactory.getLogger(MailDsn.class);
 
-    private JamesDsn() {
+    private MailDsn() {
     }
 
     /** The mail's DSN request; {@link DsnRequest#NONE} when it has none, or one James cannot read (logged). */
@@ -45,7 +45,7 @@ public final class JamesDsn {
         }
         Map<String, RecipientDsn> recipients = new LinkedHashMap<>();
         parameters.get().getRcptParameters().forEach((address, dsn) -> recipients.put(address.asString(), recipient(dsn)));
-        return new DsnRequest(parameters.get().getRetParameter().map(JamesDsn::ret), parameters.get().getEnvIdParameter().map(JamesDsn::envelopeId),
+        return new DsnRequest(parameters.get().getRetParameter().map(MailDsn::ret), parameters.get().getEnvIdParameter().map(MailDsn::envelopeId),
             recipients);
     }
 
