@@ -1,38 +1,20 @@
 package org.remoteforward.sender;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /** A TCP connection, plain or wrapped in TLS. */
-final class SocketTransport implements Transport {
-    private static final int BUFFER = 64 * 1024;
-
+final class SocketTransport extends StreamTransport {
     /** The TCP socket under any TLS layer: closing it is the only way to unblock a stuck TLS write. */
     private final Socket raw;
     private final Socket socket;
-    private final InputStream input;
-    private final OutputStream output;
 
     SocketTransport(Socket raw, Socket socket) throws IOException {
+        super(socket.getInputStream(), socket.getOutputStream());
         this.raw = raw;
         this.socket = socket;
-        this.input = socket.getInputStream();
-        this.output = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
-    }
-
-    @Override
-    public InputStream input() {
-        return input;
-    }
-
-    @Override
-    public OutputStream output() {
-        return output;
     }
 
     @Override

@@ -1,9 +1,6 @@
 package org.remoteforward.sender;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLSession;
@@ -12,27 +9,12 @@ import javax.net.ssl.SSLSession;
  * A Unix domain socket. Never encrypted: the socket file's permissions protect it, and JSSE
  * can only layer TLS over a {@link java.net.Socket}.
  */
-final class UnixSocketTransport implements Transport {
-    private static final int BUFFER = 64 * 1024;
-
+final class UnixSocketTransport extends StreamTransport {
     private final SocketChannel channel;
-    private final InputStream input;
-    private final OutputStream output;
 
     UnixSocketTransport(SocketChannel channel) {
+        super(Channels.newInputStream(channel), Channels.newOutputStream(channel));
         this.channel = channel;
-        this.input = Channels.newInputStream(channel);
-        this.output = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER);
-    }
-
-    @Override
-    public InputStream input() {
-        return input;
-    }
-
-    @Override
-    public OutputStream output() {
-        return output;
     }
 
     @Override
