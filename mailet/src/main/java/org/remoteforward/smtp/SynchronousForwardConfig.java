@@ -10,6 +10,7 @@ import org.remoteforward.config.DurationValue;
 import org.remoteforward.config.ForwardConfig;
 import org.remoteforward.config.ForwardConfigParser;
 import org.remoteforward.config.InvalidConfigurationException;
+import org.remoteforward.config.Parameter;
 import org.remoteforward.sender.SenderSettings;
 
 /**
@@ -42,7 +43,7 @@ public record SynchronousForwardConfig(ForwardConfig forward, Optional<String> a
     /** Not RemoteForwardMailet's queue: its workers would deliver these with the mailet's own settings. */
     static final String DEFAULT_OUTGOING_QUEUE = "remote-forward-synchronous";
     private static final String GHOST = "ghost";
-    private static final String INLINE = "inline";
+    private static final String INLINE = Parameter.INLINE.parameterName();
 
     public SynchronousForwardConfig {
         warnings = List.copyOf(warnings);
@@ -79,8 +80,8 @@ public record SynchronousForwardConfig(ForwardConfig forward, Optional<String> a
                 throw new InvalidConfigurationException(CLIENT_IDLE_TIMEOUT, e.getMessage());
             }
         }
-        downstream.putIfAbsent("connectionWaitTimeout", DEFAULT_CONNECTION_WAIT_TIMEOUT);
-        downstream.putIfAbsent("outgoingQueue", DEFAULT_OUTGOING_QUEUE);
+        downstream.putIfAbsent(Parameter.CONNECTION_WAIT_TIMEOUT.parameterName(), DEFAULT_CONNECTION_WAIT_TIMEOUT);
+        downstream.putIfAbsent(Parameter.OUTGOING_QUEUE.parameterName(), DEFAULT_OUTGOING_QUEUE);
         ForwardConfig parsed = ForwardConfigParser.parse(downstream, defaultHeloName);
         return new SynchronousForwardConfig(parsed, after.equalsIgnoreCase(GHOST) ? Optional.empty() : Optional.of(after),
             failed, clientIdle, parsed.warnings());
