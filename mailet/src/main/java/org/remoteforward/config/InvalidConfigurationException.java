@@ -6,7 +6,7 @@ public final class InvalidConfigurationException extends Exception {
         super(parameter + ": " + problem);
     }
 
-    InvalidConfigurationException(String parameter, String problem, Throwable cause) {
+    public InvalidConfigurationException(String parameter, String problem, Throwable cause) {
         super(parameter + ": " + problem, cause);
     }
 }

@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.Set;
 import javax.mail.MessagingException;
 
-import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.MailQueueName;
@@ -54,10 +53,13 @@ public final class QueuedForwarding implements AutoCloseable {
      * @throws InvalidConfigurationException when {@code errorProcessor} or {@code bounceProcessor} names a processor James lacks,
      *     or {@code credentialsKeyFile} holds no key
      */
-    public static QueuedForwarding start(ForwardConfig config, DownstreamSender sender, MailetContext context, MailQueueFactory<?> queues,
-                                         MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors,
-                                         ForwardingHealth.Named health, Clock clock)
+    static QueuedForwarding start(ForwardConfig config, DownstreamSender sender, ForwardingParts parts, ForwardingHealth.Named health)
         throws InvalidConfigurationException {
+        MailetContext context = parts.context();
+        MailQueueFactory<?> queues = parts.queues();
+        CredentialsVault vault = parts.vault();
+        ProcessorNames processors = parts.processors();
+        Clock clock = parts.clock();
         DeliverySettings delivery = config.delivery();
         // failed recipients go there: a name James does not know would lose them
         processors.require(Parameter.ERROR_PROCESSOR.parameterName(), config.errorProcessor());
@@ -73,7 +75,7 @@ public final class QueuedForwarding implements AutoCloseable {
         }
         StatusReports reports = StatusReports.of(config, context, forwardedCredentials, clock);
         DeliveryAttempts attempts = new DeliveryAttempts(sender, delivery, retries, reports,
-            new DeliveryMetrics(metricFactory, config.sender().endpoints()), vault, credentials, clock);
+            new DeliveryMetrics(parts.metrics(), config.sender().endpoints()), vault, credentials, clock);
         UnexpectedFailures unexpected = new UnexpectedFailures(context, config.errorProcessor(), delivery.schedule(), retries, vault);
         QueueWorkers workers = new QueueWorkers(queue, delivery.deliveryThreads(), "remote-forward-delivery", mail -> {
             try {

@@ -16,7 +16,6 @@ import org.remoteforward.config.ForwardConfig;
 import org.remoteforward.config.ForwardConfigParser;
 import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.sender.DownstreamSender;
-import org.remoteforward.sender.InvalidTlsSettingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,22 +78,13 @@ public class RemoteForwardMailet extends GenericMailet {
         }
         try {
             config = ForwardConfigParser.parse(parameters, defaultHeloName());
+            sender = ForwardingParts.sender(config.sender());
+            forwarding = new ForwardingParts(getMailetContext(), queues, metricFactory, vault, processors, health, clock)
+                .queued(getMailetName(), config, sender);
         } catch (InvalidConfigurationException e) {
             throw new MessagingException(getMailetName() + " " + e.getMessage(), e);
-        }
-        try {
-            sender = DownstreamSender.create(config.sender());
-        } catch (InvalidTlsSettingException e) {
-            throw new MessagingException(getMailetName() + " " + ForwardConfigParser.parameterFor(e.setting()) + ": " + e.getMessage(), e);
         }
         DeliverySettings delivery = config.delivery();
-        try {
-            forwarding = QueuedForwarding.start(config, sender, getMailetContext(), queues, metricFactory, vault, processors,
-                new ForwardingHealth.Named(health, getMailetName() + " (queue " + delivery.outgoingQueue() + ")"), clock);
-        } catch (InvalidConfigurationException e) {
-            sender.close();
-            throw new MessagingException(getMailetName() + " " + e.getMessage(), e);
-        }
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getMailetName(), warning));
         LOGGER.info("{} forwards over {} to {} through queue {} ({} threads{})", getMailetName(), config.sender().protocol(),
             config.sender().endpoints(), delivery.outgoingQueue(), delivery.deliveryThreads(), delivery.inline() ? ", first attempt inline" : "");

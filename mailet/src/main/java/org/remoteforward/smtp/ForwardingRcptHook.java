@@ -36,12 +36,12 @@ import org.remoteforward.mailet.CredentialsVault;
 import org.remoteforward.mailet.DeliveryMetrics;
 import org.remoteforward.mailet.DeliveryNotices;
 import org.remoteforward.mailet.ForwardingHealth;
+import org.remoteforward.mailet.ForwardingParts;
 import org.remoteforward.mailet.JamesHeloName;
 import org.remoteforward.mailet.ProcessorNames;
 import org.remoteforward.mailet.QueuedForwarding;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DownstreamSender;
-import org.remoteforward.sender.InvalidTlsSettingException;
 import org.remoteforward.sender.MailFrom;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.Transaction;
@@ -104,33 +104,26 @@ public class ForwardingRcptHook implements RcptHook, DataLineFilter, DisconnectH
 
     @Override
     public void init(Configuration configuration) throws ConfigurationException {
+        ForwardingParts parts = new ForwardingParts(mailetContext, queues, metricFactory, vault, processors, health, Clock.systemUTC());
+        String name = getClass().getSimpleName();
         DeliveryNotices notices;
+        FailedRecipientsRoute failedRecipients;
         try {
             config = SynchronousForwardConfig.parse(parameters(configuration), JamesHeloName.of(mailetContext));
             processors.require(SynchronousForwardConfig.AFTER_FORWARD, config.afterForward());
             processors.require(SynchronousForwardConfig.FAILED_RECIPIENTS_PROCESSOR, config.failedRecipientsProcessor());
-            notices = DeliveryNotices.of(config.forward(), config.sender().forwardsClientCredentials(), mailetContext, vault,
-                Clock.systemUTC());
-            sender = DownstreamSender.create(config.sender());
-        } catch (InvalidConfigurationException | InvalidTlsSettingException e) {
-            throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
-        }
-        String name = getClass().getSimpleName();
-        FailedRecipientsRoute failedRecipients;
-        if (config.failedRecipientsProcessor().isPresent()) {
-            failedRecipients = FailedRecipientsRoute.toProcessor(mailetContext, config.failedRecipientsProcessor().get());
-            healthRegistration = Optional.of(health.register(sender, name));
-        } else {
-            try {
-                QueuedForwarding queued = QueuedForwarding.start(config.forward(), sender, mailetContext, queues, metricFactory, vault,
-                    processors, new ForwardingHealth.Named(health, name + " (queue " + config.forward().delivery().outgoingQueue() + ")"),
-                    Clock.systemUTC());
+            notices = DeliveryNotices.of(config.forward(), config.sender().forwardsClientCredentials(), mailetContext, vault, parts.clock());
+            sender = ForwardingParts.sender(config.sender());
+            if (config.failedRecipientsProcessor().isPresent()) {
+                failedRecipients = FailedRecipientsRoute.toProcessor(mailetContext, config.failedRecipientsProcessor().get());
+                healthRegistration = Optional.of(health.register(sender, name));
+            } else {
+                QueuedForwarding queued = parts.queued(name, config.forward(), sender);
                 retries = Optional.of(queued);
                 failedRecipients = FailedRecipientsRoute.retried(queued);
-            } catch (InvalidConfigurationException e) {
-                sender.close();
-                throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
             }
+        } catch (InvalidConfigurationException e) {
+            throw new ConfigurationException(getClass().getName() + " " + e.getMessage(), e);
         }
         handoff = new Handoff(config, failedRecipients, notices, DeliveryMetrics.synchronous(metricFactory, config.sender().endpoints()));
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getClass().getSimpleName(), warning));
