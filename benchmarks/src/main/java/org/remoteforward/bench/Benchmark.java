@@ -106,15 +106,17 @@ public final class Benchmark {
                 // the JIT compiles the sender at this concurrency before anything is timed
                 warmUp(() -> senderRate(sink.port(), sessions, plan.p1WarmUp(), true, true), plan.warmUpSeconds());
                 Rounds rounds = new Rounds("P1", plan.runs());
-                rounds.add("smtp-source, " + sessions + " session(s), reusing connections (-d)", "the practical limit",
+                String reusing = "smtp-source, " + sessions + " session(s), reusing connections (-d)";
+                String perMessage = "smtp-source, " + sessions + " session(s), a connection per message";
+                rounds.add(reusing, Role.anchor("smtp-source -d"), "the practical limit",
                     () -> SmtpSource.of(sessions, plan.p1Messages()).rate(sink.port()));
-                rounds.add("sender, " + sessions + " session(s), pool + pipelining", "",
+                rounds.add("sender, " + sessions + " session(s), pool + pipelining", Role.ours(reusing), "",
                     () -> senderRate(sink.port(), sessions, plan.p1Messages(), true, true));
-                rounds.add("sender, " + sessions + " session(s), pool, no pipelining", "",
+                rounds.add("sender, " + sessions + " session(s), pool, no pipelining", Role.ours(reusing), "",
                     () -> senderRate(sink.port(), sessions, plan.p1Messages(), true, false));
-                rounds.add("smtp-source, " + sessions + " session(s), a connection per message", "",
+                rounds.add(perMessage, Role.anchor("smtp-source"), "",
                     () -> SmtpSource.of(sessions, plan.p1Messages() / 4).reuse(false).rate(sink.port()));
-                rounds.add("sender, " + sessions + " session(s), a connection per message", "as maddy and RemoteDelivery",
+                rounds.add("sender, " + sessions + " session(s), a connection per message", Role.ours(perMessage), "as maddy and RemoteDelivery",
                     () -> senderRate(sink.port(), sessions, plan.p1Messages() / 4, false, false));
                 rounds.run().forEach(report::rate);
             }
@@ -217,12 +219,13 @@ public final class Benchmark {
             SenderLoad lmtp = new SenderLoad(Protocol.LMTP, dovecot.lmtpPort(), 10, true, true, true);
             lmtp.rate(Math.max(plan.p4Messages() / 10, 20), List.of("known@example.com"), message(MESSAGE_SIZE));
             Rounds rounds = new Rounds("P4", plan.runs());
+            String postfixPath = "smtp-source into Postfix, its lmtp client to Dovecot, 10 sessions";
             for (int sessions : new int[] {1, 10}) {
                 SenderLoad load = new SenderLoad(Protocol.LMTP, dovecot.lmtpPort(), sessions, true, true, true);
-                rounds.add("sender over LMTP to Dovecot, " + sessions + " session(s), pool + pipelining + BDAT", "each message stored in a maildir",
-                    () -> load.rate(plan.p4Messages(), List.of("known@example.com"), message(MESSAGE_SIZE)));
+                rounds.add("sender over LMTP to Dovecot, " + sessions + " session(s), pool + pipelining + BDAT", Role.ours(postfixPath),
+                    "each message stored in a maildir", () -> load.rate(plan.p4Messages(), List.of("known@example.com"), message(MESSAGE_SIZE)));
             }
-            rounds.add("smtp-source into Postfix, its lmtp client to Dovecot, 10 sessions", "end to end, through Postfix's queue",
+            rounds.add(postfixPath, Role.anchor("Postfix's lmtp"), "end to end, through Postfix's queue",
                 () -> postfixLmtpRate(postfix.smtpPort(), dovecot));
             rounds.run().forEach(report::rate);
         } finally {
@@ -279,6 +282,7 @@ public final class Benchmark {
         private final int runs;
         private final Map<String, Run> scenarios = new LinkedHashMap<>();
         private final Map<String, String> notes = new LinkedHashMap<>();
+        private final Map<String, Role> roles = new LinkedHashMap<>();
 
         Rounds(String group, int runs) {
             this.group = group;
@@ -286,8 +290,13 @@ public final class Benchmark {
         }
 
         void add(String scenario, String note, Run run) {
+            add(scenario, Role.NONE, note, run);
+        }
+
+        void add(String scenario, Role role, String note, Run run) {
             scenarios.put(scenario, run);
             notes.put(scenario, note);
+            roles.put(scenario, role);
         }
 
         List<Measurement> run() throws Exception {
@@ -297,7 +306,7 @@ public final class Benchmark {
                     rates.computeIfAbsent(scenario.getKey(), k -> new ArrayList<>()).add(scenario.getValue().rate());
                 }
             }
-            return rates.entrySet().stream().map(e -> new Measurement(group, e.getKey(), e.getValue(), notes.get(e.getKey()))).toList();
+            return rates.entrySet().stream().map(e -> new Measurement(group, e.getKey(), e.getValue(), notes.get(e.getKey()), roles.get(e.getKey()))).toList();
         }
     }
 

@@ -2,13 +2,28 @@ package org.remoteforward.bench;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.LegendItem;
+import org.jfree.chart.LegendItemCollection;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.labels.CategoryItemLabelGenerator;
+import org.jfree.chart.labels.ItemLabelAnchor;
+import org.jfree.chart.labels.ItemLabelPosition;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.CategoryDataset;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CategoryPlot;
@@ -27,9 +42,19 @@ final class Chart {
     private Chart() {
     }
 
+    /** Our rows' colour and the anchors' in the bar charts. */
+    private static final Color OURS = new Color(0x3b6ea5);
+    private static final Color ANCHOR = new Color(0x9a9a9a);
+
+    /**
+     * One horizontal bar chart per group: every scenario's full name, our rows and the anchors in
+     * two colours, and on each bar its median with its ratio to the anchors its row names.
+     */
     static void bars(List<Measurement> results, Path dir, String title) throws IOException {
         for (String group : results.stream().map(Measurement::group).distinct().toList()) {
             List<Measurement> rows = results.stream().filter(m -> m.group().equals(group)).toList();
+            Map<String, Measurement> byScenario = new LinkedHashMap<>();
+            rows.forEach(m -> byScenario.put(m.scenario(), m));
             DefaultCategoryDataset data = new DefaultCategoryDataset();
             for (Measurement m : rows) {
                 data.addValue(m.median(), "median messages/s", m.scenario());
@@ -39,8 +64,69 @@ final class Chart {
             CategoryPlot plot = chart.getCategoryPlot();
             plot.setBackgroundPaint(Color.WHITE);
             plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-            ((BarRenderer) plot.getRenderer()).setSeriesPaint(0, SERIES[0]);
-            ChartUtils.saveChartAsPNG(dir.resolve("benchmark-" + group.toLowerCase() + ".png").toFile(), chart, 1000, 100 + 38 * rows.size());
+            CategoryAxis labels = plot.getDomainAxis();
+            // the whole scenario name, on up to three lines, in up to half the width
+            labels.setMaximumCategoryLabelWidthRatio(0.5f);
+            labels.setMaximumCategoryLabelLines(3);
+            BarRenderer renderer = new BarRenderer() {
+                @Override
+                public Paint getItemPaint(int row, int column) {
+                    return rows.get(column).role().isAnchor() ? ANCHOR : OURS;
+                }
+            };
+            renderer.setBarPainter(new StandardBarPainter());
+            renderer.setShadowVisible(false);
+            renderer.setDefaultItemLabelGenerator(new BarLabels(rows, byScenario));
+            renderer.setDefaultItemLabelsVisible(true);
+            renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3, TextAnchor.CENTER_LEFT));
+            plot.setRenderer(renderer);
+            // room after the longest bar for its label
+            plot.getRangeAxis().setUpperMargin(0.45);
+            LegendItemCollection legend = new LegendItemCollection();
+            legend.add(new LegendItem("james-remote-forward", OURS));
+            legend.add(new LegendItem("anchors (what ours are measured against)", ANCHOR));
+            plot.setFixedLegendItems(legend);
+            chart.addLegend(new LegendTitle(plot));
+            ChartUtils.saveChartAsPNG(dir.resolve("benchmark-" + group.toLowerCase() + ".png").toFile(), chart, 1400, 140 + 54 * rows.size());
+        }
+    }
+
+    /** Each bar's label: its median, then its ratio to each anchor its row is compared to ({@code 606/s · 0.23× James's ceiling}). */
+    static String barLabel(Measurement row, Map<String, Measurement> byScenario) {
+        StringBuilder label = new StringBuilder(String.format(Locale.ROOT, "%.0f/s", row.median()));
+        for (String anchorScenario : row.role().comparedTo()) {
+            Measurement anchor = byScenario.get(anchorScenario);
+            if (anchor != null && anchor.median() > 0) {
+                label.append(String.format(Locale.ROOT, " · %.2f× %s", row.median() / anchor.median(),
+                    anchor.role().anchorName().orElse(anchor.scenario())));
+            }
+        }
+        return label.toString();
+    }
+
+    private static final class BarLabels implements CategoryItemLabelGenerator {
+        private final List<Measurement> rows;
+        private final Map<String, Measurement> byScenario;
+
+        BarLabels(List<Measurement> rows, Map<String, Measurement> byScenario) {
+            this.rows = rows;
+            this.byScenario = byScenario;
+        }
+
+        @Override
+        public String generateRowLabel(CategoryDataset dataset, int row) {
+            return dataset.getRowKey(row).toString();
+        }
+
+        @Override
+        public String generateColumnLabel(CategoryDataset dataset, int column) {
+            return dataset.getColumnKey(column).toString();
+        }
+
+        @Override
+        public String generateLabel(CategoryDataset dataset, int row, int column) {
+            return barLabel(rows.get(column), byScenario);
         }
     }
 

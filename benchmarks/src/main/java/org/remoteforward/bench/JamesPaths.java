@@ -59,33 +59,39 @@ final class JamesPaths {
         }
     }
 
+    private static final String CEILING = "James 3.8.1, a mailet that only counts (James's own ceiling)";
+    private static final String REMOTE_DELIVERY = "James 3.8.1 + RemoteDelivery (gateway)";
+    private static final String RABBITMQ_CEILING = "James 3.8.1, a mailet that only counts, RabbitMQ queue (ceiling there)";
+
     private void runPaths() throws Exception {
         try (CountingSink sink = new CountingSink()) {
             Map<String, String> forward = Benchmark.mailetForwardingTo(sink);
             Map<String, String> inline = new HashMap<>(forward);
             inline.put("inline", "yes");
             String clients = Benchmark.P2_CLIENTS + " SMTP clients, ";
-            path(sink, "James 3.8.1 + RemoteForwardMailet", clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads (defaults: outgoing queue)",
+            Role ours = Role.ours(CEILING, REMOTE_DELIVERY);
+            path(sink, "James 3.8.1 + RemoteForwardMailet", ours, clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads (defaults: outgoing queue)",
                 ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES), true);
-            path(sink, "James 3.8.1 + RemoteForwardMailet, inline", clients + "first attempt in service(): no second queue",
+            path(sink, "James 3.8.1 + RemoteForwardMailet, inline", ours, clients + "first attempt in service(): no second queue",
                 ForwardingJames.Options.forwarding(inline, ForwardingJames.Options.KEEP_FAILURES), true);
-            path(sink, "James 3.8.1 + synchronous forwarding (SMTP hooks)", clients + "forwarded during each SMTP transaction: no queue",
+            path(sink, "James 3.8.1 + synchronous forwarding (SMTP hooks)", ours, clients + "forwarded during each SMTP transaction: no queue",
                 ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES).forwardingSynchronously(Benchmark.forwardTo(sink)), true);
-            path(CountingMailet.PROCESSED_HERE, "James 3.8.1, a mailet that only counts (James's own ceiling)",
+            path(CountingMailet.PROCESSED_HERE, CEILING, Role.anchor("James's ceiling"),
                 clients + "receive, spool, process: nothing forwarded", ceiling(sink), false);
-            path(sink, "James 3.8.1 + RemoteDelivery (gateway)", clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads",
+            path(sink, REMOTE_DELIVERY, Role.anchor("RemoteDelivery", CEILING), clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads",
                 remoteDelivery(sink), true);
             onRabbitMq(sink, forward);
         }
     }
 
     /** One James: warmed up, its rate measured, then (for a forwarding path) its latency at half that rate. */
-    private void path(Destination sink, String scenario, String note, ForwardingJames.Options options, boolean latency) throws Exception {
+    private void path(Destination sink, String scenario, Role role, String note, ForwardingJames.Options options, boolean latency)
+        throws Exception {
         try (ForwardingJames james = ForwardingJames.start(options)) {
             SmtpLoad load = SmtpLoad.closed(Benchmark.P2_CLIENTS);
             Benchmark.warmUp(() -> Benchmark.jamesRate(james.smtpPort(), sink, load, plan.p2WarmUp()), plan.warmUpSeconds());
             Benchmark.Rounds rounds = new Benchmark.Rounds("P2", plan.runs());
-            rounds.add(scenario, note, () -> Benchmark.jamesRate(james.smtpPort(), sink, load, plan.p2Messages()));
+            rounds.add(scenario, role, note, () -> Benchmark.jamesRate(james.smtpPort(), sink, load, plan.p2Messages()));
             Measurement measured = rounds.run().get(0);
             report.rate(measured);
             if (latency) {
@@ -108,10 +114,10 @@ final class JamesPaths {
         Path work = Files.createTempDirectory("bench-rabbitmq-");
         scratch.add(work);
         try (RabbitMqBroker broker = RabbitMqBroker.start(work.resolve("broker"))) {
-            path(sink, "James 3.8.1 + RemoteForwardMailet, RabbitMQ queue", "one node; spool and outgoing queue on a local broker, blobs in a folder",
+            path(sink, "James 3.8.1 + RemoteForwardMailet, RabbitMQ queue", Role.ours(RABBITMQ_CEILING), "one node; spool and outgoing queue on a local broker, blobs in a folder",
                 ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
                     .in(work.resolve("james"), new RabbitMqMailQueue(broker, work.resolve("blobs"))), true);
-            path(CountingMailet.PROCESSED_HERE, "James 3.8.1, a mailet that only counts, RabbitMQ queue (ceiling there)",
+            path(CountingMailet.PROCESSED_HERE, RABBITMQ_CEILING, Role.anchor("the ceiling on RabbitMQ"),
                 "receive, spool on the broker, process: nothing forwarded", ceiling(sink).in(work.resolve("null-james"),
                     new RabbitMqMailQueue(broker, work.resolve("null-blobs"))), false);
         }

@@ -11,8 +11,9 @@ import java.util.List;
  * @param scenario what ran
  * @param rates messages per second of each run
  * @param note anything the figure needs said next to it
+ * @param role ours or an anchor, and what its chart bar is compared to
  */
-record Measurement(String group, String scenario, List<Double> rates, String note) {
+record Measurement(String group, String scenario, List<Double> rates, String note, Role role) {
     double median() {
         return median(rates);
     }
