@@ -1,5 +1,6 @@
 package org.remoteforward.sender;
 
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -68,7 +69,7 @@ final class ResultLedger {
         }
         // RFC 5321 4.5.3.1.10: a 552 to RCPT ("too many recipients", historically) is to be taken as 452
         Outcome outcome = reply.code() == 552 ? Outcome.TEMPORARY_FAILURE : outcomeOf(reply);
-        answered(recipient, outcome, reply, where() + " answered RCPT TO with " + reply);
+        answered(recipient, outcome, reply, "RCPT TO");
     }
 
     private static final Set<EnhancedStatus> TOO_MANY_RECIPIENTS = Set.of(new EnhancedStatus(4, 5, 3), new EnhancedStatus(5, 5, 3));
@@ -112,7 +113,7 @@ final class ResultLedger {
     private void messageRefusedFor(String recipient, Reply reply, String step) {
         boolean mailboxFull = reply.code() == 552 && reply.enhancedStatus().map(MAILBOX_FULL::equals).orElse(true);
         Outcome outcome = mailboxFull ? Outcome.TEMPORARY_FAILURE : outcomeOf(reply);
-        answered(recipient, outcome, reply, where() + " answered " + step + " with " + reply);
+        answered(recipient, outcome, reply, step);
     }
 
     private static Outcome outcomeOf(Reply reply) {
@@ -141,7 +142,7 @@ final class ResultLedger {
         return reply -> {
             for (String recipient : protocol == Protocol.LMTP ? List.of(owners.next()) : recipients) {
                 if (reply.isPositive()) {
-                    answered(recipient, Outcome.DELIVERED, reply, reply.toString());
+                    decide(recipient, Outcome.DELIVERED, reply, Optional.of(reply), reply.toString());
                 } else {
                     messageRefusedFor(recipient, reply, "the message");
                 }
@@ -153,8 +154,25 @@ final class ResultLedger {
         return endpoint == null ? "server" : endpoint.toString();
     }
 
-    private void answered(String recipient, Outcome outcome, Reply reply, String detail) {
-        decide(recipient, outcome, reply, Optional.of(reply), detail);
+    /** Decides a recipient the server refused with {@code reply} at {@code step}. */
+    private void answered(String recipient, Outcome outcome, Reply reply, String step) {
+        requireCompletion(reply, step);
+        decide(recipient, outcome, reply, Optional.of(reply), where() + " answered " + step + " with " + reply);
+    }
+
+    /**
+     * A reply that decides recipients completes its command: 2xx, 4xx or 5xx. A 3xx there (354 to
+     * RCPT, 334 to DATA) is no SMTP answer to that step: thrown as a protocol violation, which breaks
+     * the session off and leaves every open recipient to be retried, so no client is ever handed a
+     * server's 3xx as the outcome of its own command.
+     *
+     * @param step the command it answers, for the error
+     */
+    static void requireCompletion(Reply reply, String step) {
+        if (!reply.isPositive() && !reply.isTransient() && !reply.isPermanent()) {
+            String violation = "answered " + step + " with " + reply;
+            throw new UncheckedIOException(violation, new ProtocolException(violation));
+        }
     }
 
     private void decide(String recipient, Outcome outcome, Reply reply, Optional<Reply> serverReply, String detail) {

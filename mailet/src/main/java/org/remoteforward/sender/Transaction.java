@@ -334,6 +334,8 @@ public final class Transaction implements AutoCloseable {
     }
 
     private void mailAnswered(Reply reply) {
+        // before it is any client's answer: a 354, say, is no answer to MAIL FROM
+        ResultLedger.requireCompletion(reply, "MAIL FROM");
         mailReply = reply;
         if (!reply.isPositive()) {
             refuse(Refusal.mailFromRefused(reply));

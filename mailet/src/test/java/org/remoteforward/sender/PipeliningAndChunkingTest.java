@@ -170,6 +170,25 @@ class PipeliningAndChunkingTest {
     }
 
     @Test
+    void aChunkAnsweredWithA3xxIsABrokenSessionRetriedNotARefusal() throws Exception {
+        StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
+        while (big.length() < 2 * ChunkingOutputStream.CHUNK_SIZE) {
+            big.append("0123456789abcdefghijklmnopqrstuvwxyz\r\n");
+        }
+        DeliveryResult result = deliver(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 CHUNKING")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok")
+                .expect("RCPT TO:<b@example.com>").send("250 ok")
+                .refuseChunk("354 send more"),
+            levers(false, true), new Envelope("a@example.com", List.of("b@example.com")), big.toString());
+
+        RecipientResult b = result.of("b@example.com");
+        assertThat(b.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(b.reply().code()).isEqualTo(451);
+        assertThat(b.detail()).endsWith("answered BDAT with 354 send more");
+        assertThat(b.serverReply()).isEmpty();
+    }
+
+    @Test
     void chunkingCanBeSwitchedOff() throws Exception {
         DeliveryResult result = deliver(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 CHUNKING")
                 .expect("MAIL FROM:<a@example.com>").send("250 ok")

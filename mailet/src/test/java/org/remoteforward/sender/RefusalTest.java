@@ -133,6 +133,29 @@ class RefusalTest {
         assertThat(queued.endpoint()).isEmpty();
     }
 
+    static Stream<Arguments> withAndWithoutPipelining() {
+        return Stream.of(
+            Arguments.of("one command at a time", new String[] {"250 mx.test"}),
+            Arguments.of("pipelined", new String[] {"250-mx.test", "250 PIPELINING"}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("withAndWithoutPipelining")
+    void aMailFromAnsweredOutsideTheRefusalClassesIsATemporaryFailureWithAReplyAClientCanTake(String name, String[] ehlo)
+        throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send(ehlo)
+            .expect("MAIL FROM:<a@example.com>").send("354 what now"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        RecipientResult result = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(Messages.SIMPLE))
+            .of("b@example.com");
+        sender.close();
+
+        assertThat(result.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(result.reply().code()).isEqualTo(451);
+        assertThat(result.detail()).contains("MAIL FROM").contains("354 what now");
+    }
+
     @Test
     void aSessionBrokenAfterTheMessageLeavesTheTemporaryReplyTheClientIsGiven() throws Exception {
         ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test")

@@ -21,20 +21,29 @@ class ReplyOutcomesTest {
     final Started started = new Started();
 
     private static Script refusedAt(String protocol, String step, String reply) {
+        return answeredAt(protocol, step, reply, true);
+    }
+
+    /** @param quits the client ends the session with QUIT after the reply (it does not after a protocol violation) */
+    private static Script answeredAt(String protocol, String step, String reply, boolean quits) {
         String hello = protocol.equals("lmtp") ? "LHLO client.test" : "EHLO client.test";
         Script script = Script.of().send("220 mx.test").expect(hello).send("250 mx.test");
         if (step.equals("MAIL")) {
-            return script.expect("MAIL FROM:<a@example.com>").send(reply).expect("QUIT").send("221 bye");
+            return quit(script.expect("MAIL FROM:<a@example.com>").send(reply), quits);
         }
         script.expect("MAIL FROM:<a@example.com>").send("250 ok");
         if (step.equals("RCPT")) {
-            return script.expect("RCPT TO:<b@example.com>").send(reply).expect("QUIT").send("221 bye");
+            return quit(script.expect("RCPT TO:<b@example.com>").send(reply), quits);
         }
         script.expect("RCPT TO:<b@example.com>").send("250 ok");
         if (step.equals("DATA")) {
-            return script.expect("DATA").send(reply).expect("QUIT").send("221 bye");
+            return quit(script.expect("DATA").send(reply), quits);
         }
-        return script.expect("DATA").send("354 go").receiveMessage().send(reply).expect("QUIT").send("221 bye");
+        return quit(script.expect("DATA").send("354 go").receiveMessage().send(reply), quits);
+    }
+
+    private static Script quit(Script script, boolean quits) {
+        return quits ? script.expect("QUIT").send("221 bye") : script;
     }
 
     @ParameterizedTest(name = "{0}: {1} at {2} -> {3}")
@@ -76,5 +85,37 @@ class ReplyOutcomesTest {
         assertThat(server.violations()).isEmpty();
         assertThat(b.outcome()).as(b.detail()).isEqualTo(expected);
         assertThat(b.serverReply()).hasValueSatisfying(r -> assertThat(r.toString()).isEqualTo(reply));
+    }
+
+    /**
+     * A 3xx where the step allows none (354 to MAIL, RCPT or after the message, 334 to DATA) is no
+     * answer SMTP has for that step: the session is a protocol violation, broken off, and every
+     * recipient still open is retried with a 451 of ours, never handed the server's 3xx (a
+     * synchronous client would read it as an invitation).
+     */
+    @ParameterizedTest(name = "{0}: {2} at {1}")
+    @CsvSource(delimiter = '|', value = {
+        "smtp | MAIL  | 354 go on",
+        "smtp | RCPT  | 354 go on",
+        "smtp | DATA  | 334 VXNlcm5hbWU6",
+        "smtp | FINAL | 354 again",
+        "lmtp | FINAL | 354 again",
+    })
+    void aReplyOfNoClassTheStepHasIsABrokenSessionRetried(String protocol, String step, String reply) throws Exception {
+        ScriptedServer server = started.tcp(answeredAt(protocol, step, reply, false));
+        SettingsBuilder settings = SettingsBuilder.to(server.tcpUri());
+        if (protocol.equals("lmtp")) {
+            settings = settings.lmtp();
+        }
+        DownstreamSender sender = started.sender(settings);
+
+        RecipientResult b = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).of("b@example.com");
+        sender.close();
+
+        assertThat(b.outcome()).as(b.detail()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(b.reply().code()).as(b.detail()).isEqualTo(451);
+        assertThat(b.detail()).isEqualTo(server.tcpUri() + ": answered " + (step.equals("RCPT") ? "RCPT TO" : step.equals("MAIL") ? "MAIL FROM"
+            : step.equals("DATA") ? "DATA" : "the message") + " with " + reply);
+        assertThat(b.serverReply()).isEmpty();
     }
 }
