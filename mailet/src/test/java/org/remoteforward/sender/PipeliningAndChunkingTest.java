@@ -150,17 +150,22 @@ class PipeliningAndChunkingTest {
         assertThat(server.violations()).isEmpty();
     }
 
-    @Test
-    void aRefusedChunkDecidesTheRecipientsAndEndsTheSession() throws Exception {
+    /** A message of at least two BDAT chunks. */
+    private static String twoChunks() {
         StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
         while (big.length() < 2 * ChunkingOutputStream.CHUNK_SIZE) {
             big.append("0123456789abcdefghijklmnopqrstuvwxyz\r\n");
         }
+        return big.toString();
+    }
+
+    @Test
+    void aRefusedChunkDecidesTheRecipientsAndEndsTheSession() throws Exception {
         DeliveryResult result = deliver(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 CHUNKING")
                 .expect("MAIL FROM:<a@example.com>").send("250 ok")
                 .expect("RCPT TO:<b@example.com>").send("250 ok")
                 .refuseChunk("552 5.3.4 message too big"),
-            levers(false, true), new Envelope("a@example.com", List.of("b@example.com")), big.toString());
+            levers(false, true), new Envelope("a@example.com", List.of("b@example.com")), twoChunks());
 
         RecipientResult b = result.of("b@example.com");
         assertThat(b.outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
@@ -171,15 +176,11 @@ class PipeliningAndChunkingTest {
 
     @Test
     void aChunkAnsweredWithA3xxIsABrokenSessionRetriedNotARefusal() throws Exception {
-        StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
-        while (big.length() < 2 * ChunkingOutputStream.CHUNK_SIZE) {
-            big.append("0123456789abcdefghijklmnopqrstuvwxyz\r\n");
-        }
         DeliveryResult result = deliver(Script.of().send("220 mx.test").expect("EHLO client.test").send("250-mx.test", "250 CHUNKING")
                 .expect("MAIL FROM:<a@example.com>").send("250 ok")
                 .expect("RCPT TO:<b@example.com>").send("250 ok")
                 .refuseChunk("354 send more"),
-            levers(false, true), new Envelope("a@example.com", List.of("b@example.com")), big.toString());
+            levers(false, true), new Envelope("a@example.com", List.of("b@example.com")), twoChunks());
 
         RecipientResult b = result.of("b@example.com");
         assertThat(b.outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);

@@ -42,6 +42,15 @@ class ReplyOutcomesTest {
         return quit(script.expect("DATA").send("354 go").receiveMessage().send(reply), quits);
     }
 
+    /** Delivers {@link #ENVELOPE} to {@code server} over {@code protocol}; the sender is closed (QUIT) before this returns. */
+    private RecipientResult deliverTo(ScriptedServer server, String protocol) throws Exception {
+        SettingsBuilder settings = SettingsBuilder.to(server.tcpUri());
+        DownstreamSender sender = started.sender(protocol.equals("lmtp") ? settings.lmtp() : settings);
+        RecipientResult b = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).of("b@example.com");
+        sender.close();
+        return b;
+    }
+
     private static Script quit(Script script, boolean quits) {
         return quits ? script.expect("QUIT").send("221 bye") : script;
     }
@@ -73,14 +82,7 @@ class ReplyOutcomesTest {
     })
     void aRefusalMeansWhatItsCodeAndStepSay(String protocol, String step, String reply, Outcome expected) throws Exception {
         ScriptedServer server = started.tcp(refusedAt(protocol, step, reply));
-        SettingsBuilder settings = SettingsBuilder.to(server.tcpUri());
-        if (protocol.equals("lmtp")) {
-            settings = settings.lmtp();
-        }
-        DownstreamSender sender = started.sender(settings);
-
-        RecipientResult b = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).of("b@example.com");
-        sender.close();
+        RecipientResult b = deliverTo(server, protocol);
 
         assertThat(server.violations()).isEmpty();
         assertThat(b.outcome()).as(b.detail()).isEqualTo(expected);
@@ -103,14 +105,7 @@ class ReplyOutcomesTest {
     })
     void aReplyOfNoClassTheStepHasIsABrokenSessionRetried(String protocol, String step, String reply) throws Exception {
         ScriptedServer server = started.tcp(answeredAt(protocol, step, reply, false));
-        SettingsBuilder settings = SettingsBuilder.to(server.tcpUri());
-        if (protocol.equals("lmtp")) {
-            settings = settings.lmtp();
-        }
-        DownstreamSender sender = started.sender(settings);
-
-        RecipientResult b = sender.deliver(ENVELOPE, Messages.of(Messages.SIMPLE)).of("b@example.com");
-        sender.close();
+        RecipientResult b = deliverTo(server, protocol);
 
         assertThat(b.outcome()).as(b.detail()).isEqualTo(Outcome.TEMPORARY_FAILURE);
         assertThat(b.reply().code()).as(b.detail()).isEqualTo(451);
