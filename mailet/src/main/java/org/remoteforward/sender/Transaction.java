@@ -70,6 +70,8 @@ public final class Transaction implements AutoCloseable {
     private boolean started;
     /** MAIL FROM, built and not sent yet: it goes with the first recipients. */
     private SmtpCommand pendingMail;
+    /** XFORWARD commands not sent yet: with PIPELINING they lead MAIL FROM's group. */
+    private List<SmtpCommand> pendingXForward = List.of();
     /** MAIL FROM declared SMTPUTF8: recipients may go in UTF-8 (RFC 6531 3.4). */
     private boolean smtpUtf8Declared;
     private Reply mailReply;
@@ -128,14 +130,9 @@ public final class Transaction implements AutoCloseable {
             if (mailReply != null) {
                 return mailReply;
             }
-            while (mailReply == null && refusal == null && start(List.of())) {
-                try {
-                    mailAnswered(session.command(takePendingMail()));
-                } catch (IOException | RuntimeException e) {
-                    if (!closedToStartOver(e)) {
-                        brokeOff(e);
-                    }
-                }
+            while (mailReply == null && refusal == null && start(List.of()) && pendingMail != null) {
+                // MAIL FROM alone (behind XFORWARD where pipelined); a stale session starts again on another
+                exchange(Map.of(), false);
             }
             return mailReply != null ? mailReply : refusal.reply();
         } finally {
@@ -264,10 +261,14 @@ public final class Transaction implements AutoCloseable {
     /** @return false when the session proved stale before anything was answered: {@link #start} is to take another */
     private boolean exchange(Map<String, String> wire, boolean messageFollows) {
         Capabilities capabilities = session.capabilities();
-        boolean pipelining = settings.connections().pipelining() && capabilities.has("PIPELINING");
+        boolean pipelining = pipelining();
         List<SmtpCommand> commands = new ArrayList<>();
         List<String> owners = new ArrayList<>();
+        int xforwards = 0;
         if (pendingMail != null) {
+            commands.addAll(pendingXForward);
+            xforwards = pendingXForward.size();
+            pendingXForward = List.of();
             commands.add(takePendingMail());
             owners.add(null);
         }
@@ -279,7 +280,7 @@ public final class Transaction implements AutoCloseable {
             // RFC 2920: DATA may close the group; its reply tells whether to send the message
             commands.add(SmtpCommand.DATA);
         }
-        EnvelopeReplies replies = new EnvelopeReplies(owners);
+        EnvelopeReplies replies = new EnvelopeReplies(xforwards, owners);
         try {
             if (pipelining) {
                 session.pipeline(commands, replies::accept);
@@ -303,16 +304,27 @@ public final class Transaction implements AutoCloseable {
 
     /** Decides the replies of one envelope exchange in order as they arrive, so replies read before a failure keep their meaning. */
     private final class EnvelopeReplies {
+        private final int xforwards;
         private final List<String> owners;
         private int received;
 
-        /** @param owners the recipient each reply is for, in order; null for MAIL FROM's */
-        EnvelopeReplies(List<String> owners) {
+        /**
+         * @param xforwards how many replies come first for pipelined XFORWARD commands
+         * @param owners the recipient each later reply is for, in order; null for MAIL FROM's
+         */
+        EnvelopeReplies(int xforwards, List<String> owners) {
+            this.xforwards = xforwards;
             this.owners = owners;
         }
 
         void accept(Reply reply) {
-            int index = received++;
+            int index = received++ - xforwards;
+            if (index < 0) {
+                if (!reply.isPositive()) {
+                    xforwardRefused(reply);
+                }
+                return;
+            }
             if (index >= owners.size()) {
                 pipelinedDataReply = reply;
                 return;
@@ -371,7 +383,7 @@ public final class Transaction implements AutoCloseable {
                 refused = declaredOverLimit();
             }
             if (refused.isEmpty()) {
-                sendXForward();
+                prepareXForward();
                 refused = buildMailFrom(firstRecipients);
             }
             refused.ifPresent(this::refuse);
@@ -408,12 +420,21 @@ public final class Transaction implements AutoCloseable {
         return MessageTraits.overSizeLimit(declared.getAsLong(), session.capabilities(), session.endpoint()).map(Refusal::declaredOverLimit);
     }
 
-    private void sendXForward() throws IOException {
+    /** XFORWARD where the server offers it: kept to lead MAIL FROM's group where commands are pipelined, else sent now. */
+    private void prepareXForward() throws IOException {
         Capabilities capabilities = session.capabilities();
-        if (settings.xforward() && from.origin().isPresent() && capabilities.has("XFORWARD")) {
-            XForward.send(session, from.origin().get(), capabilities.xforwardAttributes())
-                .ifPresent(refused -> LOGGER.info("{} refused XFORWARD ({}): the message goes on without it", session.endpoint(), refused));
+        if (!settings.xforward() || from.origin().isEmpty() || !capabilities.has("XFORWARD")) {
+            return;
         }
+        if (pipelining()) {
+            pendingXForward = XForward.wireCommands(from.origin().get(), capabilities.xforwardAttributes());
+        } else {
+            XForward.send(session, from.origin().get(), capabilities.xforwardAttributes()).ifPresent(this::xforwardRefused);
+        }
+    }
+
+    private void xforwardRefused(Reply refused) {
+        LOGGER.info("{} refused XFORWARD ({}): the message goes on without it", session.endpoint(), refused);
     }
 
     /** MAIL FROM, kept to go with the first recipients; a refusal when the sender cannot be written for this server. */
@@ -448,6 +469,7 @@ public final class Transaction implements AutoCloseable {
         session.close();
         started = false;
         pendingMail = null;
+        pendingXForward = List.of();
         pipelinedDataReply = null;
         return true;
     }
@@ -547,6 +569,10 @@ public final class Transaction implements AutoCloseable {
                 session.close();
             }
         }
+    }
+
+    private boolean pipelining() {
+        return settings.connections().pipelining() && session.capabilities().has("PIPELINING");
     }
 
     private boolean chunking() {

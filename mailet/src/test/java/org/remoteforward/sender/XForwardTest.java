@@ -101,6 +101,61 @@ class XForwardTest {
         assertThat(server.violations()).isEmpty();
     }
 
+    /**
+     * With PIPELINING, XFORWARD goes in the group with MAIL FROM, RCPT and DATA: no round trip of
+     * its own (RFC 2920 lets any command but those that change state go in a group; XFORWARD only
+     * records attributes for the transaction that follows, as Postfix's own client sends it). The
+     * server here reads the whole group before it answers anything: a client waiting for
+     * XFORWARD's reply first would wait forever.
+     */
+    @Test
+    void withPipeliningXforwardGoesInTheGroupWithMailFrom() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test")
+            .send("250-mx.test", "250-PIPELINING", "250 XFORWARD ADDR HELO")
+            .expect("XFORWARD ADDR=192.0.2.1 HELO=helo.example").expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<b@example.com>")
+            .expect("DATA").send("250 2.0.0 Ok", "250 ok", "250 ok", "354 go").receiveMessage().send("250 ok")
+            .expect("QUIT").send("221 bye"));
+
+        DeliveryResult result = deliver(server, SettingsBuilder.to(server.tcpUri()), from(Optional.of(CLIENT)));
+
+        assertThat(result.failed()).isEmpty();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void aPipelinedXforwardRefusedLeavesTheGroupToGoOnAndAllRefusedRecipientsEndCleanly() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test")
+            .send("250-mx.test", "250-PIPELINING", "250 XFORWARD ADDR")
+            .expect("XFORWARD ADDR=192.0.2.1").expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<b@example.com>").expect("DATA")
+            .send("550 5.7.0 Error: insufficient authorization", "250 ok", "550 5.1.1 unknown", "554 5.5.1 no valid recipients")
+            .expect("QUIT").send("221 bye"));
+
+        DeliveryResult result = deliver(server, SettingsBuilder.to(server.tcpUri()), from(Optional.of(CLIENT)));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(result.of("b@example.com").serverReply().orElseThrow().code()).isEqualTo(550);
+        assertThat(server.onlyConversation().messages).isEmpty();
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void aClientPacedTransactionPipelinesXforwardWithMailFromAndItsFirstRecipient() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test")
+            .send("250-mx.test", "250-PIPELINING", "250 XFORWARD ADDR")
+            .expect("XFORWARD ADDR=192.0.2.1").expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<b@example.com>")
+            .send("250 Ok", "250 ok", "250 2.1.5 ok")
+            .expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()));
+
+        try (Transaction transaction = sender.begin(MailFrom.of("a@example.com").withOrigin(Optional.of(CLIENT)), java.time.Duration.ofMinutes(1))) {
+            assertThat(transaction.recipient("b@example.com")).isEqualTo(Reply.of(250, "2.1.5 ok"));
+            assertThat(transaction.message(Messages.of(Messages.SIMPLE)).failed()).isEmpty();
+        }
+        sender.close();
+        assertThat(server.violations()).isEmpty();
+    }
+
     @Test
     void aLongClientIsSplitOverCommandsPostfixTakes() {
         ClientOrigin longName = new ClientOrigin(Optional.of("192.0.2.1"), Optional.of("n".repeat(250)), Optional.of("h".repeat(250)),
