@@ -242,8 +242,65 @@ final class SmtpSession {
      * @return the reply that refused a chunk, or null when every chunk was accepted
      */
     Reply transferChunked(MessageSource message, int replies, ReplyHandler handler) throws IOException {
+        return transferChunked(List.of(), reply -> { }, message, new AfterEnvelope() {
+            @Override
+            public int finalReplyCount() {
+                return replies;
+            }
+
+            @Override
+            public ReplyHandler finalReplies() {
+                return handler;
+            }
+        });
+    }
+
+    /** The server may still hold a transaction open: the next one starts with RSET. */
+    void needsReset() {
+        inTransaction = true;
+    }
+
+    /** What follows an envelope whose replies are read only once the message's first chunk is out. */
+    interface AfterEnvelope {
+        /** How many replies follow {@code BDAT n LAST}: known only once the envelope's replies are read. */
+        int finalReplyCount();
+
+        /** Who decides those replies, asked once the envelope's replies are read. */
+        ReplyHandler finalReplies();
+    }
+
+    /**
+     * PIPELINING with CHUNKING (RFC 2920, RFC 3030 2): the envelope's commands and the message's
+     * first BDAT chunk in one write; then the envelope's replies, in order, then the chunk's. A
+     * message of one chunk is one round trip. The rest of a longer message follows as in {@link
+     * #transferChunked(MessageSource, int, ReplyHandler)}. A server that took no recipient refuses
+     * the chunk, whose bytes it reads and drops: a last chunk's one reply then ends the transaction
+     * for both sides.
+     *
+     * @param envelope commands written before the first chunk, at most {@value #PIPELINE_GROUP}
+     * @param envelopeReplies decides the envelope's replies
+     * @return the reply that refused a chunk, or null when every chunk was accepted
+     */
+    Reply transferChunked(List<SmtpCommand> envelope, ReplyHandler envelopeReplies, MessageSource message, AfterEnvelope after)
+        throws IOException {
+        if (envelope.size() > PIPELINE_GROUP) {
+            throw new IllegalArgumentException("an envelope of " + envelope.size() + " commands is more than a pipelined group");
+        }
         return within(TimeoutKind.SUBMISSION, "while sending the message in chunks and waiting for the final reply", () -> {
-            ChunkingOutputStream chunks = new ChunkingOutputStream(this::sendChunk);
+            for (SmtpCommand command : envelope) {
+                writeLine(command);
+            }
+            boolean[] envelopeRead = {envelope.isEmpty()};
+            ChunkingOutputStream chunks = new ChunkingOutputStream((chunk, length, last) -> {
+                writeChunk(chunk, length, last);
+                if (!envelopeRead[0]) {
+                    envelopeRead[0] = true;
+                    for (SmtpCommand command : envelope) {
+                        envelopeReplies.accept(readReply(command.secret()));
+                    }
+                }
+                return last ? null : readReply(false);
+            });
             MessageLinesOutputStream lines = MessageLinesOutputStream.forChunks(chunks);
             try {
                 message.writeTo(lines);
@@ -254,18 +311,17 @@ final class SmtpSession {
                 return refused.reply();
             }
             chunks.finish();
-            readFinalReplies(replies, handler);
+            readFinalReplies(after.finalReplyCount(), after.finalReplies());
             return null;
         });
     }
 
-    private Reply sendChunk(byte[] chunk, int length, boolean last) throws IOException {
+    private void writeChunk(byte[] chunk, int length, boolean last) throws IOException {
         SmtpCommand command = SmtpCommand.of("BDAT", length + (last ? " LAST" : ""));
         OutputStream out = transport.output();
         writeLine(command);
         out.write(chunk, 0, length);
         out.flush();
-        return last ? null : readReply(false);
     }
 
     private void readFinalReplies(int replies, ReplyHandler handler) throws IOException {

@@ -282,7 +282,10 @@ public final class Transaction implements AutoCloseable {
         }
         EnvelopeReplies replies = new EnvelopeReplies(xforwards, owners);
         try {
-            if (pipelining) {
+            if (messageFollows && pipelining && chunking() && knownMessage.isPresent() && commands.size() < SmtpSession.PIPELINE_GROUP) {
+                // RFC 3030: BDAT may be pipelined, so the message's first chunk closes the group
+                transferWithEnvelope(commands, replies, knownMessage.get());
+            } else if (pipelining) {
                 session.pipeline(commands, replies::accept);
             } else {
                 for (SmtpCommand command : commands) {
@@ -300,6 +303,35 @@ public final class Transaction implements AutoCloseable {
             brokeOff(e);
         }
         return true;
+    }
+
+    /**
+     * The envelope and the message in one transfer: the envelope's replies are read once the
+     * first chunk is out, and then the replies after the last chunk, as many as the recipients
+     * accepted by then call for (one, refusing it, when none was).
+     */
+    private void transferWithEnvelope(List<SmtpCommand> envelope, EnvelopeReplies replies, MessageSource message) throws IOException {
+        Protocol protocol = settings.protocol();
+        Reply refused = session.transferChunked(envelope, replies::accept, message, new SmtpSession.AfterEnvelope() {
+            @Override
+            public int finalReplyCount() {
+                return ledger.accepted().isEmpty() ? 1 : ledger.finalReplyCount(protocol);
+            }
+
+            @Override
+            public SmtpSession.ReplyHandler finalReplies() {
+                // with nobody accepted, the one reply refuses a message nobody waits for
+                return ledger.accepted().isEmpty() ? reply -> { } : ledger.finalReplies(protocol);
+            }
+        });
+        if (refused != null) {
+            ledger.messageRefused(refused, "BDAT");
+        }
+        if (ledger.accepted().isEmpty()) {
+            // a refused BDAT need not end the server's transaction (Dovecot's LMTP keeps it open and
+            // answers the next MAIL FROM 503): RSET before the session serves anyone again
+            session.needsReset();
+        }
     }
 
     /** Decides the replies of one envelope exchange in order as they arrive, so replies read before a failure keep their meaning. */

@@ -132,6 +132,99 @@ class PipeliningAndChunkingTest {
         assertThat(lastServer.onlyConversation().onlyMessage()).isEqualTo(big.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * With PIPELINING and CHUNKING the message's first chunk closes the envelope's group (RFC 3030
+     * lets BDAT be pipelined): a message of one chunk is one round trip. The server here answers
+     * nothing before it has read the chunk, so a client waiting for the RCPT replies first would
+     * wait forever.
+     */
+    @Test
+    void theEnvelopeAndAOneChunkMessageGoInOneWrite() throws Exception {
+        DeliveryResult result = deliver(Script.of().send("220 mx.test").expect("EHLO client.test")
+                .send("250-mx.test", "250-PIPELINING", "250 CHUNKING")
+                .expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<b@example.com>").expect("RCPT TO:<x@example.com>")
+                .expect("RCPT TO:<c@example.com>")
+                .receiveChunks("250 2.1.0 ok", "250 2.1.5 ok", "550 5.1.1 no such user", "250 2.1.5 ok", "250 2.0.0 queued as 9")
+                .expect("QUIT").send("221 bye"),
+            levers(true, true), THREE, MESSAGE);
+
+        assertThat(result.of("b@example.com").serverReply()).contains(Reply.of(250, "2.0.0 queued as 9"));
+        assertThat(result.of("x@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(result.of("c@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
+        assertThat(lastServer.onlyConversation().onlyMessage()).isEqualTo(MESSAGE.getBytes(StandardCharsets.UTF_8));
+        assertThat(lastServer.violations()).isEmpty();
+    }
+
+    @Test
+    void everyRecipientRefusedWithTheChunkAlreadySentEndsTheTransactionCleanly() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO client.test")
+            .send("250-mx.test", "250-PIPELINING", "250 CHUNKING")
+            .expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<b@example.com>")
+            .receiveChunks("250 ok", "550 5.1.1 unknown", "554 5.5.1 no valid recipients")
+            // a refused BDAT need not end the server's transaction (Dovecot keeps it): RSET before the next
+            .expect("RSET").send("250 2.0.0 ok")
+            .expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<c@example.com>")
+            .receiveChunks("250 ok", "250 ok", "250 2.0.0 queued")
+            .expect("QUIT").send("221 bye"));
+        DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(
+            new ConnectionSettings(true, 10, Duration.ofMinutes(1), Duration.ofMinutes(5), 100, Duration.ZERO, true, true)));
+
+        DeliveryResult refused = sender.deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(MESSAGE));
+        DeliveryResult next = sender.deliver(new Envelope("a@example.com", List.of("c@example.com")), Messages.of(MESSAGE));
+        sender.close();
+
+        assertThat(refused.of("b@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(refused.of("b@example.com").serverReply().orElseThrow().code()).isEqualTo(550);
+        assertThat(next.of("c@example.com").outcome()).isEqualTo(Outcome.DELIVERED);
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void aLargeMessagesFirstChunkClosesTheGroupAndTheRestFollowsItsReply() throws Exception {
+        String big = twoChunks();
+        DeliveryResult result = deliver(Script.of().send("220 mx.test").expect("EHLO client.test")
+                .send("250-mx.test", "250-PIPELINING", "250 CHUNKING")
+                .expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<b@example.com>")
+                .answerChunkAfterReading("250 ok", "250 ok", "250 2.0.0 chunk received")
+                .receiveChunks("250 2.0.0 queued")
+                .expect("QUIT").send("221 bye"),
+            levers(true, true), new Envelope("a@example.com", List.of("b@example.com")), big);
+
+        assertThat(result.failed()).isEmpty();
+        assertThat(lastServer.violations()).isEmpty();
+    }
+
+    @Test
+    void lmtpPipelinesTheChunkAndReadsOneFinalReplyPerAcceptedRecipient() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 lmtp.test").expect("LHLO client.test")
+            .send("250-lmtp.test", "250-PIPELINING", "250 CHUNKING")
+            .expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<b@example.com>").expect("RCPT TO:<x@example.com>")
+            .expect("RCPT TO:<c@example.com>")
+            .receiveChunks("250 ok", "250 ok", "550 5.1.1 unknown", "250 ok", "250 2.0.0 b saved", "452 4.2.2 c over quota")
+            .expect("QUIT").send("221 bye"));
+        DeliveryResult result = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp().connections(levers(true, true)))
+            .deliver(THREE, Messages.of(MESSAGE));
+
+        assertThat(result.of("b@example.com").serverReply()).contains(Reply.of(250, "2.0.0 b saved"));
+        assertThat(result.of("x@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(result.of("c@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
+        assertThat(server.violations()).isEmpty();
+    }
+
+    @Test
+    void lmtpWithEveryRecipientRefusedReadsTheOneReplyToTheLastChunk() throws Exception {
+        ScriptedServer server = started.tcp(Script.of().send("220 lmtp.test").expect("LHLO client.test")
+            .send("250-lmtp.test", "250-PIPELINING", "250 CHUNKING")
+            .expect("MAIL FROM:<a@example.com>").expect("RCPT TO:<b@example.com>")
+            .receiveChunks("250 ok", "550 5.1.1 unknown", "503 5.5.1 no valid recipients")
+            .expect("QUIT").send("221 bye"));
+        DeliveryResult result = started.sender(SettingsBuilder.to(server.tcpUri()).lmtp().connections(levers(true, true)))
+            .deliver(new Envelope("a@example.com", List.of("b@example.com")), Messages.of(MESSAGE));
+
+        assertThat(result.of("b@example.com").outcome()).isEqualTo(Outcome.PERMANENT_FAILURE);
+        assertThat(server.violations()).isEmpty();
+    }
+
     @Test
     void lmtpOverBdatGetsOneFinalReplyPerRecipient() throws Exception {
         ScriptedServer server = started.tcp(Script.of().send("220 lmtp.test").expect("LHLO client.test").send("250-lmtp.test", "250 CHUNKING")

@@ -330,6 +330,18 @@ public final class ScriptedServer implements Closeable {
             return this;
         }
 
+        /**
+         * Reads one BDAT chunk, last or not, and only then answers with {@code replies}: those of the
+         * commands pipelined before it, and the chunk's own. Its bytes are not kept.
+         */
+        public Script answerChunkAfterReading(String... replies) {
+            steps.add(session -> {
+                session.readChunk();
+                session.writeLines(replies);
+            });
+            return this;
+        }
+
         /** Reads one BDAT chunk that is not the last and answers it with {@code reply}. */
         public Script refuseChunk(String reply) {
             steps.add(session -> {
