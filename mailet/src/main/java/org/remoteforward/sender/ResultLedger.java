@@ -98,8 +98,7 @@ final class ResultLedger {
     void refused(String recipient, Refusal refusal) {
         if (refusal.downstream().isPresent()) {
             Reply downstream = refusal.downstream().get();
-            decide(recipient, outcomeOf(downstream), refusal.reply(), refusal.downstream(),
-                where() + " answered " + refusal.step() + " with " + downstream);
+            decide(recipient, outcomeOf(downstream), refusal.reply(), refusal.downstream(), answeredAt(refusal.step(), downstream));
         } else {
             decide(recipient, refusal.outcome(), refusal.reply(), Optional.empty(), refusal.detail());
         }
@@ -130,16 +129,18 @@ final class ResultLedger {
         awaitingMessage().forEach(r -> messageRefusedFor(r, reply, step));
     }
 
-    /** How many replies follow the message: one per accepted recipient over LMTP, one for all over SMTP. */
-    int finalReplyCount(Protocol protocol) {
-        return protocol == Protocol.LMTP ? accepted.size() : 1;
-    }
-
-    /** Decides the accepted recipients from the replies after the message, each as it is read. */
-    SmtpSession.ReplyHandler finalReplies(Protocol protocol) {
+    /**
+     * The replies after the message and how each decides the accepted recipients: one for all over
+     * SMTP, one per accepted recipient over LMTP. With nobody accepted (a pipelined BDAT went all
+     * the same), the one reply refuses a message nobody waits for, and decides nothing.
+     */
+    SmtpSession.FinalReplies finalReplies(Protocol protocol) {
+        if (accepted.isEmpty()) {
+            return new SmtpSession.FinalReplies(1, reply -> { });
+        }
         List<String> recipients = accepted();
         Iterator<String> owners = recipients.iterator();
-        return reply -> {
+        return new SmtpSession.FinalReplies(protocol == Protocol.LMTP ? recipients.size() : 1, reply -> {
             for (String recipient : protocol == Protocol.LMTP ? List.of(owners.next()) : recipients) {
                 if (reply.isPositive()) {
                     decide(recipient, Outcome.DELIVERED, reply, Optional.of(reply), reply.toString());
@@ -147,7 +148,7 @@ final class ResultLedger {
                     messageRefusedFor(recipient, reply, "the message");
                 }
             }
-        };
+        });
     }
 
     private String where() {
@@ -157,7 +158,11 @@ final class ResultLedger {
     /** Decides a recipient the server refused with {@code reply} at {@code step}. */
     private void answered(String recipient, Outcome outcome, Reply reply, String step) {
         requireCompletion(reply, step);
-        decide(recipient, outcome, reply, Optional.of(reply), where() + " answered " + step + " with " + reply);
+        decide(recipient, outcome, reply, Optional.of(reply), answeredAt(step, reply));
+    }
+
+    private String answeredAt(String step, Reply reply) {
+        return where() + " answered " + step + " with " + reply;
     }
 
     /**

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One connection to one endpoint, speaking SMTP or LMTP: commands (one at a time or pipelined),
@@ -217,21 +218,30 @@ final class SmtpSession {
     }
 
     /**
-     * Streams the message after a 354, ends it with the lone dot and reads {@code replies}
-     * replies (one for SMTP, one per accepted recipient for LMTP), all under the submission
-     * timeout. Each reply is handed over as soon as it is read, so the replies that arrived
-     * before a failure keep their meaning.
+     * Streams the message after a 354, ends it with the lone dot and reads the final replies
+     * (one for SMTP, one per accepted recipient for LMTP), all under the submission timeout. Each
+     * reply is handed over as soon as it is read, so the replies that arrived before a failure
+     * keep their meaning.
      */
-    void transferMessage(MessageSource message, int replies, ReplyHandler handler) throws IOException {
+    void transferMessage(MessageSource message, FinalReplies replies) throws IOException {
         within(TimeoutKind.SUBMISSION, "while sending the message and waiting for the final reply", () -> {
             MessageLinesOutputStream data = MessageLinesOutputStream.forData(transport.output());
             message.writeTo(data);
             data.finishData();
             log.sent("<message body>");
             log.sent(".");
-            readFinalReplies(replies, handler);
+            readFinalReplies(replies);
             return null;
         });
+    }
+
+    /**
+     * The replies that follow a message: how many, and who decides them.
+     *
+     * @param count one for SMTP, one per accepted recipient for LMTP
+     * @param handler decides each as it is read
+     */
+    record FinalReplies(int count, ReplyHandler handler) {
     }
 
     /**
@@ -241,18 +251,8 @@ final class SmtpSession {
      *
      * @return the reply that refused a chunk, or null when every chunk was accepted
      */
-    Reply transferChunked(MessageSource message, int replies, ReplyHandler handler) throws IOException {
-        return transferChunked(List.of(), reply -> { }, message, new AfterEnvelope() {
-            @Override
-            public int finalReplyCount() {
-                return replies;
-            }
-
-            @Override
-            public ReplyHandler finalReplies() {
-                return handler;
-            }
-        });
+    Reply transferChunked(MessageSource message, FinalReplies replies) throws IOException {
+        return transferChunked(List.of(), reply -> { }, message, () -> replies);
     }
 
     /** The server may still hold a transaction open: the next one starts with RSET. */
@@ -260,28 +260,21 @@ final class SmtpSession {
         inTransaction = true;
     }
 
-    /** What follows an envelope whose replies are read only once the message's first chunk is out. */
-    interface AfterEnvelope {
-        /** How many replies follow {@code BDAT n LAST}: known only once the envelope's replies are read. */
-        int finalReplyCount();
-
-        /** Who decides those replies, asked once the envelope's replies are read. */
-        ReplyHandler finalReplies();
-    }
-
     /**
      * PIPELINING with CHUNKING (RFC 2920, RFC 3030 2): the envelope's commands and the message's
      * first BDAT chunk in one write; then the envelope's replies, in order, then the chunk's. A
      * message of one chunk is one round trip. The rest of a longer message follows as in {@link
-     * #transferChunked(MessageSource, int, ReplyHandler)}. A server that took no recipient refuses
+     * #transferChunked(MessageSource, FinalReplies)}. A server that took no recipient refuses
      * the chunk, whose bytes it reads and drops: a last chunk's one reply then ends the transaction
      * for both sides.
      *
      * @param envelope commands written before the first chunk, at most {@value #PIPELINE_GROUP}
      * @param envelopeReplies decides the envelope's replies
+     * @param afterEnvelope the final replies, asked for once the envelope's replies are read (they decide how many)
      * @return the reply that refused a chunk, or null when every chunk was accepted
      */
-    Reply transferChunked(List<SmtpCommand> envelope, ReplyHandler envelopeReplies, MessageSource message, AfterEnvelope after)
+    Reply transferChunked(List<SmtpCommand> envelope, ReplyHandler envelopeReplies, MessageSource message,
+                          Supplier<FinalReplies> afterEnvelope)
         throws IOException {
         if (envelope.size() > PIPELINE_GROUP) {
             throw new IllegalArgumentException("an envelope of " + envelope.size() + " commands is more than a pipelined group");
@@ -311,7 +304,7 @@ final class SmtpSession {
                 return refused.reply();
             }
             chunks.finish();
-            readFinalReplies(after.finalReplyCount(), after.finalReplies());
+            readFinalReplies(afterEnvelope.get());
             return null;
         });
     }
@@ -324,10 +317,10 @@ final class SmtpSession {
         out.flush();
     }
 
-    private void readFinalReplies(int replies, ReplyHandler handler) throws IOException {
-        for (int i = 0; i < replies; i++) {
-            handler.accept(readReply(false));
-            if (!usable && i + 1 < replies) {
+    private void readFinalReplies(FinalReplies replies) throws IOException {
+        for (int i = 0; i < replies.count(); i++) {
+            replies.handler().accept(readReply(false));
+            if (!usable && i + 1 < replies.count()) {
                 // a 421 for one LMTP recipient: the server closes, the later replies will never come
                 throw new IOException("the connection to " + endpoint + " is no longer usable: " + retiredBecause);
             }

@@ -311,19 +311,7 @@ public final class Transaction implements AutoCloseable {
      * accepted by then call for (one, refusing it, when none was).
      */
     private void transferWithEnvelope(List<SmtpCommand> envelope, EnvelopeReplies replies, MessageSource message) throws IOException {
-        Protocol protocol = settings.protocol();
-        Reply refused = session.transferChunked(envelope, replies::accept, message, new SmtpSession.AfterEnvelope() {
-            @Override
-            public int finalReplyCount() {
-                return ledger.accepted().isEmpty() ? 1 : ledger.finalReplyCount(protocol);
-            }
-
-            @Override
-            public SmtpSession.ReplyHandler finalReplies() {
-                // with nobody accepted, the one reply refuses a message nobody waits for
-                return ledger.accepted().isEmpty() ? reply -> { } : ledger.finalReplies(protocol);
-            }
-        });
+        Reply refused = session.transferChunked(envelope, replies::accept, message, () -> ledger.finalReplies(settings.protocol()));
         if (refused != null) {
             ledger.messageRefused(refused, "BDAT");
         }
@@ -570,11 +558,9 @@ public final class Transaction implements AutoCloseable {
 
     /** DATA (its 354 perhaps already read, when DATA was pipelined) or BDAT, then the final replies, as the ledger counts them. */
     private void transfer(MessageSource message) throws IOException {
-        Protocol protocol = settings.protocol();
-        int finalReplies = ledger.finalReplyCount(protocol);
-        SmtpSession.ReplyHandler decide = ledger.finalReplies(protocol);
+        SmtpSession.FinalReplies finalReplies = ledger.finalReplies(settings.protocol());
         if (chunking()) {
-            Reply refused = session.transferChunked(message, finalReplies, decide);
+            Reply refused = session.transferChunked(message, finalReplies);
             if (refused != null) {
                 ledger.messageRefused(refused, "BDAT");
             }
@@ -588,14 +574,14 @@ public final class Transaction implements AutoCloseable {
             ledger.messageRefused(dataReply, "DATA");
             return;
         }
-        session.transferMessage(message, finalReplies, decide);
+        session.transferMessage(message, finalReplies);
     }
 
     /** A server that opened a pipelined DATA for nobody: close it with an empty message and ignore its answer. */
     private void closeOpenData() {
         if (pipelinedDataReply != null && pipelinedDataReply.code() == 354 && !sessionTakenBack && session.usable()) {
             try {
-                session.transferMessage(EMPTY, 1, reply -> { });
+                session.transferMessage(EMPTY, new SmtpSession.FinalReplies(1, reply -> { }));
             } catch (IOException | RuntimeException e) {
                 LOGGER.debug("closing an empty DATA with {} failed", session.endpoint(), e);
                 session.close();
