@@ -49,6 +49,8 @@ public final class JamesConfFolder {
             String text = template(name)
                 .replace("${credentialsHook}", credentialsHook)
                 .replace("${smtpBind}", "127.0.0.1:" + smtpPort)
+                // JMX names are per JVM: two Jameses in one (a benchmark running its paths in turns) need their own
+                .replace("${smtpPort}", Integer.toString(smtpPort))
                 .replace("${forwardParameters}", parameters)
                 .replace("${errorMailets}", errorMailets)
                 .replace("${forwardingHandlers}\n", hooks);
