@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -181,6 +182,14 @@ public final class RabbitMqBroker implements AutoCloseable {
     /** The names of the queues the broker has, as its management API lists them (a JSON text). */
     String queuesJson() throws Exception {
         return HttpClient.newHttpClient().send(get("/api/queues"), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** CPU time the broker's processes (the Erlang VM under its start script) have used so far: for a benchmark's breakdown. */
+    public Duration cpuTime() {
+        ProcessHandle root = broker.toHandle();
+        return Stream.concat(Stream.of(root), root.descendants())
+            .map(process -> process.info().totalCpuDuration().orElse(Duration.ZERO))
+            .reduce(Duration.ZERO, Duration::plus);
     }
 
     @Override
