@@ -249,10 +249,10 @@ public final class Benchmark {
     // ---- helpers
 
     /**
-     * Runs {@code batch} until the JIT has settled: James is a large program, and for tens of
-     * seconds after it starts the compilers are still at work (and its hot paths run in slower,
-     * profiled code), which a short warm-up would measure instead of the steady state a relay
-     * lives in. Settled means the compilers worked less than a twentieth of the last batch's
+     * Runs {@code batch} until the JIT has settled: James is a large program, and on two cores its
+     * compilers are still at work minutes into a steady load (about 200,000 messages, measured with
+     * {@code ProfileJames}), its hot paths meanwhile in slower, profiled code and a third as fast,
+     * which a short warm-up would measure instead of the steady state a relay lives in. Settled means the compilers worked less than a twentieth of the last batch's
      * time, checked after at least two batches and given up on after {@code limitSeconds}.
      */
     static void warmUp(Run batch, int limitSeconds) throws Exception {
@@ -264,7 +264,10 @@ public final class Benchmark {
             batch.rate();
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             long compilingMillis = jit.getTotalCompilationTime() - compiledBefore;
-            if ((round >= 2 && compilingMillis * 20 < elapsedMillis) || System.nanoTime() > deadline) {
+            boolean settled = round >= 2 && compilingMillis * 20 < elapsedMillis;
+            if (settled || System.nanoTime() > deadline) {
+                System.out.printf("warmed up: %d batches, %s (compilers busy %d ms of the last %d)%n", round,
+                    settled ? "the JIT settled" : "the JIT still busy at the time limit", compilingMillis, elapsedMillis);
                 return;
             }
         }

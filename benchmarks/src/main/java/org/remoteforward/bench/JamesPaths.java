@@ -16,11 +16,12 @@ import org.remoteforward.it.RabbitMqBroker;
 import org.remoteforward.it.RabbitMqMailQueue;
 
 /**
- * P2: one real James 3.8.1 per forwarding path, each fed by the same SMTP clients and forwarding
+ * P2: one real James 3.8.1 per forwarding path, all running at once and measured in turns
+ * ({@link #inTurns}), each fed by the same SMTP clients and forwarding
  * to the same counting sink: RemoteForwardMailet with its defaults (the outgoing queue), with
  * {@code inline}, the synchronous hooks, James's RemoteDelivery in gateway mode, and a mailet
  * that only counts ({@link CountingMailet}), which forwards nothing: James's own ceiling. Then each forwarding path's latency at half
- * the rate it reached, and the mailet and the ceiling again on James's RabbitMQ queue.
+ * the rate it reached, and the mailet (queued and inline) and the ceiling again on James's RabbitMQ queue.
  */
 final class JamesPaths {
     private final Plan plan;
@@ -70,42 +71,94 @@ final class JamesPaths {
             inline.put("inline", "yes");
             String clients = Benchmark.P2_CLIENTS + " SMTP clients, ";
             Role ours = Role.ours(CEILING, REMOTE_DELIVERY);
-            path(sink, "James 3.8.1 + RemoteForwardMailet", ours, clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads (defaults: outgoing queue)",
-                ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES), true);
-            path(sink, "James 3.8.1 + RemoteForwardMailet, inline", ours, clients + "first attempt in service(): no second queue",
-                ForwardingJames.Options.forwarding(inline, ForwardingJames.Options.KEEP_FAILURES), true);
-            path(sink, "James 3.8.1 + synchronous forwarding (SMTP hooks)", ours, clients + "forwarded during each SMTP transaction: no queue",
-                ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES).forwardingSynchronously(Benchmark.forwardTo(sink)), true);
-            path(CountingMailet.PROCESSED_HERE, CEILING, Role.anchor("James's ceiling"),
-                clients + "receive, spool, process: nothing forwarded", ceiling(sink), false);
-            path(sink, REMOTE_DELIVERY, Role.anchor("RemoteDelivery", CEILING), clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads",
-                remoteDelivery(sink), true);
+            inTurns(List.of(
+                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet", ours,
+                    clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads (defaults: outgoing queue)",
+                    ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES), true),
+                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, inline", ours, clients + "first attempt in service(): no second queue",
+                    ForwardingJames.Options.forwarding(inline, ForwardingJames.Options.KEEP_FAILURES), true),
+                new JamesPath(sink, "James 3.8.1 + synchronous forwarding (SMTP hooks)", ours, clients + "forwarded during each SMTP transaction: no queue",
+                    ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES).forwardingSynchronously(Benchmark.forwardTo(sink)), true),
+                new JamesPath(CountingMailet.PROCESSED_HERE, CEILING, Role.anchor("James's ceiling"),
+                    clients + "receive, spool, process: nothing forwarded", ceiling(sink), false),
+                new JamesPath(sink, REMOTE_DELIVERY, Role.anchor("RemoteDelivery", CEILING), clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads",
+                    remoteDelivery(sink), true)));
             onRabbitMq(sink, forward);
         }
     }
 
-    /** One James: warmed up, its rate measured, then (for a forwarding path) its latency at half that rate. */
-    private void path(Destination sink, String scenario, Role role, String note, ForwardingJames.Options options, boolean latency)
-        throws Exception {
-        try (ForwardingJames james = ForwardingJames.start(options)) {
+    /**
+     * One James per path, the SMTP clients it is fed by and where what it forwards is counted.
+     *
+     * @param latency whether its latency at half its rate is measured too (for a path that forwards)
+     */
+    private record JamesPath(Destination sink, String scenario, Role role, String note, ForwardingJames.Options options, boolean latency) {
+    }
+
+    /**
+     * The paths' Jameses, all started at once, warmed up and measured in turns: one batch of each,
+     * then the next. They share this JVM's compiled code, and James's own code takes minutes of
+     * load to be compiled on two cores (its compilers busy the whole time, the rates climbing
+     * threefold meanwhile), so paths measured one after another would each be measured at a
+     * different stage of that, the last ones favoured. Then each forwarding path's latency at half
+     * the rate it reached.
+     */
+    private void inTurns(List<JamesPath> paths) throws Exception {
+        List<ForwardingJames> started = new ArrayList<>();
+        try {
+            for (JamesPath path : paths) {
+                started.add(ForwardingJames.start(path.options()));
+            }
             SmtpLoad load = SmtpLoad.closed(Benchmark.P2_CLIENTS);
-            Benchmark.warmUp(() -> Benchmark.jamesRate(james.smtpPort(), sink, load, plan.p2WarmUp()), plan.warmUpSeconds());
+            Benchmark.warmUp(() -> {
+                for (int i = 0; i < paths.size(); i++) {
+                    Benchmark.jamesRate(started.get(i).smtpPort(), paths.get(i).sink(), load, plan.p2WarmUp());
+                }
+                return 0;
+            }, plan.p2WarmUpSeconds());
             Benchmark.Rounds rounds = new Benchmark.Rounds("P2", plan.runs());
-            rounds.add(scenario, role, note, () -> Benchmark.jamesRate(james.smtpPort(), sink, load, plan.p2Messages()));
-            Measurement measured = rounds.run().get(0);
-            report.rate(measured);
-            if (latency) {
-                double rate = measured.median() / 2;
-                // about ten seconds of load, no more than the plan's count
-                int messages = (int) Math.max(20, Math.min(plan.latencyMessages(), rate * 10));
-                Arrivals arrivals = new Arrivals(messages);
-                Benchmark.jamesRate(james.smtpPort(), sink, load.paced(rate), messages, arrivals);
-                report.latency(scenario.replace("James 3.8.1 + ", ""), rate, arrivals.latenciesMillis(), messages);
+            List<Map<String, Long>> cpu = new ArrayList<>();
+            for (int i = 0; i < paths.size(); i++) {
+                JamesPath path = paths.get(i);
+                int smtpPort = started.get(i).smtpPort();
+                Map<String, Long> cpuOfPath = new HashMap<>();
+                cpu.add(cpuOfPath);
+                rounds.add(path.scenario(), path.role(), path.note(), () -> {
+                    // only this path's James is loaded meanwhile: the others' threads sit idle
+                    ThreadCpu threads = ThreadCpu.start();
+                    double rate = Benchmark.jamesRate(smtpPort, path.sink(), load, plan.p2Messages());
+                    threads.sinceStart().forEach((group, nanos) -> cpuOfPath.merge(group, nanos, Long::sum));
+                    return rate;
+                });
+            }
+            List<Measurement> measured = rounds.run();
+            for (int i = 0; i < paths.size(); i++) {
+                report.rate(measured.get(i));
+                report.threadCpu(paths.get(i).scenario().replace("James 3.8.1 + ", ""), cpu.get(i), (long) plan.p2Messages() * plan.runs());
+                if (paths.get(i).latency()) {
+                    latency(started.get(i), paths.get(i), measured.get(i).median() / 2, load);
+                }
+            }
+        } finally {
+            for (ForwardingJames james : started) {
+                james.close();
             }
         }
     }
 
-    /** The mailet and James's ceiling again, on distributed James's mail queue: a private RabbitMQ broker, one James. */
+    /** About ten seconds of load paced at {@code rate}, no more than the plan's count: each message's time from its client to the sink. */
+    private void latency(ForwardingJames james, JamesPath path, double rate, SmtpLoad load) throws Exception {
+        int messages = (int) Math.max(20, Math.min(plan.latencyMessages(), rate * 10));
+        Arrivals arrivals = new Arrivals(messages);
+        Benchmark.jamesRate(james.smtpPort(), path.sink(), load.paced(rate), messages, arrivals);
+        report.latency(path.scenario().replace("James 3.8.1 + ", ""), rate, arrivals.latenciesMillis(), messages);
+    }
+
+    /**
+     * The mailet (queued and inline) and James's ceiling again, on distributed James's mail queue: a private RabbitMQ
+     * broker for each James, since James names its queues the same on every node (two on one
+     * broker would take each other's spooled mails, whose blobs are in the other's folder).
+     */
     private void onRabbitMq(CountingSink sink, Map<String, String> forward) throws Exception {
         if (!RabbitMqBroker.installed()) {
             System.out.println("P2 on RabbitMQ skipped: rabbitmq-server is not installed (apt-get install rabbitmq-server)");
@@ -113,13 +166,23 @@ final class JamesPaths {
         }
         Path work = Files.createTempDirectory("bench-rabbitmq-");
         scratch.add(work);
-        try (RabbitMqBroker broker = RabbitMqBroker.start(work.resolve("broker"))) {
-            path(sink, "James 3.8.1 + RemoteForwardMailet, RabbitMQ queue", Role.ours(RABBITMQ_CEILING), "one node; spool and outgoing queue on a local broker, blobs in a folder",
-                ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
-                    .in(work.resolve("james"), new RabbitMqMailQueue(broker, work.resolve("blobs"))), true);
-            path(CountingMailet.PROCESSED_HERE, RABBITMQ_CEILING, Role.anchor("the ceiling on RabbitMQ"),
-                "receive, spool on the broker, process: nothing forwarded", ceiling(sink).in(work.resolve("null-james"),
-                    new RabbitMqMailQueue(broker, work.resolve("null-blobs"))), false);
+        Map<String, String> inline = new HashMap<>(forward);
+        inline.put("inline", "yes");
+        try (RabbitMqBroker ours = RabbitMqBroker.start(work.resolve("broker"));
+             RabbitMqBroker oursInline = RabbitMqBroker.start(work.resolve("inline-broker"));
+             RabbitMqBroker ceilings = RabbitMqBroker.start(work.resolve("ceiling-broker"))) {
+            inTurns(List.of(
+                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, RabbitMQ queue", Role.ours(RABBITMQ_CEILING),
+                    "one node; spool and outgoing queue on a local broker, blobs in a folder",
+                    ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
+                        .in(work.resolve("james"), new RabbitMqMailQueue(ours, work.resolve("blobs"))), true),
+                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, inline, RabbitMQ queue", Role.ours(RABBITMQ_CEILING),
+                    "one node; the spool on a local broker, the first attempt in service(): the broker crossed once",
+                    ForwardingJames.Options.forwarding(inline, ForwardingJames.Options.KEEP_FAILURES)
+                        .in(work.resolve("inline-james"), new RabbitMqMailQueue(oursInline, work.resolve("inline-blobs"))), true),
+                new JamesPath(CountingMailet.PROCESSED_HERE, RABBITMQ_CEILING, Role.anchor("the ceiling on RabbitMQ"),
+                    "receive, spool on the broker, process: nothing forwarded", ceiling(sink).in(work.resolve("null-james"),
+                        new RabbitMqMailQueue(ceilings, work.resolve("null-blobs"))), false)));
         }
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one run measured, as it is published: the throughput table and a bar chart per group,
@@ -20,6 +21,7 @@ final class Report {
     private final List<Curve> curves = new ArrayList<>();
     private final List<String> curveTables = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<String> threadCpu = new ArrayList<>();
 
     Report(Plan plan) {
         this.plan = plan;
@@ -38,6 +40,17 @@ final class Report {
             percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99), sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1));
         latencies.add(row);
         System.out.println("latency " + row);
+    }
+
+    /**
+     * The CPU time each group of this JVM's threads spent per message while a path was timed
+     * ({@link ThreadCpu}), groups of 5 µs or more, largest first.
+     */
+    void threadCpu(String path, Map<String, Long> nanosByGroup, long messages) {
+        String groups = String.join(", ", ThreadCpu.perMessage(nanosByGroup, messages));
+        String row = String.format("| %s | %.0f | %s |", path, ThreadCpu.total(nanosByGroup) / 1e3 / messages, groups);
+        threadCpu.add(row);
+        System.out.println("cpu " + row);
     }
 
     void largeMessage(String row) {
@@ -82,6 +95,12 @@ final class Report {
                 .append(" measured rate (median above), milliseconds:\n\n")
                 .append("| path | paced at messages/s | measured | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|---:|---:|\n");
             latencies.forEach(row -> text.append(row).append('\n'));
+        }
+        if (!threadCpu.isEmpty()) {
+            text.append("\nCPU a message while each path was timed, µs, by group of this JVM's threads (James's, ours, the sink's;")
+                .append(" the SMTP clients' threads, one set a run, are not counted):\n\n")
+                .append("| path | all | by thread group |\n|---|---:|---|\n");
+            threadCpu.forEach(row -> text.append(row).append('\n'));
         }
         if (!largeMessages.isEmpty()) {
             text.append("\nP3, one large message, the sender in a JVM with -Xmx64m, and smtp-source, each into smtp-sink:\n\n")

@@ -30,6 +30,7 @@ class BenchmarkSmokeTest {
             "| P2 | James 3.8.1, a mailet that only counts (James's own ceiling) |",
             "| P2 | James 3.8.1 + RemoteDelivery (gateway) |",
             "| P2 | James 3.8.1 + RemoteForwardMailet, RabbitMQ queue |",
+            "| P2 | James 3.8.1 + RemoteForwardMailet, inline, RabbitMQ queue |",
             "| P4 | sender over LMTP to Dovecot, 10 session(s), pool + pipelining + BDAT |",
             "| P4 | smtp-source into Postfix, its lmtp client to Dovecot, 10 sessions |",
             "| RemoteForwardMailet | ", "| RemoteForwardMailet, inline | ", "| synchronous forwarding (SMTP hooks) | ",
@@ -40,6 +41,11 @@ class BenchmarkSmokeTest {
             String[] measured = line.split("\\|")[3].trim().split(" of ");
             assertThat(measured[0]).as(line).isEqualTo(measured[1]);
         });
+        // each path's CPU by thread group, measured while it was timed: our delivery workers in the queued row, RemoteDelivery's in its own
+        assertThat(results.lines().filter(line -> line.matches("\\| RemoteForwardMailet \\| \\d+ \\| .*remote-forward-delivery \\d+.*")))
+            .hasSize(1);
+        assertThat(results.lines().filter(line -> line.matches("\\| RemoteDelivery \\(gateway\\) \\| \\d+ \\| .*RemoteDelivery-Process \\d+.*")))
+            .hasSize(1);
         for (String chart : new String[] {"p1", "p2", "p4", "size", "recipients", "recipients-time", "sessions", "sessions-resources"}) {
             assertThat(out.resolve("benchmark-" + chart + ".png")).as(chart).isNotEmptyFile();
         }
