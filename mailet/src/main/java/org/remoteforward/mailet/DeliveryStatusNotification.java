@@ -156,21 +156,25 @@ final class DeliveryStatusNotification {
     }
 
     /**
-     * The server's enhanced code when it gave one; otherwise the class of its reply, or of the
-     * failure. A temporary failure given up on keeps its 4.x.x code beside "Action: failed", as
-     * RFC 3463 defines the class: "persistence of some temporary condition has caused abandonment"
-     * (Postfix reports an expired mail the same way).
+     * The enhanced code of the reply that decided the recipient: the server's when a server
+     * answered, else the refusal's own, which names its cause (5.3.4 over the SIZE limit, 4.4.1
+     * no endpoint reachable, 5.7.1 sender routing); without one, that reply's class. A temporary
+     * failure given up on keeps its 4.x.x code beside "Action: failed", as RFC 3463 defines the
+     * class: "persistence of some temporary condition has caused abandonment" (Postfix reports an
+     * expired mail the same way). A reply whose class is not the outcome's (a 3xx a server sent
+     * where none belongs) is no status: the outcome's class is reported instead.
      */
     static String statusCode(RecipientResult result) {
-        if (result.serverReply().isPresent()) {
-            Reply reply = result.serverReply().get();
-            return reply.enhancedStatus().map(Object::toString).orElse(reply.code() / 100 + ".0.0");
-        }
-        return switch (result.outcome()) {
-            case DELIVERED -> "2.0.0";
-            case PERMANENT_FAILURE -> "5.0.0";
-            default -> "4.4.7";
+        Reply decided = result.serverReply().orElse(result.reply());
+        int outcomeClass = switch (result.outcome()) {
+            case DELIVERED -> 2;
+            case PERMANENT_FAILURE -> 5;
+            default -> 4;
         };
+        if (decided.code() / 100 == outcomeClass) {
+            return decided.enhancedStatus().map(Object::toString).orElse(outcomeClass + ".0.0");
+        }
+        return outcomeClass == 4 ? "4.4.7" : outcomeClass + ".0.0";
     }
 
     private static String mta(Endpoint endpoint) {

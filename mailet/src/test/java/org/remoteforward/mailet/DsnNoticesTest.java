@@ -170,6 +170,16 @@ class DsnNoticesTest {
     }
 
     @Test
+    void aTemporaryFailureGivenUpOnReportsTheCodeOfItsLastCause() throws Exception {
+        // nothing listens on port 1: 451 4.4.1 downstream unavailable, and no retry is left
+        harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "heloName", "relay.test", "inline", "yes", "maxRetries", "0")
+            .service(mail(Optional.empty(), Optional.empty(), Map.of(), "b@example.com"));
+
+        String status = MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg());
+        assertThat(status).contains("Action: failed\r\n").contains("Status: 4.4.1\r\n");
+    }
+
+    @Test
     void envidAndOrcptAreReportedDecodedAndCannotAddFields() throws Exception {
         ScriptedServer server = started.tcp(answering("250 8BITMIME", "MAIL FROM:<a@example.com>",
             mapOf("RCPT TO:<b@example.com>", "550 5.1.1 no such user", "RCPT TO:<c@example.com>", "550 5.1.1 no such user")));
