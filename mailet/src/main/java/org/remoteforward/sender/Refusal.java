@@ -90,15 +90,19 @@ public record Refusal(Reply reply, Optional<Reply> downstream, String step, Stri
         return new Refusal(downstream, Optional.of(downstream), "MAIL FROM", "");
     }
 
-    /** The message cannot reach this server unaltered: over its SIZE, a line over 998 octets, 8-bit content it does not take. */
+    /** The message cannot reach this server unaltered: a line over 998 octets, 8-bit content it does not take. */
     static Refusal unsendableMessage(String why) {
         return local(554, "5.6.0 " + why, why);
     }
 
+    /** The message is over the server's SIZE limit: 552 and "message too big" (RFC 1870, RFC 3463 5.3.4), as the server would say. */
+    static Refusal overSizeLimit(String overLimit) {
+        return local(552, "5.3.4 " + overLimit, overLimit);
+    }
+
     /** The size a client declared is over the server's SIZE limit (RFC 1870): refused before its message is read. */
     static Refusal declaredOverLimit(String overLimit) {
-        String why = "declared " + overLimit;
-        return local(552, "5.3.4 " + why, why);
+        return overSizeLimit("declared " + overLimit);
     }
 
     /** The session broke off, or a client-paced transaction lost its session: only a retry is safe. */

@@ -428,7 +428,7 @@ public final class Transaction implements AutoCloseable {
     }
 
     private Optional<Refusal> unsendableKnownMessage() throws IOException {
-        return knownMessage.isPresent() ? unsendable(knownMessage.get()).map(Refusal::unsendableMessage) : Optional.empty();
+        return knownMessage.isPresent() ? unsendable(knownMessage.get()) : Optional.empty();
     }
 
     /** The client's own SIZE declaration, refused before its message is read (RFC 1870). */
@@ -495,17 +495,18 @@ public final class Transaction implements AutoCloseable {
     }
 
     /**
-     * Why the message cannot go to this session's server unaltered: over its SIZE limit (checked
-     * before the message is read), a line SMTP cannot carry, 8-bit content it does not take.
+     * Why this session's server cannot take the message unaltered, as the refusal that says so:
+     * over its SIZE limit (552 5.3.4, checked before the message is read), a line SMTP cannot carry
+     * or 8-bit content it does not take (554 5.6.0).
      */
-    private Optional<String> unsendable(MessageSource message) throws IOException {
+    private Optional<Refusal> unsendable(MessageSource message) throws IOException {
         Capabilities capabilities = session.capabilities();
         Optional<String> overLimit = MessageTraits.overSizeLimit(message.size(), capabilities, session.endpoint());
         if (overLimit.isPresent()) {
-            return overLimit;
+            return overLimit.map(Refusal::overSizeLimit);
         }
         traits = MessageTraits.scan(message);
-        return traits.unsendableTo(capabilities, session.endpoint());
+        return traits.unsendableTo(capabilities, session.endpoint()).map(Refusal::unsendableMessage);
     }
 
     /** The recipients the downstream accepted so far, in order. */
@@ -543,9 +544,9 @@ public final class Transaction implements AutoCloseable {
         try {
             if (knownMessage.isEmpty()) {
                 // the synchronous path sees the message only now
-                Optional<String> unsendable = unsendable(message);
+                Optional<Refusal> unsendable = unsendable(message);
                 if (unsendable.isPresent()) {
-                    ledger.refuseAllPending(Refusal.unsendableMessage(unsendable.get()));
+                    ledger.refuseAllPending(unsendable.get());
                     return ledger.result().only(accepted);
                 }
             }

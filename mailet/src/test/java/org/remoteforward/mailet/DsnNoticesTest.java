@@ -170,6 +170,18 @@ class DsnNoticesTest {
     }
 
     @Test
+    void aRefusalOfOurOwnReportsItsOwnEnhancedCodeNotOnlyItsClass() throws Exception {
+        // the message is over the SIZE the server advertises: refused here (552 5.3.4), before MAIL FROM
+        ScriptedServer server = started.tcp(Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 SIZE 10")
+            .expect("QUIT").send("221 bye"));
+
+        forward(server, mail(Optional.empty(), Optional.empty(), Map.of(), "b@example.com"));
+
+        String status = MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg());
+        assertThat(status).contains("Action: failed\r\n").contains("Status: 5.3.4\r\n");
+    }
+
+    @Test
     void aTemporaryFailureGivenUpOnReportsTheCodeOfItsLastCause() throws Exception {
         // nothing listens on port 1: 451 4.4.1 downstream unavailable, and no retry is left
         harness.start("targets", "tcp://127.0.0.1:1", "starttls", "no", "heloName", "relay.test", "inline", "yes", "maxRetries", "0")

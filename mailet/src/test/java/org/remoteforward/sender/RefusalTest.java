@@ -49,6 +49,7 @@ class RefusalTest {
             Arguments.of("MAIL FROM refused for now", Refusal.mailFromRefused(Reply.of(421, "4.3.2 shutting down"))),
             Arguments.of("MAIL FROM refused", Refusal.mailFromRefused(Reply.of(553, "5.7.1 sender refused"))),
             Arguments.of("message unsendable", Refusal.unsendableMessage("a line of 999 octets; SMTP allows 998")),
+            Arguments.of("message over the size limit", Refusal.overSizeLimit("message of 200 bytes is larger than the SIZE limit of 100 bytes")),
             Arguments.of("declared size over the limit", Refusal.declaredOverLimit("size 200 is larger than the SIZE limit of 100 bytes")),
             Arguments.of("broken off", Refusal.brokeOff("tcp://mx.test:25: connection reset")),
             Arguments.of("local error", Refusal.localError("a defect")));
