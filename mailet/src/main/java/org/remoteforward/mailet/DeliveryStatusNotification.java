@@ -22,6 +22,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
 import org.remoteforward.sender.DsnRequest;
 import org.remoteforward.sender.Endpoint;
+import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.PrintableText;
 import org.remoteforward.sender.RecipientResult;
 import org.remoteforward.sender.Reply;
@@ -161,20 +162,22 @@ final class DeliveryStatusNotification {
      * no endpoint reachable, 5.7.1 sender routing); without one, that reply's class. A temporary
      * failure given up on keeps its 4.x.x code beside "Action: failed", as RFC 3463 defines the
      * class: "persistence of some temporary condition has caused abandonment" (Postfix reports an
-     * expired mail the same way). A reply whose class is not the outcome's (a 3xx a server sent
-     * where none belongs) is no status: the outcome's class is reported instead.
+     * expired mail the same way), and a server's 5xx taken as temporary keeps its own (552 5.2.2,
+     * mailbox full). A reply that cannot report the outcome (a 3xx a server sent where none
+     * belongs, a 2xx for a failure) gives the outcome's class instead.
      */
     static String statusCode(RecipientResult result) {
         Reply decided = result.serverReply().orElse(result.reply());
-        int outcomeClass = switch (result.outcome()) {
-            case DELIVERED -> 2;
-            case PERMANENT_FAILURE -> 5;
-            default -> 4;
-        };
-        if (decided.code() / 100 == outcomeClass) {
-            return decided.enhancedStatus().map(Object::toString).orElse(outcomeClass + ".0.0");
+        int replyClass = decided.code() / 100;
+        boolean reportsOutcome = result.outcome() == Outcome.DELIVERED ? replyClass == 2 : replyClass == 4 || replyClass == 5;
+        if (reportsOutcome) {
+            return decided.enhancedStatus().map(Object::toString).orElse(replyClass + ".0.0");
         }
-        return outcomeClass == 4 ? "4.4.7" : outcomeClass + ".0.0";
+        return switch (result.outcome()) {
+            case DELIVERED -> "2.0.0";
+            case PERMANENT_FAILURE -> "5.0.0";
+            default -> "4.4.7";
+        };
     }
 
     private static String mta(Endpoint endpoint) {

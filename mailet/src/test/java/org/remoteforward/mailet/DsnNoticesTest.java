@@ -192,6 +192,18 @@ class DsnNoticesTest {
     }
 
     @Test
+    void aMailboxFullGivenUpOnKeepsTheServersOwnCode() throws Exception {
+        // 552 5.2.2 is temporary (as maddy takes it); given up on, its own code says more than a class
+        ScriptedServer server = started.tcp(answering("250 8BITMIME", "MAIL FROM:<a@example.com>",
+            mapOf("RCPT TO:<b@example.com>", "552 5.2.2 mailbox full")));
+
+        forward(server, mail(Optional.empty(), Optional.empty(), Map.of(), "b@example.com"), "maxRetries", "0");
+
+        String status = MailetHarness.deliveryStatus(harness.dsns().get(0).getMsg());
+        assertThat(status).contains("Action: failed\r\n").contains("Status: 5.2.2\r\n");
+    }
+
+    @Test
     void envidAndOrcptAreReportedDecodedAndCannotAddFields() throws Exception {
         ScriptedServer server = started.tcp(answering("250 8BITMIME", "MAIL FROM:<a@example.com>",
             mapOf("RCPT TO:<b@example.com>", "550 5.1.1 no such user", "RCPT TO:<c@example.com>", "550 5.1.1 no such user")));
