@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.remoteforward.it.Daemons;
 import org.remoteforward.it.Dovecot;
 import org.remoteforward.it.Postfix;
 import org.remoteforward.sender.AuthMode;
@@ -366,9 +366,7 @@ public final class Benchmark {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+        return Daemons.freePort();
     }
 
     /** Postfix's smtp-sink on a free loopback port, discarding what it receives. */

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -18,10 +20,30 @@ public final class Daemons {
     private Daemons() {
     }
 
+    /**
+     * Ports this JVM has handed out. The kernel gives a closed port back to the next bind of port 0
+     * soon and often (within 60 calls here), so two ports asked for in a row, say a broker's AMQP and
+     * management ports, could be one; the broker then died and James waited for it forever.
+     */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /** A loopback port nothing listens on now and that no caller in this JVM has been given before. */
     public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = listen(1)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** A server socket on 127.0.0.1, on a port no caller in this JVM has been given before. */
+    static ServerSocket listen(int backlog) throws IOException {
+        for (int tries = 0; tries < 1000; tries++) {
+            ServerSocket socket = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
+            if (HANDED_OUT.add(socket.getLocalPort())) {
+                return socket;
+            }
+            socket.close();
+        }
+        throw new IOException("no loopback port left that this JVM has not handed out already (" + HANDED_OUT.size() + " given)");
     }
 
     /** A folder (and the test's temp folders above it) that the daemons' own users may enter. */

@@ -2,8 +2,6 @@ package org.remoteforward.it;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -199,8 +197,8 @@ public final class ForwardingJames implements Closeable {
     }
 
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        try {
+            return Daemons.freePort();
         } catch (IOException e) {
             throw new IllegalStateException("no free loopback port", e);
         }

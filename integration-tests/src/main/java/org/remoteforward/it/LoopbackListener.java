@@ -2,7 +2,6 @@ package org.remoteforward.it;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
@@ -21,7 +20,7 @@ public abstract class LoopbackListener implements Closeable {
 
     protected LoopbackListener(String name, int backlog) throws IOException {
         this.name = name;
-        this.server = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
+        this.server = Daemons.listen(backlog);
         this.acceptor = new Thread(this::acceptLoop, name + "-accept");
         this.acceptor.setDaemon(true);
         this.acceptor.start();

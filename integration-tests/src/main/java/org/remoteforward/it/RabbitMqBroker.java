@@ -1,6 +1,9 @@
 package org.remoteforward.it;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -104,8 +107,39 @@ public final class RabbitMqBroker implements AutoCloseable {
     }
 
     private void awaitUp(Path log) throws Exception {
-        Daemons.awaitPort(amqpPort, broker, log);
+        awaitAmqp(amqpPort, broker, log, Duration.ofSeconds(60));
         awaitManagement(log);
+    }
+
+    /**
+     * Waits until a broker speaks AMQP on {@code port}: it answers the protocol header with a
+     * method frame (Connection.Start). Something else listening there, such as another daemon's
+     * HTTP listener, is not taken for it; James would otherwise wait forever on a broker that
+     * never came up. Fails with the log when {@code process} exits or {@code patience} passes.
+     */
+    static void awaitAmqp(int port, Process process, Path log, Duration patience) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
+        String heard = "nothing listening";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("rabbitmq-server exited with " + process.exitValue() + ": " + Files.readString(log));
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                socket.setSoTimeout(2000);
+                socket.getOutputStream().write(new byte[] {'A', 'M', 'Q', 'P', 0, 0, 9, 1});
+                int frameType = socket.getInputStream().read();
+                if (frameType == 1) {
+                    return;
+                }
+                heard = frameType < 0 ? "a listener that closed without a word" : "a listener that does not speak AMQP (first byte " + frameType + ")";
+            } catch (IOException notYet) {
+                heard = "nothing answering (" + notYet.getClass().getSimpleName() + ")";
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("no AMQP broker on port " + port + " after " + patience.toSeconds() + "s, only " + heard + ": "
+            + Files.readString(log));
     }
 
     /**

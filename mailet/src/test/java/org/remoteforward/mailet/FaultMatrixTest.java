@@ -414,7 +414,7 @@ class FaultMatrixTest {
         private final List<java.net.Socket> fillers = new ArrayList<>();
 
         NeverAccepting() throws IOException {
-            listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+            listener = LoopbackPorts.listen(1);
             for (int i = 0; i < 8; i++) {
                 java.net.Socket filler = new java.net.Socket();
                 fillers.add(filler);

@@ -14,6 +14,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.remoteforward.testing.LoopbackPorts;
 import org.remoteforward.testing.Messages;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.ScriptedServer.Script;
@@ -34,7 +35,7 @@ class TimeoutTest {
     @Test
     void connectTimeoutBoundsAConnectionThatIsNeverAccepted() throws Exception {
         // a listener whose accept queue is full drops further SYNs, so connecting hangs
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket listener = LoopbackPorts.listen(1)) {
             List<Socket> fillers = new ArrayList<>();
             try {
                 for (int i = 0; i < 8; i++) {

@@ -6,7 +6,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
@@ -64,7 +63,7 @@ public final class ScriptedServer implements Closeable {
 
     /** A plain TCP server on 127.0.0.1; STARTTLS steps use {@code tls} when given. */
     public static ScriptedServer tcp(Script script, TlsOptions tls) throws IOException {
-        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket socket = LoopbackPorts.listen(50);
         return new ScriptedServer(List.of(script), socket, null, null, tls);
     }
 
@@ -74,13 +73,13 @@ public final class ScriptedServer implements Closeable {
 
     /** A plain TCP server whose first connection follows the first script, the second the second, and so on. */
     public static ScriptedServer tcp(List<Script> scripts) throws IOException {
-        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket socket = LoopbackPorts.listen(50);
         return new ScriptedServer(scripts, socket, null, null, null);
     }
 
     /** A server that speaks TLS from the first byte. */
     public static ScriptedServer implicitTls(Script script, TlsOptions tls) throws IOException {
-        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket socket = LoopbackPorts.listen(50);
         return new ScriptedServer(List.of(script.withImplicitTls()), socket, null, null, tls);
     }
 
