@@ -64,11 +64,31 @@ public final class DownstreamSender implements AutoCloseable {
      * delivered, or failed with the reason.
      */
     public DeliveryResult deliver(Envelope envelope, MessageSource message) {
+        return deliver(envelope, message, Optional.empty());
+    }
+
+    /**
+     * As {@link #deliver}, only if a session to the endpoint it would use waits idle now: for a
+     * caller that must not connect or wait for a session in its thread (James's spool, {@code
+     * inline idle}). Empty, with nothing sent, when there is none. Only the first transaction is
+     * bound so: further ones, for recipients past the server's limit (a 452), take sessions as
+     * {@code deliver} does; the session just released is normally the one they get.
+     */
+    public Optional<DeliveryResult> deliverIfIdle(Envelope envelope, MessageSource message) {
+        return pool.acquireIdle(Authentication.identity(settings, envelope.credentials()))
+            .map(idle -> deliver(envelope, message, Optional.of(idle)));
+    }
+
+    private DeliveryResult deliver(Envelope envelope, MessageSource message, Optional<SmtpSession> idle) {
         Map<String, RecipientResult> results = new LinkedHashMap<>();
         Optional<Endpoint> endpoint = Optional.empty();
         List<String> recipients = envelope.recipients();
+        Optional<SmtpSession> first = idle;
         while (!recipients.isEmpty()) {
-            try (Transaction transaction = Transaction.begin(settings, pool, envelope.mailFrom(), Optional.of(message), Optional.empty())) {
+            MailFrom from = envelope.mailFrom();
+            try (Transaction transaction = first.isPresent() ? Transaction.beginOn(first.get(), settings, pool, from, message)
+                : Transaction.begin(settings, pool, from, Optional.of(message), Optional.empty())) {
+                first = Optional.empty();
                 transaction.recipients(recipients, true);
                 transaction.message(message);
                 DeliveryResult result = transaction.result();

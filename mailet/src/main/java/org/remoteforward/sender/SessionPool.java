@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  * meet a server that never answers, and is bounded by a deadline from the watchdog.
  *
  * <p>Locking: there is none of our own. Idle sessions live in concurrent deques; a session is
- * owned by whoever removed it from its deque ({@code pollLast} in {@link #acquire}, {@code remove}
+ * owned by whoever removed it from its deque ({@code pollLast} in {@link #takeIdle}, {@code remove}
  * in the sweep, {@code pollFirst} in {@link #close}), and only that one thread touches it, so a
  * session is never used by two threads at once. The deque's hand-over publishes the session's
  * state from the thread that released it to the one that takes it.
@@ -80,15 +80,9 @@ final class SessionPool implements AutoCloseable {
         if (settings.reuse()) {
             long now = nanoClock.getAsLong();
             for (Endpoint endpoint : opener.order()) {
-                Deque<SmtpSession> sessions = idleOf(endpoint, identity);
-                for (SmtpSession session = sessions.pollLast(); session != null; session = sessions.pollLast()) {
-                    if (expired(session, now)) {
-                        session.finish();
-                    } else if (session.readyForReuse()) {
-                        return session;
-                    } else {
-                        session.close();
-                    }
+                Optional<SmtpSession> idleOne = takeIdle(endpoint, identity, now);
+                if (idleOne.isPresent()) {
+                    return idleOne.get();
                 }
                 if (!opener.backingOff(endpoint)) {
                     // a new session to it before an idle one to a later endpoint; all in use or failing: the later ones serve
@@ -101,6 +95,42 @@ final class SessionPool implements AutoCloseable {
             }
         }
         return opener.open(failed, mayWait);
+    }
+
+    /**
+     * The session {@link #acquire} would give now, only if it is an idle one: it never connects
+     * and never waits for a session, so a caller that must not be held up (James's spool thread,
+     * {@code inline idle}) learns at once whether it can send. Empty when the endpoint {@code
+     * acquire} would take a new session to has none idle: an idle one to a later endpoint is not
+     * taken in its place, so that targets stay an order.
+     */
+    Optional<SmtpSession> acquireIdle(String identity) {
+        if (closed || !settings.reuse()) {
+            return Optional.empty();
+        }
+        long now = nanoClock.getAsLong();
+        for (Endpoint endpoint : opener.order()) {
+            Optional<SmtpSession> idleOne = takeIdle(endpoint, identity, now);
+            if (idleOne.isPresent() || !opener.backingOff(endpoint)) {
+                return idleOne;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The newest idle session of {@code endpoint} as {@code identity} that is within its limits and answers RSET where it must; expired or failing ones are ended. */
+    private Optional<SmtpSession> takeIdle(Endpoint endpoint, String identity, long now) {
+        Deque<SmtpSession> sessions = idleOf(endpoint, identity);
+        for (SmtpSession session = sessions.pollLast(); session != null; session = sessions.pollLast()) {
+            if (expired(session, now)) {
+                session.finish();
+            } else if (session.readyForReuse()) {
+                return Optional.of(session);
+            } else {
+                session.close();
+            }
+        }
+        return Optional.empty();
     }
 
     /** What the session's endpoint answered AUTH, for health ({@link SessionOpener#authAnswered}). */

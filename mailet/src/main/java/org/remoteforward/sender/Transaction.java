@@ -67,6 +67,9 @@ public final class Transaction implements AutoCloseable {
     /** The answer each recipient named got at RCPT: the downstream's reply, or one made here. */
     private final Map<String, Reply> rcptReplies = new HashMap<>();
     private SmtpSession session;
+    /** The idle session {@link #beginOn} gave, until {@link #start} takes it. */
+    private SmtpSession handedOver;
+    private final boolean begunOnIdle;
     private boolean started;
     /** MAIL FROM, built and not sent yet: it goes with the first recipients. */
     private SmtpCommand pendingMail;
@@ -92,8 +95,10 @@ public final class Transaction implements AutoCloseable {
     }
 
     private Transaction(SenderSettings settings, SessionPool pool, MailFrom from, Optional<MessageSource> knownMessage,
-                        Optional<ClientPace> pace) {
+                        Optional<ClientPace> pace, SmtpSession handedOver) {
         this.pace = pace;
+        this.handedOver = handedOver;
+        this.begunOnIdle = handedOver != null;
         this.settings = settings;
         this.pool = pool;
         this.from = from;
@@ -111,13 +116,26 @@ public final class Transaction implements AutoCloseable {
      */
     static Transaction begin(SenderSettings settings, SessionPool pool, MailFrom from, Optional<MessageSource> knownMessage,
                              Optional<ClientPace> pace) {
-        Transaction transaction = new Transaction(settings, pool, from, knownMessage, pace);
+        return begin(new Transaction(settings, pool, from, knownMessage, pace, null));
+    }
+
+    /**
+     * Begins a transaction of a known message on {@code idle}, a session {@link SessionPool#acquireIdle}
+     * gave: for a caller that must not be held up, it never waits for a session, not even when the
+     * idle one turns out stale and another is taken.
+     */
+    static Transaction beginOn(SmtpSession idle, SenderSettings settings, SessionPool pool, MailFrom from, MessageSource message) {
+        return begin(new Transaction(settings, pool, from, Optional.of(message), Optional.empty(), idle));
+    }
+
+    private static Transaction begin(Transaction transaction) {
+        MailFrom from = transaction.from;
         String sender = from.sender();
         Optional<String> badSender = AddressCheck.unsendable(sender);
         if (badSender.isPresent()) {
             transaction.refuse(Refusal.badSender(sender, badSender.get()));
         } else {
-            Authentication.missingCredentials(settings, from.credentials())
+            Authentication.missingCredentials(transaction.settings, from.credentials())
                 .ifPresent(why -> transaction.refuse(Refusal.credentialsUnavailable(why, false)));
         }
         return transaction;
@@ -386,8 +404,9 @@ public final class Transaction implements AutoCloseable {
         }
         started = true;
         try {
-            // a client-paced transaction runs on James's SMTP thread: it never waits there for a session
-            session = pool.acquire(identity, pace.isEmpty());
+            // a client-paced transaction runs on James's SMTP thread, one begun on an idle session on
+            // James's spool: neither waits there for a session
+            session = handedOver != null ? takeHandedOver() : pool.acquire(identity, pace.isEmpty() && !begunOnIdle);
         } catch (NoEndpointAvailableException e) {
             refuse(Refusal.noEndpoint(e));
             return false;
@@ -415,6 +434,12 @@ public final class Transaction implements AutoCloseable {
             brokeOff(e);
             return false;
         }
+    }
+
+    private SmtpSession takeHandedOver() {
+        SmtpSession given = handedOver;
+        handedOver = null;
+        return given;
     }
 
     private Optional<Refusal> authenticate() throws IOException {
@@ -682,6 +707,10 @@ public final class Transaction implements AutoCloseable {
             pace.ifPresent(p -> p.watch().forget(idleHolder));
             if (session != null && !sessionTakenBack) {
                 pool.release(session);
+            }
+            if (handedOver != null) {
+                // refused before it started (its sender, say): the idle session it was given serves others
+                pool.release(takeHandedOver());
             }
         } finally {
             lock.unlock();
