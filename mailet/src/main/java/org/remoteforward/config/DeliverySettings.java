@@ -4,13 +4,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * How the mailet hands mail to its sender and what it does when delivery fails.
  *
  * @param outgoingQueue the James mail queue mails wait in for delivery and retries
  * @param deliveryThreads how many deliveries run at once from that queue
- * @param inline deliver in {@code service()} itself; only retries go through the queue
+ * @param inline when {@code service()} makes the first attempt itself rather than queue the mail
+ * @param inlineThreads with {@code inline}: at most how many of James's spool threads attempt at
+ *        once (more are queued); empty: the mailet's default, which depends on James's spooler
  * @param schedule delays between attempts
  * @param maxRetries retries after the first attempt before a temporary failure becomes permanent
  * @param bounceProcessor where permanently failed recipients go to be bounced (e.g. with DSNBounce);
@@ -23,7 +26,7 @@ import java.util.Optional;
  * @param retryHoldLimit with wait queues: the longest a node holds one waiting mail unacknowledged
  * @param healthQueueAge how long a mail may wait in the queue before James's health check calls the forwarding degraded
  */
-public record DeliverySettings(String outgoingQueue, int deliveryThreads, boolean inline, RetrySchedule schedule,
+public record DeliverySettings(String outgoingQueue, int deliveryThreads, Inline inline, OptionalInt inlineThreads, RetrySchedule schedule,
                                int maxRetries, Optional<String> bounceProcessor, Duration credentialsRetention,
                                Optional<Path> credentialsKeyFile, RetryDelays retryDelays, Duration retryHoldLimit,
                                Duration healthQueueAge) {
@@ -32,6 +35,30 @@ public record DeliverySettings(String outgoingQueue, int deliveryThreads, boolea
     /** Well inside RabbitMQ's consumer_timeout (30 minutes by default), past which the broker takes a held message back. */
     public static final Duration DEFAULT_RETRY_HOLD_LIMIT = Duration.ofMinutes(10);
     public static final Duration DEFAULT_HEALTH_QUEUE_AGE = Duration.ofHours(1);
+
+    /** When {@code service()} attempts a mail itself: the {@code inline} parameter. */
+    public enum Inline {
+        /** Never: every mail goes through the outgoing queue. */
+        NO("no"),
+        /** Always, within {@code inlineThreads} when that is given. */
+        YES("yes"),
+        /**
+         * Only when a session to the first endpoint that would be used waits idle, so that the spool
+         * thread neither connects nor waits for a session, and within {@code inlineThreads}.
+         */
+        IDLE("idle");
+
+        private final String written;
+
+        Inline(String written) {
+            this.written = written;
+        }
+
+        /** As written in the {@code inline} parameter. */
+        public String written() {
+            return written;
+        }
+    }
 
     /** How a mail waits for its next attempt. */
     public enum RetryDelays {
@@ -58,6 +85,8 @@ public record DeliverySettings(String outgoingQueue, int deliveryThreads, boolea
 
     public DeliverySettings {
         Objects.requireNonNull(outgoingQueue, "outgoingQueue");
+        Objects.requireNonNull(inline, "inline");
+        Objects.requireNonNull(inlineThreads, "inlineThreads");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(bounceProcessor, "bounceProcessor");
         Objects.requireNonNull(credentialsRetention, "credentialsRetention");

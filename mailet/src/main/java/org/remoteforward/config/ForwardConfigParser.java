@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Collectors;
 
 import org.remoteforward.sender.AuthMode;
@@ -144,7 +145,13 @@ public final class ForwardConfigParser {
             throw new InvalidConfigurationException(nameOf(Parameter.OUTGOING_QUEUE), "'" + queue + "' is not a queue name (letters, digits, . _ -)");
         }
         int threads = integer(Parameter.DELIVERY_THREADS, DeliverySettings.DEFAULT_THREADS, 1, 1000);
-        boolean inline = values.containsKey(Parameter.INLINE) && bool(Parameter.INLINE);
+        DeliverySettings.Inline inline = inline();
+        OptionalInt inlineThreads = values.containsKey(Parameter.INLINE_THREADS)
+            ? OptionalInt.of(integer(Parameter.INLINE_THREADS, 0, 1, 1000)) : OptionalInt.empty();
+        if (inlineThreads.isPresent() && inline == DeliverySettings.Inline.NO) {
+            throw new InvalidConfigurationException(nameOf(Parameter.INLINE_THREADS), "bounds the spool threads attempting inline, and "
+                + nameOf(Parameter.INLINE) + " is no: set " + nameOf(Parameter.INLINE) + " to idle or yes, or leave it out");
+        }
         RetrySchedule schedule;
         try {
             schedule = RetrySchedule.parse(text(Parameter.DELAY_TIME).orElse(RetrySchedule.DEFAULT));
@@ -158,9 +165,25 @@ public final class ForwardConfigParser {
         }
         Duration retention = duration(Parameter.CREDENTIALS_RETENTION, DeliverySettings.defaultCredentialsRetention(schedule, maxRetries));
         Optional<Path> keyFile = text(Parameter.CREDENTIALS_KEY_FILE).map(Path::of);
-        return new DeliverySettings(queue, threads, inline, schedule, maxRetries, bounceProcessor, retention, keyFile, retryDelays(),
+        return new DeliverySettings(queue, threads, inline, inlineThreads, schedule, maxRetries, bounceProcessor, retention, keyFile, retryDelays(),
             duration(Parameter.RETRY_HOLD_LIMIT, DeliverySettings.DEFAULT_RETRY_HOLD_LIMIT),
             duration(Parameter.HEALTH_QUEUE_AGE, DeliverySettings.DEFAULT_HEALTH_QUEUE_AGE));
+    }
+
+    /** {@code inline}: no, idle, or yes; the yes/no spellings maddy takes mean yes and no, a bare flag yes. */
+    private DeliverySettings.Inline inline() throws InvalidConfigurationException {
+        if (!values.containsKey(Parameter.INLINE)) {
+            return DeliverySettings.Inline.NO;
+        }
+        String value = text(Parameter.INLINE).orElse("").toLowerCase(Locale.ROOT);
+        if (value.equals(DeliverySettings.Inline.IDLE.written())) {
+            return DeliverySettings.Inline.IDLE;
+        }
+        Optional<Boolean> meant = yesNo(value);
+        if (meant.isEmpty()) {
+            throw new InvalidConfigurationException(nameOf(Parameter.INLINE), "'" + value + "' is none of no, idle, yes");
+        }
+        return meant.get() ? DeliverySettings.Inline.YES : DeliverySettings.Inline.NO;
     }
 
     private DeliverySettings.RetryDelays retryDelays() throws InvalidConfigurationException {

@@ -30,6 +30,7 @@ public enum Parameter {
     OUTGOING_QUEUE("outgoingQueue"),
     DELIVERY_THREADS("deliveryThreads"),
     INLINE("inline"),
+    INLINE_THREADS("inlineThreads"),
     DELAY_TIME("delayTime"),
     MAX_RETRIES("maxRetries"),
     BOUNCE_PROCESSOR("bounceProcessor"),

@@ -62,9 +62,21 @@ final class DeliveryAttempts {
      *         only the recipients not yet dealt with, so the caller can put it back as it stands
      */
     void attempt(Mail mail) throws MessagingException {
+        attempt(mail, false);
+    }
+
+    /**
+     * As {@link #attempt}, only if a session to the endpoint the attempt would use waits idle
+     * ({@link DownstreamSender#deliverIfIdle}): false, with the mail untouched, when none does.
+     */
+    boolean attemptIfIdle(Mail mail) throws MessagingException {
+        return attempt(mail, true);
+    }
+
+    private boolean attempt(Mail mail, boolean onlyIfIdle) throws MessagingException {
         Collection<MailAddress> recipients = mail.getRecipients();
         if (recipients.isEmpty()) {
-            return;
+            return true;
         }
         int attempt = RetryState.attempts(mail) + 1;
         ForwardedCredentials.Found found = sender.forwardsClientCredentials() ? credentials.find(mail) : ForwardedCredentials.Found.none();
@@ -76,14 +88,23 @@ final class DeliveryAttempts {
             MailDsn.of(mail));
 
         DeliveryMetrics.Attempt clocks = metrics.start();
-        DeliveryResult result = found.missing().isPresent()
-            ? credentialsMissing(envelope, found.missing().get(), found.keyMismatch())
-            : sender.deliver(envelope, new MailMessageSource(mail));
-        try {
-            settle(mail, attempt, result, found.keyMismatch());
-        } finally {
-            metrics.record(clocks, result);
+        Optional<DeliveryResult> result;
+        if (found.missing().isPresent()) {
+            result = Optional.of(credentialsMissing(envelope, found.missing().get(), found.keyMismatch()));
+        } else if (onlyIfIdle) {
+            result = sender.deliverIfIdle(envelope, new MailMessageSource(mail));
+        } else {
+            result = Optional.of(sender.deliver(envelope, new MailMessageSource(mail)));
         }
+        if (result.isEmpty()) {
+            return false;
+        }
+        try {
+            settle(mail, attempt, result.get(), found.keyMismatch());
+        } finally {
+            metrics.record(clocks, result.get());
+        }
+        return true;
     }
 
     /**

@@ -126,6 +126,15 @@ public final class QueuedForwarding implements AutoCloseable {
     }
 
     /**
+     * As {@link #attempt}, only if a session to the endpoint the attempt would use waits idle now:
+     * false, with nothing sent, when none does (the mail is then for {@link #enqueue}).
+     */
+    public boolean attemptIfIdle(Mail mail) throws MessagingException {
+        QueueAge.stamp(mail, clock.instant());
+        return attempts.attemptIfIdle(mail);
+    }
+
+    /**
      * Takes over a mail whose first attempt was made elsewhere (during its client's SMTP
      * transaction): its recipients that failed temporarily wait for the next attempt, the others
      * are bounced, exactly as if the workers had made that attempt.

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code service()} puts the mail in the outgoing queue ({@code outgoingQueue}, default
  * {@code remote-forward}) and ghosts it; {@code deliveryThreads} workers take mails from there and
- * deliver them. With {@code inline} the first attempt happens in {@code service()} itself.
+ * deliver them. With {@code inline} the first attempt happens in {@code service()} itself, on at
+ * most {@code inlineThreads} of James's spool threads at once ({@link InlineAttempts}).
  * Recipients the downstream accepts are done. Temporary failures wait in the queue and are retried
  * on the {@code delayTime} schedule, up to {@code maxRetries}; permanent ones, and temporary ones
  * past that, are bounced to the sender (an RFC 3464 DSN, or via {@code bounceProcessor}), never to
@@ -43,24 +44,30 @@ public class RemoteForwardMailet extends GenericMailet {
     private final CredentialsVault vault;
     private final ProcessorNames processors;
     private final ForwardingHealth health;
+    private final SpoolerThreads spooler;
     private final Clock clock;
     private ForwardConfig config;
     private DownstreamSender sender;
     private QueuedForwarding forwarding;
+    private InlineAttempts inline;
 
     @Inject
     public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors,
-                               ForwardingHealth health) {
-        this(queues, metricFactory, vault, processors, health, Clock.systemUTC());
+                               ForwardingHealth health, SpoolerThreads spooler) {
+        this(queues, metricFactory, vault, processors, health, spooler, Clock.systemUTC());
     }
 
-    /** With a health registry of its own: for a mailet made outside James's injector (tests, benchmarks). */
+    /**
+     * With a health registry of its own, for a mailet made outside James's injector (tests,
+     * benchmarks): James's spooler is taken to run its default thread count.
+     */
     public RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors) {
-        this(queues, metricFactory, vault, processors, new ForwardingHealth(), Clock.systemUTC());
+        this(queues, metricFactory, vault, processors, new ForwardingHealth(), SpoolerThreads.jamesDefault(), Clock.systemUTC());
     }
 
     RemoteForwardMailet(MailQueueFactory<?> queues, MetricFactory metricFactory, CredentialsVault vault, ProcessorNames processors,
-                        ForwardingHealth health, Clock clock) {
+                        ForwardingHealth health, SpoolerThreads spooler, Clock clock) {
+        this.spooler = spooler;
         this.queues = queues;
         this.metricFactory = metricFactory;
         this.vault = vault;
@@ -78,6 +85,7 @@ public class RemoteForwardMailet extends GenericMailet {
         }
         try {
             config = ForwardConfigParser.parse(parameters, defaultHeloName());
+            inline = InlineAttempts.of(config.delivery(), spooler);
             sender = ForwardingParts.sender(config.sender());
             forwarding = new ForwardingParts(getMailetContext(), queues, metricFactory, vault, processors, health, clock)
                 .queued(getMailetName(), config, sender);
@@ -87,7 +95,7 @@ public class RemoteForwardMailet extends GenericMailet {
         DeliverySettings delivery = config.delivery();
         config.warnings().forEach(warning -> LOGGER.warn("{}: {}", getMailetName(), warning));
         LOGGER.info("{} forwards over {} to {} through queue {} ({} threads{})", getMailetName(), config.sender().protocol(),
-            config.sender().endpoints(), delivery.outgoingQueue(), delivery.deliveryThreads(), delivery.inline() ? ", first attempt inline" : "");
+            config.sender().endpoints(), delivery.outgoingQueue(), delivery.deliveryThreads(), inline.describe());
     }
 
     private String defaultHeloName() {
@@ -97,11 +105,7 @@ public class RemoteForwardMailet extends GenericMailet {
     @Override
     public void service(Mail mail) throws MessagingException {
         if (!mail.getRecipients().isEmpty()) {
-            if (config.delivery().inline()) {
-                forwarding.attempt(mail);
-            } else {
-                forwarding.enqueue(mail);
-            }
+            inline.forward(mail, forwarding);
         }
         mail.setState(Mail.GHOST);
     }

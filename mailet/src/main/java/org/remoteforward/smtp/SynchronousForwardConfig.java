@@ -44,6 +44,7 @@ public record SynchronousForwardConfig(ForwardConfig forward, Optional<String> a
     static final String DEFAULT_OUTGOING_QUEUE = "remote-forward-synchronous";
     private static final String GHOST = "ghost";
     private static final String INLINE = Parameter.INLINE.parameterName();
+    private static final String INLINE_THREADS = Parameter.INLINE_THREADS.parameterName();
 
     public SynchronousForwardConfig {
         warnings = List.copyOf(warnings);
@@ -58,9 +59,11 @@ public record SynchronousForwardConfig(ForwardConfig forward, Optional<String> a
     public static SynchronousForwardConfig parse(Map<String, String> parameters, String defaultHeloName)
         throws InvalidConfigurationException {
         Map<String, String> downstream = new LinkedHashMap<>(parameters);
-        if (downstream.containsKey(INLINE)) {
-            throw new InvalidConfigurationException(INLINE, "a RemoteForwardMailet parameter; synchronous forwarding always"
-                + " makes its first attempt during the client's transaction");
+        for (String inlineParameter : List.of(INLINE, INLINE_THREADS)) {
+            if (downstream.containsKey(inlineParameter)) {
+                throw new InvalidConfigurationException(inlineParameter, "a RemoteForwardMailet parameter; synchronous forwarding always"
+                    + " makes its first attempt during the client's transaction");
+            }
         }
         String after = Optional.ofNullable(downstream.remove(AFTER_FORWARD)).map(String::trim).orElse(GHOST);
         if (after.isEmpty()) {

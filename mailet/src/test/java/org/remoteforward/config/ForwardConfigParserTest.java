@@ -58,7 +58,8 @@ class ForwardConfigParserTest {
         DeliverySettings delivery = config.delivery();
         assertThat(delivery.outgoingQueue()).isEqualTo("remote-forward");
         assertThat(delivery.deliveryThreads()).isEqualTo(4);
-        assertThat(delivery.inline()).isFalse();
+        assertThat(delivery.inline()).isEqualTo(DeliverySettings.Inline.NO);
+        assertThat(delivery.inlineThreads()).isEmpty();
         assertThat(delivery.schedule().delays()).containsExactly(Duration.ofMinutes(5), Duration.ofMinutes(10),
             Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(6), Duration.ofHours(6));
         assertThat(delivery.maxRetries()).isEqualTo(7);
@@ -119,13 +120,24 @@ class ForwardConfigParserTest {
     }
 
     @Test
+    void inlineTakesIdleAndMaddysYesNoSpellingsWithItsBound() throws Exception {
+        DeliverySettings idle = parse("targets", "tcp://mx:25", "inline", "IDLE", "inlineThreads", "3").delivery();
+        assertThat(idle.inline()).isEqualTo(DeliverySettings.Inline.IDLE);
+        assertThat(idle.inlineThreads()).hasValue(3);
+        assertThat(parse("targets", "tcp://mx:25", "inline", "on").delivery().inline()).isEqualTo(DeliverySettings.Inline.YES);
+        assertThat(parse("targets", "tcp://mx:25", "inline", "").delivery().inline()).isEqualTo(DeliverySettings.Inline.YES);
+        assertThat(parse("targets", "tcp://mx:25", "inline", "0").delivery().inline()).isEqualTo(DeliverySettings.Inline.NO);
+        assertThat(parse("targets", "tcp://mx:25", "inline", "yes").delivery().inlineThreads()).isEmpty();
+    }
+
+    @Test
     void deliverySettingsAreRead() throws Exception {
         DeliverySettings delivery = parse("targets", "tcp://mx:25", "outgoingQueue", "relay-out", "deliveryThreads", "16",
             "inline", "yes", "delayTime", "30s, 2*5 minutes", "maxRetries", "10", "bounceProcessor", "bounces").delivery();
 
         assertThat(delivery.outgoingQueue()).isEqualTo("relay-out");
         assertThat(delivery.deliveryThreads()).isEqualTo(16);
-        assertThat(delivery.inline()).isTrue();
+        assertThat(delivery.inline()).isEqualTo(DeliverySettings.Inline.YES);
         assertThat(delivery.schedule().delays()).containsExactly(Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(5));
         assertThat(delivery.maxRetries()).isEqualTo(10);
         assertThat(delivery.bounceProcessor()).contains("bounces");
@@ -281,7 +293,13 @@ class ForwardConfigParserTest {
             bad("delay time bad duration", Map.of("targets", "tcp://mx:25", "delayTime", "5 eons"), "delayTime: '5 eons' is not a duration"),
             bad("max retries negative", Map.of("targets", "tcp://mx:25", "maxRetries", "-1"), "maxRetries: '-1' is not a whole number from 0 to 1000"),
             bad("delivery threads word", Map.of("targets", "tcp://mx:25", "deliveryThreads", "many"), "deliveryThreads: 'many' is not a whole number"),
-            bad("inline", Map.of("targets", "tcp://mx:25", "inline", "sometimes"), "inline: 'sometimes' is not a yes/no value"),
+            bad("inline", Map.of("targets", "tcp://mx:25", "inline", "sometimes"), "inline: 'sometimes' is none of no, idle, yes"),
+            bad("inline threads zero", Map.of("targets", "tcp://mx:25", "inline", "idle", "inlineThreads", "0"),
+                "inlineThreads: '0' is not a whole number from 1 to 1000"),
+            bad("inline threads word", Map.of("targets", "tcp://mx:25", "inline", "yes", "inlineThreads", "half"),
+                "inlineThreads: 'half' is not a whole number from 1 to 1000"),
+            bad("inline threads without inline", Map.of("targets", "tcp://mx:25", "inlineThreads", "2"),
+                "inlineThreads: bounds the spool threads attempting inline, and inline is no"),
             bad("bounce processor empty", Map.of("targets", "tcp://mx:25", "bounceProcessor", ""), "bounceProcessor: must name a processor"),
             bad("queue name", Map.of("targets", "tcp://mx:25", "outgoingQueue", "a/b"), "outgoingQueue: 'a/b' is not a queue name"),
             bad("reuse", Map.of("targets", "tcp://mx:25", "reuseConnections", "often"), "reuseConnections: 'often' is not a yes/no value"),

@@ -47,6 +47,8 @@ final class MailetHarness {
     final ForwardingHealth health = new ForwardingHealth();
     /** The processors of a James whose mailetcontainer.xml the tests write: those the tests name. */
     final ProcessorNames processors = ProcessorNames.of("root", "error", "transport", "bounces");
+    /** James's spooler as the tests' mailetcontainer.xml would run it; a test may set another before {@link #start}. */
+    SpoolerThreads spooler = SpoolerThreads.of(20);
     private final Started started;
 
     MailetHarness(Started started) throws Exception {
@@ -70,7 +72,7 @@ final class MailetHarness {
         for (int i = 0; i < parameters.length; i += 2) {
             config.setProperty(parameters[i], parameters[i + 1]);
         }
-        RemoteForwardMailet mailet = new RemoteForwardMailet(mailetQueues, metrics, vault, processors, health, Clock.systemUTC());
+        RemoteForwardMailet mailet = new RemoteForwardMailet(mailetQueues, metrics, vault, processors, health, spooler, Clock.systemUTC());
         started.keep(mailet::destroy);
         mailet.init(config.build());
         return mailet;
