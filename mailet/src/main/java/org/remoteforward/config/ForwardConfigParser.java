@@ -170,10 +170,13 @@ public final class ForwardConfigParser {
             duration(Parameter.HEALTH_QUEUE_AGE, DeliverySettings.DEFAULT_HEALTH_QUEUE_AGE));
     }
 
-    /** {@code inline}: no, idle, or yes; the yes/no spellings maddy takes mean yes and no, a bare flag yes. */
+    /**
+     * {@code inline}: no, idle (the default), or yes; the yes/no spellings maddy takes mean yes and
+     * no, a bare flag yes.
+     */
     private DeliverySettings.Inline inline() throws InvalidConfigurationException {
         if (!values.containsKey(Parameter.INLINE)) {
-            return DeliverySettings.Inline.NO;
+            return DeliverySettings.Inline.DEFAULT;
         }
         String value = text(Parameter.INLINE).orElse("").toLowerCase(Locale.ROOT);
         if (value.equals(DeliverySettings.Inline.IDLE.written())) {

@@ -14,8 +14,8 @@ import org.remoteforward.config.Parameter;
  * first attempt on James's spool thread. A spool thread attempting is tied to the downstream for
  * as long as it takes, and one that stalls mid-message holds it up to the data timeout, so no more
  * than {@code inlineThreads} spool threads attempt at once; a mail that finds them all busy is
- * queued. {@code inline idle} attempts only on a session that waits idle, so the spool thread never
- * connects or waits for a session either.
+ * queued. {@code inline idle}, the default, attempts only on a session that waits idle, so the spool
+ * thread never waits for a session and does not connect for a mail's first one either.
  *
  * <p>Locking: the bound is a semaphore only tried, never waited on.
  */
@@ -34,9 +34,9 @@ final class InlineAttempts {
     /**
      * The bound {@code settings} ask for against James's spooler: {@code inlineThreads} when
      * given, which must leave one spool thread free; with {@code inline idle} and none given, half
-     * the spool threads.
+     * the spool threads (none of one).
      *
-     * @throws InvalidConfigurationException naming {@code inlineThreads} or {@code inline} when every spool thread could be held
+     * @throws InvalidConfigurationException naming {@code inlineThreads} when every spool thread could be held
      */
     static InlineAttempts of(DeliverySettings settings, SpoolerThreads spooler) throws InvalidConfigurationException {
         DeliverySettings.Inline mode = settings.inline();
@@ -57,10 +57,7 @@ final class InlineAttempts {
         if (mode == DeliverySettings.Inline.YES) {
             return new InlineAttempts(mode, OptionalInt.empty());
         }
-        if (spool < 2) {
-            throw new InvalidConfigurationException(Parameter.INLINE.parameterName(), "idle needs two spool threads at least, so that one stays"
-                + " free while the other attempts, and James's spooler has " + spool + " (<spooler><threads> in mailetcontainer.xml)");
-        }
+        // a spooler of one thread has none to spare: every mail is queued (a bound of 0)
         return new InlineAttempts(mode, OptionalInt.of(spool / 2));
     }
 
@@ -92,7 +89,8 @@ final class InlineAttempts {
         return switch (mode) {
             case NO -> "";
             case YES -> attempting == null ? ", first attempt inline" : ", first attempt inline on up to " + bound + " spool threads";
-            case IDLE -> ", first attempt inline on an idle session, on up to " + bound + " spool threads";
+            case IDLE -> bound == 0 ? ", every mail queued (inline idle: James's spooler has no thread to spare for a first attempt)"
+                : ", first attempt inline on an idle session, on up to " + bound + " spool threads";
         };
     }
 }

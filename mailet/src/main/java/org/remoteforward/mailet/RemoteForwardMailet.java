@@ -23,10 +23,11 @@ import org.slf4j.LoggerFactory;
  * Forwards each mail, unmodified, to a fixed list of SMTP or LMTP servers, as maddy's
  * {@code target.smtp} and {@code target.lmtp} do, with James's delivery guarantees.
  *
- * <p>{@code service()} puts the mail in the outgoing queue ({@code outgoingQueue}, default
- * {@code remote-forward}) and ghosts it; {@code deliveryThreads} workers take mails from there and
- * deliver them. With {@code inline} the first attempt happens in {@code service()} itself, on at
- * most {@code inlineThreads} of James's spool threads at once ({@link InlineAttempts}).
+ * <p>{@code service()} makes the first attempt itself when {@code inline} allows it (by default
+ * when a session to the downstream waits idle), on at most {@code inlineThreads} of James's spool
+ * threads at once ({@link InlineAttempts}), and otherwise puts the mail in the outgoing queue
+ * ({@code outgoingQueue}, default {@code remote-forward}); either way it ghosts the mail.
+ * {@code deliveryThreads} workers take mails from that queue and deliver them.
  * Recipients the downstream accepts are done. Temporary failures wait in the queue and are retried
  * on the {@code delayTime} schedule, up to {@code maxRetries}; permanent ones, and temporary ones
  * past that, are bounced to the sender (an RFC 3464 DSN, or via {@code bounceProcessor}), never to

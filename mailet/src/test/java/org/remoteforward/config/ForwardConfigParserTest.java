@@ -58,7 +58,7 @@ class ForwardConfigParserTest {
         DeliverySettings delivery = config.delivery();
         assertThat(delivery.outgoingQueue()).isEqualTo("remote-forward");
         assertThat(delivery.deliveryThreads()).isEqualTo(4);
-        assertThat(delivery.inline()).isEqualTo(DeliverySettings.Inline.NO);
+        assertThat(delivery.inline()).isEqualTo(DeliverySettings.Inline.IDLE);
         assertThat(delivery.inlineThreads()).isEmpty();
         assertThat(delivery.schedule().delays()).containsExactly(Duration.ofMinutes(5), Duration.ofMinutes(10),
             Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(6), Duration.ofHours(6));
@@ -128,6 +128,7 @@ class ForwardConfigParserTest {
         assertThat(parse("targets", "tcp://mx:25", "inline", "").delivery().inline()).isEqualTo(DeliverySettings.Inline.YES);
         assertThat(parse("targets", "tcp://mx:25", "inline", "0").delivery().inline()).isEqualTo(DeliverySettings.Inline.NO);
         assertThat(parse("targets", "tcp://mx:25", "inline", "yes").delivery().inlineThreads()).isEmpty();
+        assertThat(parse("targets", "tcp://mx:25", "inlineThreads", "2").delivery().inlineThreads()).as("bounds the default, idle").hasValue(2);
     }
 
     @Test
@@ -298,7 +299,7 @@ class ForwardConfigParserTest {
                 "inlineThreads: '0' is not a whole number from 1 to 1000"),
             bad("inline threads word", Map.of("targets", "tcp://mx:25", "inline", "yes", "inlineThreads", "half"),
                 "inlineThreads: 'half' is not a whole number from 1 to 1000"),
-            bad("inline threads without inline", Map.of("targets", "tcp://mx:25", "inlineThreads", "2"),
+            bad("inline threads with inline no", Map.of("targets", "tcp://mx:25", "inline", "no", "inlineThreads", "2"),
                 "inlineThreads: bounds the spool threads attempting inline, and inline is no"),
             bad("bounce processor empty", Map.of("targets", "tcp://mx:25", "bounceProcessor", ""), "bounceProcessor: must name a processor"),
             bad("queue name", Map.of("targets", "tcp://mx:25", "outgoingQueue", "a/b"), "outgoingQueue: 'a/b' is not a queue name"),

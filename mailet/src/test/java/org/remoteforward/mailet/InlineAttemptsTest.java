@@ -77,10 +77,11 @@ class InlineAttemptsTest {
             .findFirst().orElse(null);
     }
 
+    /** {@code inline idle}, the default: no parameter says it. */
     @Test
     void idleAttemptsInServiceOnlyOnceASessionWaitsIdle() throws Exception {
         ScriptedServer server = started.tcp(delivering(delivering(greeted(), "b@example.com"), "c@example.com").expect("QUIT").send("221 bye"));
-        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test", "inline", "idle");
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test");
         Mail first = harness.mail("Subject: 1\r\n\r\none\r\n", "a@example.com", "b@example.com");
         Mail second = harness.mail("Subject: 2\r\n\r\ntwo\r\n", "a@example.com", "c@example.com");
 
@@ -96,6 +97,24 @@ class InlineAttemptsTest {
         assertThat(server.onlyConversation().messages).hasSize(2);
         assertThat(server.violations()).isEmpty();
         assertThat(harness.queued("remote-forward")).isEmpty();
+    }
+
+    /** A spooler of one thread has none to spare: with an idle session at hand, the mail is still queued. */
+    @Test
+    void aSpoolerOfOneThreadQueuesEveryMail() throws Exception {
+        harness.spooler = SpoolerThreads.of(1);
+        ScriptedServer server = started.tcp(delivering(delivering(greeted(), "b@example.com"), "c@example.com").expect("QUIT").send("221 bye"));
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test");
+        Mail first = harness.mail("Subject: 1\r\n\r\none\r\n", "a@example.com", "b@example.com");
+        Mail second = harness.mail("Subject: 2\r\n\r\ntwo\r\n", "a@example.com", "c@example.com");
+
+        mailet.service(first);
+        MailetHarness.await(() -> harness.metrics.countFor("remote-forward.delivered") == 1, "the first delivery");
+        mailet.service(second);
+        assertThat(attemptThreadOf(second)).as("a session waits idle, and no spool thread is spared").startsWith("remote-forward-delivery");
+        MailetHarness.await(() -> harness.metrics.countFor("remote-forward.delivered") == 2, "the second delivery");
+        mailet.destroy();
+        assertThat(server.onlyConversation().messages).hasSize(2);
     }
 
     /**
@@ -175,6 +194,7 @@ class InlineAttemptsTest {
         assertThat(bound("idle", Map.of(), 3).describe()).endsWith("on up to 1 spool threads");
         assertThat(bound("idle", Map.of("inlineThreads", "7"), 20).describe()).endsWith("on up to 7 spool threads");
         assertThat(bound("yes", Map.of(), 20).describe()).as("inline yes is bound only when asked").isEqualTo(", first attempt inline");
+        assertThat(bound("idle", Map.of(), 1).describe()).contains("every mail queued");
         assertThat(bound("yes", Map.of("inlineThreads", "3"), 20).describe()).endsWith("on up to 3 spool threads");
         assertThat(bound("idle", Map.of(), 0).describe()).as("a spooler switched off never calls service()").isNotNull();
     }
@@ -186,8 +206,6 @@ class InlineAttemptsTest {
             .hasMessageContaining("inlineThreads: 4 would let a stalled downstream hold every one of James's 4 spool threads");
         assertThatThrownBy(() -> bound("yes", Map.of("inlineThreads", "9"), 4))
             .hasMessageContaining("inlineThreads: 9 would let");
-        assertThatThrownBy(() -> bound("idle", Map.of(), 1))
-            .hasMessageContaining("inline: idle needs two spool threads at least").hasMessageContaining("has 1");
     }
 
     @Test
