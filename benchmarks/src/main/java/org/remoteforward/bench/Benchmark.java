@@ -42,7 +42,7 @@ import org.remoteforward.sender.TlsSettings;
  * Measures, in one run on one machine:
  * P1 the sender alone against Postfix's smtp-sink, next to smtp-source against the same sink, at
  * 1 and 10 sessions, with connection reuse and pipelining each on and off;
- * P2 a real James 3.8.1 with RemoteForwardMailet (queue, inline), with the synchronous hooks,
+ * P2 a real James 3.8.1 with RemoteForwardMailet (its defaults, inline no, inline yes), with the synchronous hooks,
  * with RemoteDelivery in gateway mode, and with a Null mailet (James's own ceiling), fed by the
  * same SMTP load and forwarding to the same counting sink, then each forwarding path's latency
  * at half its rate; and the mailet and the ceiling on James's RabbitMQ queue ({@link JamesPaths});

@@ -18,10 +18,10 @@ import org.remoteforward.it.RabbitMqMailQueue;
 /**
  * P2: one real James 3.8.1 per forwarding path, all running at once and measured in turns
  * ({@link #inTurns}), each fed by the same SMTP clients and forwarding
- * to the same counting sink: RemoteForwardMailet with its defaults (the outgoing queue), with
- * {@code inline}, the synchronous hooks, James's RemoteDelivery in gateway mode, and a mailet
+ * to the same counting sink: RemoteForwardMailet with its defaults ({@code inline idle}), with
+ * {@code inline no} (the outgoing queue for every mail) and {@code inline yes}, the synchronous hooks, James's RemoteDelivery in gateway mode, and a mailet
  * that only counts ({@link CountingMailet}), which forwards nothing: James's own ceiling. Then each forwarding path's latency at half
- * the rate it reached, and the mailet (queued and inline) and the ceiling again on James's RabbitMQ queue.
+ * the rate it reached, and the mailet (the same three ways) and the ceiling again on James's RabbitMQ queue.
  */
 final class JamesPaths {
     private final Plan plan;
@@ -67,16 +67,18 @@ final class JamesPaths {
     private void runPaths() throws Exception {
         try (CountingSink sink = new CountingSink()) {
             Map<String, String> forward = Benchmark.mailetForwardingTo(sink);
-            Map<String, String> inline = new HashMap<>(forward);
-            inline.put("inline", "yes");
             String clients = Benchmark.P2_CLIENTS + " SMTP clients, ";
             Role ours = Role.ours(CEILING, REMOTE_DELIVERY);
             inTurns(List.of(
                 new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet", ours,
-                    clients + Benchmark.P2_DELIVERY_THREADS + " delivery threads (defaults: outgoing queue)",
+                    clients + "defaults (inline idle): the first attempt in service() on an idle session, on half the spool threads at most;"
+                        + " queued otherwise, " + Benchmark.P2_DELIVERY_THREADS + " delivery threads",
                     ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES), true),
-                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, inline", ours, clients + "first attempt in service(): no second queue",
-                    ForwardingJames.Options.forwarding(inline, ForwardingJames.Options.KEEP_FAILURES), true),
+                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, inline no", ours,
+                    clients + "every mail through the outgoing queue, " + Benchmark.P2_DELIVERY_THREADS + " delivery threads",
+                    ForwardingJames.Options.forwarding(inline(forward, "no"), ForwardingJames.Options.KEEP_FAILURES), true),
+                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, inline yes", ours, clients + "every first attempt in service(): no second queue",
+                    ForwardingJames.Options.forwarding(inline(forward, "yes"), ForwardingJames.Options.KEEP_FAILURES), true),
                 new JamesPath(sink, "James 3.8.1 + synchronous forwarding (SMTP hooks)", ours, clients + "forwarded during each SMTP transaction: no queue",
                     ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES).forwardingSynchronously(Benchmark.forwardTo(sink)), true),
                 new JamesPath(CountingMailet.PROCESSED_HERE, CEILING, Role.anchor("James's ceiling"),
@@ -155,7 +157,7 @@ final class JamesPaths {
     }
 
     /**
-     * The mailet (queued and inline) and James's ceiling again, on distributed James's mail queue: a private RabbitMQ
+     * The mailet (defaults, inline no, inline yes) and James's ceiling again, on distributed James's mail queue: a private RabbitMQ
      * broker for each James, since James names its queues the same on every node (two on one
      * broker would take each other's spooled mails, whose blobs are in the other's folder).
      */
@@ -166,24 +168,37 @@ final class JamesPaths {
         }
         Path work = Files.createTempDirectory("bench-rabbitmq-");
         scratch.add(work);
-        Map<String, String> inline = new HashMap<>(forward);
-        inline.put("inline", "yes");
         try (RabbitMqBroker ours = RabbitMqBroker.start(work.resolve("broker"));
+             RabbitMqBroker oursQueued = RabbitMqBroker.start(work.resolve("queued-broker"));
              RabbitMqBroker oursInline = RabbitMqBroker.start(work.resolve("inline-broker"));
              RabbitMqBroker ceilings = RabbitMqBroker.start(work.resolve("ceiling-broker"))) {
             inTurns(List.of(
                 new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, RabbitMQ queue", Role.ours(RABBITMQ_CEILING),
-                    "one node; spool and outgoing queue on a local broker, blobs in a folder",
-                    ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
-                        .in(work.resolve("james"), new RabbitMqMailQueue(ours, work.resolve("blobs"))), true),
-                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, inline, RabbitMQ queue", Role.ours(RABBITMQ_CEILING),
-                    "one node; the spool on a local broker, the first attempt in service(): the broker crossed once",
-                    ForwardingJames.Options.forwarding(inline, ForwardingJames.Options.KEEP_FAILURES)
-                        .in(work.resolve("inline-james"), new RabbitMqMailQueue(oursInline, work.resolve("inline-blobs"))), true),
+                    "one node, defaults (inline idle); spool and outgoing queue on a local broker, blobs in a folder",
+                    onBroker(ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES), work, "", ours), true),
+                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, inline no, RabbitMQ queue", Role.ours(RABBITMQ_CEILING),
+                    "one node; every mail through the spool and then the outgoing queue: the broker crossed twice",
+                    onBroker(ForwardingJames.Options.forwarding(inline(forward, "no"), ForwardingJames.Options.KEEP_FAILURES), work, "queued-",
+                        oursQueued), true),
+                new JamesPath(sink, "James 3.8.1 + RemoteForwardMailet, inline yes, RabbitMQ queue", Role.ours(RABBITMQ_CEILING),
+                    "one node; every first attempt in service(): the broker crossed once",
+                    onBroker(ForwardingJames.Options.forwarding(inline(forward, "yes"), ForwardingJames.Options.KEEP_FAILURES), work, "inline-",
+                        oursInline), true),
                 new JamesPath(CountingMailet.PROCESSED_HERE, RABBITMQ_CEILING, Role.anchor("the ceiling on RabbitMQ"),
-                    "receive, spool on the broker, process: nothing forwarded", ceiling(sink).in(work.resolve("null-james"),
-                        new RabbitMqMailQueue(ceilings, work.resolve("null-blobs"))), false)));
+                    "receive, spool on the broker, process: nothing forwarded", onBroker(ceiling(sink), work, "null-", ceilings), false)));
         }
+    }
+
+    /** {@code options} with James's queues on {@code broker}: its folders in {@code work}, named with {@code prefix}. */
+    static ForwardingJames.Options onBroker(ForwardingJames.Options options, Path work, String prefix, RabbitMqBroker broker) {
+        return options.in(work.resolve(prefix + "james"), new RabbitMqMailQueue(broker, work.resolve(prefix + "blobs")));
+    }
+
+    /** The mailet's parameters {@code forward} with {@code inline} set to {@code mode}. */
+    static Map<String, String> inline(Map<String, String> forward, String mode) {
+        Map<String, String> inline = new HashMap<>(forward);
+        inline.put("inline", mode);
+        return inline;
     }
 
     /** James with a mailet that only counts where RemoteForwardMailet would be: it receives, spools and processes, and forwards nothing. */

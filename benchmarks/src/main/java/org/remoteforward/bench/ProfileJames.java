@@ -2,20 +2,18 @@ package org.remoteforward.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
 import org.remoteforward.it.ForwardingJames;
 import org.remoteforward.it.RabbitMqBroker;
-import org.remoteforward.it.RabbitMqMailQueue;
 
 /**
  * Runs one P2 path alone, long enough to profile (e.g. with -XX:StartFlightRecording, or by
- * reading each thread's CPU time): a James with RemoteForwardMailet ({@code queue}, its default;
- * {@code inline}), the synchronous hooks ({@code synchronous}), a mailet that only counts ({@code ceiling}) or
- * RemoteDelivery ({@code remotedelivery}), or the mailet and the ceiling on a private RabbitMQ broker's queue
- * ({@code rabbitmq}, {@code rabbitmq-inline}, {@code rabbitmq-ceiling}), forwarding to a counting sink, fed by P2's SMTP clients
+ * reading each thread's CPU time): a James with RemoteForwardMailet ({@code default}, {@code inline idle};
+ * {@code queue}, {@code inline no}; {@code inline}, {@code inline yes}), the synchronous hooks ({@code synchronous}), a mailet that
+ * only counts ({@code ceiling}) or RemoteDelivery ({@code remotedelivery}), or the mailet and the ceiling on a private RabbitMQ
+ * broker's queue ({@code rabbitmq}, {@code rabbitmq-queue}, {@code rabbitmq-inline}, {@code rabbitmq-ceiling}), forwarding to a counting sink, fed by P2's SMTP clients
  * for the given number of messages (optionally that many batches of them, one after another). Prints the rate, and the CPU time each group of threads spent per
  * message while it was measured.
  */
@@ -24,7 +22,7 @@ public final class ProfileJames {
     }
 
     public static void main(String[] args) throws Exception {
-        String path = args.length > 0 ? args[0] : "queue";
+        String path = args.length > 0 ? args[0] : "default";
         int messages = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         // batches one after another show whether the JIT has settled: while it compiles, the rate climbs batch by batch
         int batches = args.length > 2 ? Integer.parseInt(args[2]) : 1;
@@ -33,24 +31,20 @@ public final class ProfileJames {
         boolean onRabbitMq = path.startsWith("rabbitmq");
         try (CountingSink sink = new CountingSink();
              RabbitMqBroker broker = onRabbitMq ? RabbitMqBroker.start(work.resolve("broker")) : null) {
-            Map<String, String> forward = new HashMap<>(Benchmark.mailetForwardingTo(sink));
+            Map<String, String> forward = Benchmark.mailetForwardingTo(sink);
             ForwardingJames.Options options = switch (path) {
-                case "inline" -> {
-                    forward.put("inline", "yes");
-                    yield ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES);
-                }
+                case "inline" -> ForwardingJames.Options.forwarding(JamesPaths.inline(forward, "yes"), ForwardingJames.Options.KEEP_FAILURES);
+                case "queue" -> ForwardingJames.Options.forwarding(JamesPaths.inline(forward, "no"), ForwardingJames.Options.KEEP_FAILURES);
                 case "synchronous" -> ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
                     .forwardingSynchronously(Benchmark.forwardTo(sink));
                 case "ceiling" -> paths.ceiling(sink);
                 case "remotedelivery" -> paths.remoteDelivery(sink);
-                case "rabbitmq" -> ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
-                    .in(work.resolve("james"), new RabbitMqMailQueue(broker, work.resolve("blobs")));
-                case "rabbitmq-inline" -> {
-                    forward.put("inline", "yes");
-                    yield ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES)
-                        .in(work.resolve("james"), new RabbitMqMailQueue(broker, work.resolve("blobs")));
-                }
-                case "rabbitmq-ceiling" -> paths.ceiling(sink).in(work.resolve("james"), new RabbitMqMailQueue(broker, work.resolve("blobs")));
+                case "rabbitmq" -> JamesPaths.onBroker(ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES), work, "", broker);
+                case "rabbitmq-queue" -> JamesPaths.onBroker(
+                    ForwardingJames.Options.forwarding(JamesPaths.inline(forward, "no"), ForwardingJames.Options.KEEP_FAILURES), work, "", broker);
+                case "rabbitmq-inline" -> JamesPaths.onBroker(
+                    ForwardingJames.Options.forwarding(JamesPaths.inline(forward, "yes"), ForwardingJames.Options.KEEP_FAILURES), work, "", broker);
+                case "rabbitmq-ceiling" -> JamesPaths.onBroker(paths.ceiling(sink), work, "", broker);
                 default -> ForwardingJames.Options.forwarding(forward, ForwardingJames.Options.KEEP_FAILURES);
             };
             Destination counted = path.endsWith("ceiling") ? CountingMailet.PROCESSED_HERE : sink;

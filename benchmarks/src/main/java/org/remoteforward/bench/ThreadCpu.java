@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * threads are with their numbers taken out ({@code remote-forward-delivery-3} and {@code -7} are
  * one group). What {@code ProfileJames} prints per message: which of James's threads and ours a
  * path costs. A thread that ends between the readings is not counted, one that starts is counted
- * from its start; threads of the JVM itself (the JIT's compilers, the GC) are counted separately
- * through {@link #jit} where the JVM tells.
+ * from its start; threads the JVM itself runs and does not list (the JIT's compilers, the GC) are
+ * not counted, though the compilers' time is told apart through {@link #jit}.
  */
 final class ThreadCpu {
     private static final Pattern NUMBERS = Pattern.compile("[-#_ ]?\\d+");

@@ -25,15 +25,17 @@ class BenchmarkSmokeTest {
             "| P1 | smtp-source, 10 session(s), reusing connections (-d) |",
             "| P1 | sender, 10 session(s), pool + pipelining |",
             "| P2 | James 3.8.1 + RemoteForwardMailet |",
-            "| P2 | James 3.8.1 + RemoteForwardMailet, inline |",
+            "| P2 | James 3.8.1 + RemoteForwardMailet, inline no |",
+            "| P2 | James 3.8.1 + RemoteForwardMailet, inline yes |",
             "| P2 | James 3.8.1 + synchronous forwarding (SMTP hooks) |",
             "| P2 | James 3.8.1, a mailet that only counts (James's own ceiling) |",
             "| P2 | James 3.8.1 + RemoteDelivery (gateway) |",
             "| P2 | James 3.8.1 + RemoteForwardMailet, RabbitMQ queue |",
-            "| P2 | James 3.8.1 + RemoteForwardMailet, inline, RabbitMQ queue |",
+            "| P2 | James 3.8.1 + RemoteForwardMailet, inline no, RabbitMQ queue |",
+            "| P2 | James 3.8.1 + RemoteForwardMailet, inline yes, RabbitMQ queue |",
             "| P4 | sender over LMTP to Dovecot, 10 session(s), pool + pipelining + BDAT |",
             "| P4 | smtp-source into Postfix, its lmtp client to Dovecot, 10 sessions |",
-            "| RemoteForwardMailet | ", "| RemoteForwardMailet, inline | ", "| synchronous forwarding (SMTP hooks) | ",
+            "| RemoteForwardMailet | ", "| RemoteForwardMailet, inline no | ", "| RemoteForwardMailet, inline yes | ", "| synchronous forwarding (SMTP hooks) | ",
             "| 8 MiB | ",
             "**message size", "**recipients per message", "**time per recipient", "**synchronous forwarding, concurrent client sessions");
         // every latency row saw each of its messages at both ends: none was lost or left unnumbered on the way
@@ -42,7 +44,7 @@ class BenchmarkSmokeTest {
             assertThat(measured[0]).as(line).isEqualTo(measured[1]);
         });
         // each path's CPU by thread group, measured while it was timed: our delivery workers in the queued row, RemoteDelivery's in its own
-        assertThat(results.lines().filter(line -> line.matches("\\| RemoteForwardMailet \\| \\d+ \\| .*remote-forward-delivery \\d+.*")))
+        assertThat(results.lines().filter(line -> line.matches("\\| RemoteForwardMailet, inline no \\| \\d+ \\| .*remote-forward-delivery \\d+.*")))
             .hasSize(1);
         assertThat(results.lines().filter(line -> line.matches("\\| RemoteDelivery \\(gateway\\) \\| \\d+ \\| .*RemoteDelivery-Process \\d+.*")))
             .hasSize(1);
