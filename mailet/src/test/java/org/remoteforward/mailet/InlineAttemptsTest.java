@@ -73,7 +73,12 @@ class InlineAttemptsTest {
     }
 
     private ILoggingEvent attemptLine(Mail mail) {
-        return attempts.list.stream().filter(event -> event.getFormattedMessage().startsWith("mail " + mail.getName() + " attempt 1 "))
+        List<ILoggingEvent> logged;
+        // workers append while the test reads: the appender appends under its own lock
+        synchronized (attempts) {
+            logged = List.copyOf(attempts.list);
+        }
+        return logged.stream().filter(event -> event.getFormattedMessage().startsWith("mail " + mail.getName() + " attempt 1 "))
             .findFirst().orElse(null);
     }
 
