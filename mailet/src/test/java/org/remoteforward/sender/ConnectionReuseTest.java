@@ -38,11 +38,13 @@ class ConnectionReuseTest {
         return new ConnectionSettings(true, 10, idle, Duration.ofMinutes(5), maxMessages, Duration.ZERO, false, false);
     }
 
-    private static Script greeted() {
+    /** A greeting and an EHLO answer of no extensions; {@link DeliverIfIdleTest} scripts with it too. */
+    static Script greeted() {
         return Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test");
     }
 
-    private static Script delivering(Script script) {
+    /** {@code script}, then one delivery from a@example.com to b@example.com. */
+    static Script delivering(Script script) {
         return script.expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").send("250 ok")
             .expect("DATA").send("354 go")

@@ -30,20 +30,9 @@ class DeliverIfIdleTest {
         return new ConnectionSettings(true, 10, Duration.ofMinutes(1), Duration.ofMinutes(5), 100, backoff, false, false, Duration.ofSeconds(5));
     }
 
-    private static Script greeted() {
-        return Script.of().send("220 mx.test").expect("EHLO client.test").send("250 mx.test");
-    }
-
-    private static Script delivering(Script script) {
-        return script.expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("250 ok")
-            .expect("DATA").send("354 go")
-            .receiveMessage().send("250 2.0.0 queued");
-    }
-
     @Test
     void withNoSessionIdleNothingIsConnectedToOrSent() throws Exception {
-        ScriptedServer server = started.tcp(delivering(greeted()).expect("QUIT").send("221 bye"));
+        ScriptedServer server = started.tcp(ConnectionReuseTest.delivering(ConnectionReuseTest.greeted()).expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(pooled(Duration.ZERO)));
 
         assertThat(sender.deliverIfIdle(TO_B, Messages.of(Messages.SIMPLE))).isEmpty();
@@ -58,7 +47,7 @@ class DeliverIfIdleTest {
     @Test
     void anIdleSessionCarriesTheMessageByteIdentical() throws Exception {
         String second = "Subject: second\r\n\r\nover the idle session\r\n";
-        ScriptedServer server = started.tcp(delivering(delivering(greeted())).expect("QUIT").send("221 bye"));
+        ScriptedServer server = started.tcp(ConnectionReuseTest.delivering(ConnectionReuseTest.delivering(ConnectionReuseTest.greeted())).expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(pooled(Duration.ZERO)));
         assertThat(sender.deliver(TO_B, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
 
@@ -73,7 +62,7 @@ class DeliverIfIdleTest {
 
     @Test
     void withSessionReuseOffNoSessionIsEverIdle() throws Exception {
-        ScriptedServer server = started.tcp(delivering(greeted()).expect("QUIT").send("221 bye"));
+        ScriptedServer server = started.tcp(ConnectionReuseTest.delivering(ConnectionReuseTest.greeted()).expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri())
             .connections(new ConnectionSettings(false, 10, Duration.ofMinutes(1), Duration.ofMinutes(5), 1, Duration.ZERO, false, false)));
         assertThat(sender.deliver(TO_B, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
@@ -91,8 +80,8 @@ class DeliverIfIdleTest {
     @Test
     void anIdleSessionToALaterEndpointServesOnlyWhileTheFirstIsBackingOff() throws Exception {
         ScriptedServer first = started.tcp(List.of(Script.of().send("554 5.3.2 not now").expect("QUIT").send("221 bye"),
-            delivering(greeted()).expect("QUIT").send("221 bye")));
-        ScriptedServer second = started.tcp(delivering(delivering(greeted())).expect("QUIT").send("221 bye"));
+            ConnectionReuseTest.delivering(ConnectionReuseTest.greeted()).expect("QUIT").send("221 bye")));
+        ScriptedServer second = started.tcp(ConnectionReuseTest.delivering(ConnectionReuseTest.delivering(ConnectionReuseTest.greeted())).expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(first.tcpUri(), second.tcpUri()).connections(pooled(Duration.ofMillis(400))));
         assertThat(sender.deliver(TO_B, Messages.of(Messages.SIMPLE)).endpoint()).hasValueSatisfying(e -> assertThat(e.toString()).contains(
             String.valueOf(second.port())));
@@ -112,7 +101,7 @@ class DeliverIfIdleTest {
 
     @Test
     void aTransactionRefusedBeforeItStartsGivesItsIdleSessionBack() throws Exception {
-        ScriptedServer server = started.tcp(delivering(delivering(greeted())).expect("QUIT").send("221 bye"));
+        ScriptedServer server = started.tcp(ConnectionReuseTest.delivering(ConnectionReuseTest.delivering(ConnectionReuseTest.greeted())).expect("QUIT").send("221 bye"));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(pooled(Duration.ZERO)));
         assertThat(sender.deliver(TO_B, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
 
@@ -129,7 +118,7 @@ class DeliverIfIdleTest {
 
     @Test
     void aStaleIdleSessionIsReplacedAndTheMessageStillGoesOut() throws Exception {
-        ScriptedServer server = started.tcp(List.of(delivering(greeted()).drop(), delivering(greeted()).expect("QUIT").send("221 bye")));
+        ScriptedServer server = started.tcp(List.of(ConnectionReuseTest.delivering(ConnectionReuseTest.greeted()).drop(), ConnectionReuseTest.delivering(ConnectionReuseTest.greeted()).expect("QUIT").send("221 bye")));
         DownstreamSender sender = started.sender(SettingsBuilder.to(server.tcpUri()).connections(pooled(Duration.ZERO)));
         assertThat(sender.deliver(TO_B, Messages.of(Messages.SIMPLE)).failed()).isEmpty();
         server.awaitConversations(1);
