@@ -18,6 +18,7 @@ import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
+import org.remoteforward.sender.Failover;
 import org.remoteforward.sender.Protocol;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
@@ -105,7 +106,7 @@ public final class ForwardConfigParser {
         }
         boolean xforward = !values.containsKey(Parameter.XFORWARD) || bool(Parameter.XFORWARD);
         SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue,
-            connections(timeouts.connect()), allowSenderRouting, xforward);
+            connections(timeouts.connect()), allowSenderRouting, xforward, failover());
         return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
     }
 
@@ -128,6 +129,17 @@ public final class ForwardConfigParser {
             autoOrOff(Parameter.CHUNKING),
             // as long as connecting may take, unless told otherwise: a queued delivery may wait its turn
             duration(Parameter.CONNECTION_WAIT_TIMEOUT, connectTimeout));
+    }
+
+    /** {@code failover}: connection (the default) or temporary. */
+    private Failover failover() throws InvalidConfigurationException {
+        String value = text(Parameter.FAILOVER).orElse(Failover.CONNECTION.written()).toLowerCase(Locale.ROOT);
+        for (Failover failover : Failover.values()) {
+            if (failover.written().equals(value)) {
+                return failover;
+            }
+        }
+        throw new InvalidConfigurationException(nameOf(Parameter.FAILOVER), "'" + value + "' is neither connection nor temporary");
     }
 
     private boolean autoOrOff(Parameter parameter) throws InvalidConfigurationException {

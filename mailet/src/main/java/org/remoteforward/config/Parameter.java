@@ -48,6 +48,7 @@ public enum Parameter {
     CONNECTION_WAIT_TIMEOUT("connectionWaitTimeout"),
     PIPELINING("pipelining"),
     CHUNKING("chunking"),
+    FAILOVER("failover"),
     ALLOW_SENDER_ROUTING("allowSenderRouting"),
     ALLOW_PLAINTEXT_CREDENTIALS("allowPlaintextCredentials"),
     XFORWARD("xforward");

@@ -15,6 +15,7 @@ import org.remoteforward.sender.PrintableText;
 import org.remoteforward.config.DeliverySettings;
 import org.remoteforward.sender.DeliveryResult;
 import org.remoteforward.sender.DownstreamSender;
+import org.remoteforward.sender.Endpoint;
 import org.remoteforward.sender.Envelope;
 import org.remoteforward.sender.Outcome;
 import org.remoteforward.sender.RecipientResult;
@@ -165,7 +166,8 @@ final class DeliveryAttempts {
         if (!LOGGER.isInfoEnabled()) {
             return;
         }
-        String endpoint = result.endpoint().map(Object::toString).orElse("no endpoint");
+        List<Endpoint> used = result.endpointsUsed();
+        String endpoint = used.isEmpty() ? "no endpoint" : used.stream().map(Object::toString).collect(Collectors.joining(", "));
         String delivered = result.delivered().stream().map(r -> PrintableText.address(r.recipient())).collect(Collectors.joining(", "));
         String failed = result.failedForLog();
         LOGGER.info("mail {} attempt {} via {}: delivered [{}] failed [{}]{}", mail.getName(), attempt, endpoint, delivered, failed,

@@ -3,6 +3,7 @@ package org.remoteforward.sender;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,6 +51,17 @@ public record DeliveryResult(List<RecipientResult> recipients, Optional<Endpoint
         }
         return byCause.entrySet().stream().map(e -> String.join(", ", e.getValue()) + " (" + e.getKey() + ")")
             .collect(Collectors.joining("; "));
+    }
+
+    /**
+     * Every endpoint that decided a recipient, the transaction's first, in order: more than one
+     * when recipients went on to further targets ({@code failover temporary}).
+     */
+    public List<Endpoint> endpointsUsed() {
+        Set<Endpoint> used = new LinkedHashSet<>();
+        endpoint.ifPresent(used::add);
+        recipients.forEach(recipient -> recipient.endpoint().ifPresent(used::add));
+        return List.copyOf(used);
     }
 
     /** The same result for {@code subset} of the recipients only. */

@@ -2,11 +2,19 @@ package org.remoteforward.sender;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers messages to a fixed list of SMTP or LMTP endpoints and reports one outcome per
@@ -20,6 +28,7 @@ import java.util.function.LongSupplier;
  * (idle sessions; its I/O is bounded by the watchdog's deadlines).
  */
 public final class DownstreamSender implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(DownstreamSender.class);
     private final SenderSettings settings;
     private final Watchdog watchdog;
     private final Housekeeping housekeeping;
@@ -59,9 +68,10 @@ public final class DownstreamSender implements AutoCloseable {
     /**
      * Delivers one message: a transaction with every recipient at once, then the message; when the
      * server takes fewer recipients a transaction than the envelope has (a 452 after some were
-     * accepted, RFC 5321 4.5.3.1.10), further transactions at once for the rest. Never throws for
-     * anything the servers, the network or the message can cause: every recipient comes back
-     * delivered, or failed with the reason.
+     * accepted, RFC 5321 4.5.3.1.10), further transactions at once for the rest. With {@code
+     * failover temporary}, the recipients a target answers with 4xx go at once to the targets not
+     * tried yet ({@link FailoverTrail}). Never throws for anything the servers, the network or the
+     * message can cause: every recipient comes back delivered, or failed with the reason.
      */
     public DeliveryResult deliver(Envelope envelope, MessageSource message) {
         return deliver(envelope, message, Optional.empty());
@@ -71,34 +81,71 @@ public final class DownstreamSender implements AutoCloseable {
      * As {@link #deliver}, only if a session to the endpoint it would use waits idle now: for a
      * caller that must not connect or wait for a session in its thread (James's spool, {@code
      * inline idle}). Empty, with nothing sent, when there is none. Only the first transaction is
-     * bound so: further ones, for recipients past the server's limit (a 452), take sessions as
-     * {@code deliver} does; the session just released is normally the one they get.
+     * bound so: further ones, for recipients past the server's limit (a 452) or failing over on a
+     * 4xx ({@code failover temporary}), take sessions as {@code deliver} does; for the former the
+     * session just released is normally the one they get.
      */
     public Optional<DeliveryResult> deliverIfIdle(Envelope envelope, MessageSource message) {
         return pool.acquireIdle(Authentication.identity(settings, envelope.credentials()))
             .map(idle -> deliver(envelope, message, Optional.of(idle)));
     }
 
+    /**
+     * One transaction of a delivery: its recipients, the endpoints it must not use (tried already
+     * by them, {@code failover temporary}), and the idle session it starts on, if given one.
+     */
+    private record Round(List<String> recipients, Set<Endpoint> passOver, Optional<SmtpSession> idle) {
+    }
+
     private DeliveryResult deliver(Envelope envelope, MessageSource message, Optional<SmtpSession> idle) {
         Map<String, RecipientResult> results = new LinkedHashMap<>();
         Optional<Endpoint> endpoint = Optional.empty();
-        List<String> recipients = envelope.recipients();
-        Optional<SmtpSession> first = idle;
-        while (!recipients.isEmpty()) {
-            MailFrom from = envelope.mailFrom();
-            try (Transaction transaction = first.isPresent() ? Transaction.beginOn(first.get(), settings, pool, from, message)
-                : Transaction.begin(settings, pool, from, Optional.of(message), Optional.empty())) {
-                first = Optional.empty();
-                transaction.recipients(recipients, true);
+        // only a delivery that may fail over keeps a trail: the usual one allocates nothing for it
+        FailoverTrail trail = settings.failover() == Failover.TEMPORARY ? new FailoverTrail(settings.endpoints()) : null;
+        Deque<Round> rounds = new ArrayDeque<>();
+        rounds.add(new Round(envelope.recipients(), Set.of(), idle));
+        // a round over the recipient limit leaves fewer behind (the server accepted one at least), a
+        // failover round passes one more endpoint over: this ends
+        while (!rounds.isEmpty()) {
+            Round round = rounds.poll();
+            try (Transaction transaction = begin(round, envelope.mailFrom(), message)) {
+                transaction.recipients(round.recipients(), true);
                 transaction.message(message);
                 DeliveryResult result = transaction.result();
                 endpoint = endpoint.or(result::endpoint);
-                result.recipients().forEach(recipient -> results.put(recipient.recipient(), recipient));
-                // each round leaves some recipient behind (the server accepted one at least), so this ends
-                recipients = transaction.overRecipientLimit();
+                List<String> overLimitInOrder = transaction.overRecipientLimit();
+                Set<String> overLimit = overLimitInOrder.isEmpty() ? Set.of() : new HashSet<>(overLimitInOrder);
+                List<RecipientResult> decided = trail == null ? List.of() : new ArrayList<>();
+                for (RecipientResult recipient : result.recipients()) {
+                    // one over the server's limit is not decided yet: the next round, on any endpoint, decides it
+                    boolean undecided = overLimit.contains(recipient.recipient());
+                    RecipientResult told = undecided || trail == null ? recipient : trail.after(recipient);
+                    results.put(recipient.recipient(), told);
+                    if (trail != null && !undecided) {
+                        decided.add(told);
+                    }
+                }
+                if (!overLimitInOrder.isEmpty()) {
+                    rounds.add(new Round(overLimitInOrder, round.passOver(), Optional.empty()));
+                }
+                if (trail != null && result.endpoint().isPresent()) {
+                    Set<Endpoint> tried = new HashSet<>(round.passOver());
+                    tried.add(result.endpoint().get());
+                    List<String> goOn = trail.goOn(decided, tried);
+                    if (!goOn.isEmpty()) {
+                        LOGGER.info("failover temporary: {} recipient(s) go on to the next target, the first after {}",
+                            goOn.size(), PrintableText.line(result.of(goOn.get(0)).detail()));
+                        rounds.add(new Round(goOn, tried, Optional.empty()));
+                    }
+                }
             }
         }
         return new DeliveryResult(List.copyOf(results.values()), endpoint);
+    }
+
+    private Transaction begin(Round round, MailFrom from, MessageSource message) {
+        return round.idle().isPresent() ? Transaction.beginOn(round.idle().get(), settings, pool, from, message)
+            : Transaction.beginPast(round.passOver(), settings, pool, from, message);
     }
 
     /**

@@ -20,11 +20,12 @@ import java.util.Optional;
  * @param allowSenderRouting forward recipients with sender-specified routing ({@code %}, {@code !},
  *     a quoted {@code @}, source routes); refused before the wire otherwise
  * @param xforward pass the original client on with XFORWARD where the server offers it
+ * @param failover whether recipients a target answers with 4xx are tried on the next targets at once
  */
 public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolean starttls, TlsSettings tls,
                              AuthMode auth, Optional<Credentials> configuredCredentials, Timeouts timeouts,
                              String heloName, DialogueLogging dialogue, ConnectionSettings connections,
-                             boolean allowSenderRouting, boolean xforward) {
+                             boolean allowSenderRouting, boolean xforward, Failover failover) {
 
     public SenderSettings {
         Objects.requireNonNull(protocol, "protocol");
@@ -37,12 +38,22 @@ public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolea
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(dialogue, "dialogue");
         Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(failover, "failover");
         if (heloName == null || heloName.isBlank() || heloName.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
             throw new IllegalArgumentException("the HELO name must be a host name, not '" + heloName + "'");
         }
         if (auth.usesConfiguredCredentials() != configuredCredentials.isPresent()) {
             throw new IllegalArgumentException("configured credentials go with auth plain and only with it");
         }
+    }
+
+    /** As the canonical constructor, failing over on connection failures only ({@link Failover#CONNECTION}). */
+    public SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolean starttls, TlsSettings tls,
+                          AuthMode auth, Optional<Credentials> configuredCredentials, Timeouts timeouts,
+                          String heloName, DialogueLogging dialogue, ConnectionSettings connections,
+                          boolean allowSenderRouting, boolean xforward) {
+        this(protocol, endpoints, starttls, tls, auth, configuredCredentials, timeouts, heloName, dialogue, connections,
+            allowSenderRouting, xforward, Failover.CONNECTION);
     }
 
     /** Whether sessions authenticate as each message's own client ({@code auth forward}): the one place that decides it. */

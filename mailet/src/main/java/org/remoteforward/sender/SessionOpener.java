@@ -138,21 +138,22 @@ final class SessionOpener {
      * longer than {@code connectionWaitTimeout}; being busy is no failure, so it earns no back-off.
      */
     SmtpSession open() throws NoEndpointAvailableException {
-        return open(Map.of(), true);
+        return open(Map.of(), Set.of(), true);
     }
 
     /**
      * As {@link #open()}, past the endpoints that already failed in this acquisition (each with why,
-     * which the failure names with the others'); without waiting for a busy endpoint's session
+     * which the failure names with the others') and those the caller passes over (tried already
+     * in this attempt: {@code failover temporary}); without waiting for a busy endpoint's session
      * unless {@code mayWait}.
      */
-    SmtpSession open(Map<Endpoint, String> failed, boolean mayWait) throws NoEndpointAvailableException {
+    SmtpSession open(Map<Endpoint, String> failed, Set<Endpoint> passOver, boolean mayWait) throws NoEndpointAvailableException {
         List<String> reasons = new ArrayList<>();
         failed.forEach((endpoint, reason) -> reasons.add(endpoint + ": " + reason));
         boolean busy = false;
         long waitUntil = System.nanoTime() + (mayWait ? settings.connections().waitTimeout().toNanos() : 0);
         for (Endpoint endpoint : order()) {
-            if (failed.containsKey(endpoint)) {
+            if (failed.containsKey(endpoint) || passOver.contains(endpoint)) {
                 continue;
             }
             Semaphore permits = openSessions.get(endpoint);

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.LongSupplier;
@@ -63,16 +64,17 @@ final class SessionPool implements AutoCloseable {
      * messages go to it again. When none can, {@link SessionOpener#open} waits for one.
      */
     SmtpSession acquire(String identity) throws NoEndpointAvailableException {
-        return acquire(identity, true);
+        return acquire(identity, true, Set.of());
     }
 
     /**
      * As {@link #acquire(String)}, waiting for a busy endpoint's session only if {@code mayWait}:
      * false for a transaction its client paces (synchronous mode), which runs on one of James's SMTP
      * threads; each serves many connections, so a wait there would stall every client on it,
-     * greetings included. With every session busy it then fails at once.
+     * greetings included. With every session busy it then fails at once. The endpoints in {@code
+     * passOver} (tried already in this attempt, {@code failover temporary}) are not used at all.
      */
-    SmtpSession acquire(String identity, boolean mayWait) throws NoEndpointAvailableException {
+    SmtpSession acquire(String identity, boolean mayWait, Set<Endpoint> passOver) throws NoEndpointAvailableException {
         if (closed) {
             throw new NoEndpointAvailableException("the sender is shut down");
         }
@@ -80,6 +82,9 @@ final class SessionPool implements AutoCloseable {
         if (settings.reuse()) {
             long now = nanoClock.getAsLong();
             for (Endpoint endpoint : opener.order()) {
+                if (passOver.contains(endpoint)) {
+                    continue;
+                }
                 Optional<SmtpSession> idleOne = takeIdle(endpoint, identity, now);
                 if (idleOne.isPresent()) {
                     return idleOne.get();
@@ -94,7 +99,7 @@ final class SessionPool implements AutoCloseable {
                 }
             }
         }
-        return opener.open(failed, mayWait);
+        return opener.open(failed, passOver, mayWait);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
@@ -70,6 +71,8 @@ public final class Transaction implements AutoCloseable {
     /** The idle session {@link #beginOn} gave, until {@link #start} takes it. */
     private SmtpSession handedOver;
     private final boolean begunOnIdle;
+    /** The endpoints this transaction must not use: tried already in the same attempt ({@code failover temporary}). */
+    private final Set<Endpoint> passOver;
     private boolean started;
     /** MAIL FROM, built and not sent yet: it goes with the first recipients. */
     private SmtpCommand pendingMail;
@@ -95,8 +98,9 @@ public final class Transaction implements AutoCloseable {
     }
 
     private Transaction(SenderSettings settings, SessionPool pool, MailFrom from, Optional<MessageSource> knownMessage,
-                        Optional<ClientPace> pace, SmtpSession handedOver) {
+                        Optional<ClientPace> pace, SmtpSession handedOver, Set<Endpoint> passOver) {
         this.pace = pace;
+        this.passOver = Set.copyOf(passOver);
         this.handedOver = handedOver;
         this.begunOnIdle = handedOver != null;
         this.settings = settings;
@@ -116,7 +120,15 @@ public final class Transaction implements AutoCloseable {
      */
     static Transaction begin(SenderSettings settings, SessionPool pool, MailFrom from, Optional<MessageSource> knownMessage,
                              Optional<ClientPace> pace) {
-        return begin(new Transaction(settings, pool, from, knownMessage, pace, null));
+        return begin(new Transaction(settings, pool, from, knownMessage, pace, null, Set.of()));
+    }
+
+    /**
+     * Begins a transaction of a known message on a session to none of the endpoints in {@code
+     * passOver}: those the same attempt has tried already ({@code failover temporary}).
+     */
+    static Transaction beginPast(Set<Endpoint> passOver, SenderSettings settings, SessionPool pool, MailFrom from, MessageSource message) {
+        return begin(new Transaction(settings, pool, from, Optional.of(message), Optional.empty(), null, passOver));
     }
 
     /**
@@ -125,7 +137,7 @@ public final class Transaction implements AutoCloseable {
      * idle one turns out stale and another is taken.
      */
     static Transaction beginOn(SmtpSession idle, SenderSettings settings, SessionPool pool, MailFrom from, MessageSource message) {
-        return begin(new Transaction(settings, pool, from, Optional.of(message), Optional.empty(), idle));
+        return begin(new Transaction(settings, pool, from, Optional.of(message), Optional.empty(), idle, Set.of()));
     }
 
     private static Transaction begin(Transaction transaction) {
@@ -406,7 +418,7 @@ public final class Transaction implements AutoCloseable {
         try {
             // a client-paced transaction runs on James's SMTP thread, one begun on an idle session on
             // James's spool: neither waits there for a session
-            session = handedOver != null ? takeHandedOver() : pool.acquire(identity, pace.isEmpty() && !begunOnIdle);
+            session = handedOver != null ? takeHandedOver() : pool.acquire(identity, pace.isEmpty() && !begunOnIdle, passOver);
         } catch (NoEndpointAvailableException e) {
             refuse(Refusal.noEndpoint(e));
             return false;

@@ -11,12 +11,14 @@ import org.remoteforward.config.ForwardConfig;
 import org.remoteforward.config.ForwardConfigParser;
 import org.remoteforward.config.InvalidConfigurationException;
 import org.remoteforward.config.Parameter;
+import org.remoteforward.sender.Failover;
 import org.remoteforward.sender.SenderSettings;
 
 /**
  * What {@link ForwardingRcptHook} is configured with: RemoteForwardMailet's parameters (targets,
  * TLS, auth, timeouts, connections, and the queue, retries and bounces of the recipients the
- * client was told were taken but the downstream then failed), minus {@code inline}, plus what
+ * client was told were taken but the downstream then failed), minus {@code inline} and {@code
+ * failover temporary}, plus what
  * James does once the downstream has a message.
  *
  * @param forward the downstream, and the retries and bounces of failed recipients
@@ -86,6 +88,12 @@ public record SynchronousForwardConfig(ForwardConfig forward, Optional<String> a
         downstream.putIfAbsent(Parameter.CONNECTION_WAIT_TIMEOUT.parameterName(), DEFAULT_CONNECTION_WAIT_TIMEOUT);
         downstream.putIfAbsent(Parameter.OUTGOING_QUEUE.parameterName(), DEFAULT_OUTGOING_QUEUE);
         ForwardConfig parsed = ForwardConfigParser.parse(downstream, defaultHeloName);
+        if (parsed.sender().failover() == Failover.TEMPORARY) {
+            // a client's RCPT is answered with the one downstream's reply as it comes; a second
+            // downstream for some of its recipients would split one client transaction in two
+            throw new InvalidConfigurationException(Parameter.FAILOVER.parameterName(), "temporary is a RemoteForwardMailet setting: the SMTP"
+                + " hooks give the client each downstream reply as it comes, so a 4xx goes to the client, which retries; leave failover out here");
+        }
         return new SynchronousForwardConfig(parsed, after.equalsIgnoreCase(GHOST) ? Optional.empty() : Optional.of(after),
             failed, clientIdle, parsed.warnings());
     }

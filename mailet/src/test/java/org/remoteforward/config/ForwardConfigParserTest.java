@@ -22,6 +22,7 @@ import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
+import org.remoteforward.sender.Failover;
 import org.remoteforward.sender.Protocol;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
@@ -66,10 +67,17 @@ class ForwardConfigParserTest {
         assertThat(delivery.bounceProcessor()).isEmpty();
         assertThat(sender.connections()).isEqualTo(ConnectionSettings.DEFAULTS);
         assertThat(sender.allowSenderRouting()).isFalse();
+        assertThat(sender.failover()).isEqualTo(Failover.CONNECTION);
         assertThat(delivery.credentialsRetention()).as("twice the schedule's 15h15m, and an hour").isEqualTo(Duration.ofMinutes(31 * 60 + 30));
         assertThat(delivery.credentialsKeyFile()).isEmpty();
         assertThat(delivery.retryDelays()).isEqualTo(DeliverySettings.RetryDelays.AUTO);
         assertThat(delivery.retryHoldLimit()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void failoverIsReadInEitherCase() throws Exception {
+        assertThat(parse("targets", "tcp://mx:25, tcp://mx2:25", "failover", "temporary").sender().failover()).isEqualTo(Failover.TEMPORARY);
+        assertThat(parse("targets", "tcp://mx:25", "failover", " Connection ").sender().failover()).isEqualTo(Failover.CONNECTION);
     }
 
     @Test
@@ -295,6 +303,8 @@ class ForwardConfigParserTest {
             bad("max retries negative", Map.of("targets", "tcp://mx:25", "maxRetries", "-1"), "maxRetries: '-1' is not a whole number from 0 to 1000"),
             bad("delivery threads word", Map.of("targets", "tcp://mx:25", "deliveryThreads", "many"), "deliveryThreads: 'many' is not a whole number"),
             bad("inline", Map.of("targets", "tcp://mx:25", "inline", "sometimes"), "inline: 'sometimes' is none of no, idle, yes"),
+            bad("failover", Map.of("targets", "tcp://mx:25", "failover", "4xx"), "failover: '4xx' is neither connection nor temporary"),
+            bad("failover empty", Map.of("targets", "tcp://mx:25", "failover", ""), "failover: '' is neither connection nor temporary"),
             bad("inline threads zero", Map.of("targets", "tcp://mx:25", "inline", "idle", "inlineThreads", "0"),
                 "inlineThreads: '0' is not a whole number from 1 to 1000"),
             bad("inline threads word", Map.of("targets", "tcp://mx:25", "inline", "yes", "inlineThreads", "half"),

@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import javax.mail.internet.MimeMessage;
+import javax.mail.internet.MimeMultipart;
+
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.server.core.MailImpl;
@@ -202,6 +205,48 @@ class DeliverySemanticsTest {
         assertThat(dsn.getMsg().getHeader("Auto-Submitted", null)).isEqualTo("auto-replied");
         Thread.sleep(500);
         assertThat(server.conversations()).as("no attempt after the bounce").hasSize(3);
+    }
+
+    @Test
+    void withFailoverTemporaryATargetsWaitGoesToTheNextAndNoRetryIsNeeded() throws Exception {
+        ScriptedServer first = started.tcp(refusing("451 4.7.1 greylisted", "b@example.com"));
+        ScriptedServer second = started.tcp(RemoteForwardMailetTest.acceptAll("MAIL FROM:<a@example.com>", "b@example.com"));
+        RemoteForwardMailet mailet = harness.start("targets", first.tcpUri() + " " + second.tcpUri(), "starttls", "no",
+            "heloName", "relay.test", "failover", "temporary", "maxRetries", "0");
+        Mail mail = harness.mail(MESSAGE, "a@example.com", "b@example.com");
+
+        mailet.service(mail);
+        MailetHarness.await(() -> second.conversations().stream().anyMatch(c -> !c.messages.isEmpty()), "the delivery on the second target");
+        mailet.destroy();
+
+        assertThat(second.onlyConversation().onlyMessage()).isEqualTo(MESSAGE.getBytes());
+        assertThat(first.onlyConversation().messages).isEmpty();
+        assertThat(first.violations()).isEmpty();
+        assertThat(harness.dsns()).isEmpty();
+        assertThat(harness.queued("remote-forward")).isEmpty();
+    }
+
+    @Test
+    void withFailoverTemporaryTheBounceNamesEachTargetAndWhatItAnswered() throws Exception {
+        ScriptedServer first = started.tcp(refusing("451 4.7.1 greylisted by the first", "b@example.com"));
+        ScriptedServer second = started.tcp(refusing("450 4.2.1 mailbox busy on the second", "b@example.com"));
+        RemoteForwardMailet mailet = harness.start("targets", first.tcpUri() + " " + second.tcpUri(), "starttls", "no",
+            "heloName", "relay.test", "failover", "temporary", "maxRetries", "0");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+
+        MailetHarness.await(() -> harness.dsns().size() == 1, "the bounce");
+        MimeMessage dsn = harness.dsns().get(0).getMsg();
+        String explanation = ((MimeMultipart) dsn.getContent()).getBodyPart(0).getContent().toString().replaceAll("\r\n(?=[ \t])", "");
+        assertThat(explanation).contains(first.tcpUri() + " answered RCPT TO with 451 4.7.1 greylisted by the first")
+            .contains(second.tcpUri() + " answered RCPT TO with 450 4.2.1 mailbox busy on the second");
+        // the fields are the last server's: the one whose answer stood when the mail was given up
+        assertThat(MailetHarness.deliveryStatus(dsn)).contains("Status: 4.2.1")
+            .contains("Diagnostic-Code: smtp; 450 4.2.1 mailbox busy on the second");
+        // stopping the mailet QUITs the pooled sessions and ends the conversations
+        mailet.destroy();
+        assertThat(first.onlyConversation().violations).isEmpty();
+        assertThat(second.onlyConversation().violations).isEmpty();
     }
 
     @Test

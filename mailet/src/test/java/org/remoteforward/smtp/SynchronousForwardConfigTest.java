@@ -72,7 +72,7 @@ class SynchronousForwardConfigTest {
     @Test
     void takesTheMailetsDownstreamParametersAndItsOwn() throws Exception {
         SynchronousForwardConfig config = SynchronousForwardConfig.parse(with("protocol", "lmtp", "afterForward", "local-copies",
-            "failedRecipientsProcessor", "forward", "heloName", "relay.test"), "ignored");
+            "failedRecipientsProcessor", "forward", "heloName", "relay.test", "failover", "connection"), "ignored");
 
         assertThat(config.afterForward()).contains("local-copies");
         assertThat(config.failedRecipientsProcessor()).contains("forward");
@@ -87,6 +87,7 @@ class SynchronousForwardConfigTest {
             Arguments.of(with("bounceProcessor", ""), "bounceProcessor: must name a processor"),
             Arguments.of(with("outgoingQueue", "a/b"), "outgoingQueue: 'a/b' is not a queue name"),
             Arguments.of(with("inline", "yes"), "inline: a RemoteForwardMailet parameter"),
+            Arguments.of(with("failover", "temporary"), "failover: temporary is a RemoteForwardMailet setting"),
             Arguments.of(with("afterForward", " "), "afterForward: empty"),
             Arguments.of(with("failedRecipientsProcessor", ""), "failedRecipientsProcessor: empty"),
             Arguments.of(Map.of("starttls", "no"), "targets: required"),

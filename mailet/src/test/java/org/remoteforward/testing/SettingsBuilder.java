@@ -10,6 +10,7 @@ import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
+import org.remoteforward.sender.Failover;
 import org.remoteforward.sender.Protocol;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
@@ -32,6 +33,7 @@ public final class SettingsBuilder {
     private ConnectionSettings connections = ConnectionSettings.DEFAULTS;
     private boolean allowSenderRouting;
     private boolean xforward = true;
+    private Failover failover = Failover.CONNECTION;
 
     public static SettingsBuilder to(String... endpoints) {
         SettingsBuilder builder = new SettingsBuilder();
@@ -91,6 +93,11 @@ public final class SettingsBuilder {
         return this;
     }
 
+    public SettingsBuilder failover(Failover failover) {
+        this.failover = failover;
+        return this;
+    }
+
     public SettingsBuilder allowSenderRouting() {
         allowSenderRouting = true;
         return this;
@@ -98,6 +105,6 @@ public final class SettingsBuilder {
 
     public SenderSettings build() {
         return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue, connections,
-            allowSenderRouting, xforward);
+            allowSenderRouting, xforward, failover);
     }
 }
