@@ -35,6 +35,11 @@ class TemporaryFailoverPostfixTest {
         return ForwardingJames.start(ForwardingJames.Options.forwarding(CollectingMailet.collectingFailures(parameters), CollectingMailet.XML));
     }
 
+    private static void sendToBobAndCarol(ForwardingJames james) throws Exception {
+        SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com", "carol@example.com"),
+            MESSAGE.getBytes(StandardCharsets.UTF_8));
+    }
+
     private static String deliveredTo(Path file) throws Exception {
         String mail = Files.readString(file, StandardCharsets.UTF_8);
         assertThat(mail).endsWith(MESSAGE.replace("\r\n", "\n"));
@@ -47,8 +52,7 @@ class TemporaryFailoverPostfixTest {
                  .start(dir.resolve("first"));
              Postfix second = Postfix.setup().start(dir.resolve("second"));
              ForwardingJames james = james(first, second)) {
-            SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com", "carol@example.com"),
-                MESSAGE.getBytes(StandardCharsets.UTF_8));
+            sendToBobAndCarol(james);
 
             List<Path> atSecond = second.awaitMessages(1);
             assertThat(atSecond).as(second.log()).hasSize(1);
@@ -68,8 +72,7 @@ class TemporaryFailoverPostfixTest {
                  .start(dir.resolve("first"));
              Postfix second = Postfix.setup().start(dir.resolve("second"));
              ForwardingJames james = james(first, second)) {
-            SmtpClient.send(james.smtpPort(), "sender@example.org", List.of("bob@example.com", "carol@example.com"),
-                MESSAGE.getBytes(StandardCharsets.UTF_8));
+            sendToBobAndCarol(james);
 
             List<Path> atSecond = second.awaitMessages(2);
             assertThat(atSecond).as(second.log()).hasSize(2);

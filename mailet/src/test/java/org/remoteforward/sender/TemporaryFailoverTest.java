@@ -38,6 +38,12 @@ class TemporaryFailoverTest {
         return script.expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued").expect("QUIT").send("221 bye");
     }
 
+    /** Answers RCPT TO:<b@example.com> with {@code reply} and takes nothing; QUITs when the sender closes. */
+    private static Script answeringB(String reply) {
+        return greeted().expect("MAIL FROM:<a@example.com>").send("250 ok").expect("RCPT TO:<b@example.com>").send(reply)
+            .expect("QUIT").send("221 bye");
+    }
+
     private static SettingsBuilder temporary(String... targets) {
         return SettingsBuilder.to(targets).failover(Failover.TEMPORARY);
     }
@@ -65,9 +71,7 @@ class TemporaryFailoverTest {
 
     @Test
     void withTheDefaultFailoverA4xxWaitsForItsRetryAndTheNextTargetIsNotAsked() throws Exception {
-        ScriptedServer first = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("451 4.7.1 greylisted")
-            .expect("QUIT").send("221 bye"));
+        ScriptedServer first = started.tcp(answeringB("451 4.7.1 greylisted"));
         ScriptedServer second = started.tcp(taking("b@example.com"));
         DeliveryResult result = started.deliverOnce(SettingsBuilder.to(first.tcpUri(), second.tcpUri()), ONE);
 
@@ -78,9 +82,7 @@ class TemporaryFailoverTest {
 
     @Test
     void a5xxStaysFinalAndNoOtherTargetIsAsked() throws Exception {
-        ScriptedServer first = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("550 5.1.1 no such user")
-            .expect("QUIT").send("221 bye"));
+        ScriptedServer first = started.tcp(answeringB("550 5.1.1 no such user"));
         ScriptedServer second = started.tcp(taking("b@example.com"));
         DeliveryResult result = started.deliverOnce(temporary(first.tcpUri(), second.tcpUri()), ONE);
 
@@ -180,12 +182,9 @@ class TemporaryFailoverTest {
 
     @Test
     void whenEveryTargetAnswers4xxTheRecipientWaitsAndItsDetailNamesEachAnswer() throws Exception {
-        ScriptedServer first = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("451 4.7.1 first says later").expect("QUIT").send("221 bye"));
-        ScriptedServer second = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("450 4.2.0 second says later").expect("QUIT").send("221 bye"));
-        ScriptedServer third = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("452 4.3.1 third is full").expect("QUIT").send("221 bye"));
+        ScriptedServer first = started.tcp(answeringB("451 4.7.1 first says later"));
+        ScriptedServer second = started.tcp(answeringB("450 4.2.0 second says later"));
+        ScriptedServer third = started.tcp(answeringB("452 4.3.1 third is full"));
         DeliveryResult result = started.deliverOnce(temporary(first.tcpUri(), second.tcpUri(), third.tcpUri()), ONE);
 
         RecipientResult b = result.of("b@example.com");
@@ -207,8 +206,7 @@ class TemporaryFailoverTest {
         huge[60] = "451 4.7.1 the end of a long story";
         ScriptedServer first = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
             .expect("RCPT TO:<b@example.com>").send(huge).expect("QUIT").send("221 bye"));
-        ScriptedServer second = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("450 4.2.0 second says later").expect("QUIT").send("221 bye"));
+        ScriptedServer second = started.tcp(answeringB("450 4.2.0 second says later"));
         DeliveryResult result = started.deliverOnce(temporary(first.tcpUri(), second.tcpUri()), ONE);
 
         String detail = result.of("b@example.com").detail();
@@ -219,8 +217,7 @@ class TemporaryFailoverTest {
 
     @Test
     void aNextTargetThatCannotBeReachedLeavesTheRecipientWaitingOnTheFirstTargetsReply() throws Exception {
-        ScriptedServer first = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("451 4.7.1 greylisted").expect("QUIT").send("221 bye"));
+        ScriptedServer first = started.tcp(answeringB("451 4.7.1 greylisted"));
         String dead = LoopbackPorts.deadEndpoint();
         DeliveryResult result = started.deliverOnce(temporary(first.tcpUri(), dead), ONE);
 
@@ -232,8 +229,7 @@ class TemporaryFailoverTest {
 
     @Test
     void aNextTargetThatCannotTakeTheMessageNeverTurnsTheWaitIntoABounce() throws Exception {
-        ScriptedServer first = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("451 4.7.1 greylisted").expect("QUIT").send("221 bye"));
+        ScriptedServer first = started.tcp(answeringB("451 4.7.1 greylisted"));
         // far too small a SIZE for the message: this target would refuse it for good
         ScriptedServer tooSmall = started.tcp(greeted("250-mx.test", "250 SIZE 10").expect("QUIT").send("221 bye"));
         ScriptedServer third = started.tcp(taking("b@example.com"));
@@ -244,8 +240,7 @@ class TemporaryFailoverTest {
         assertThat(b.endpoint().orElseThrow().toString()).isEqualTo(third.tcpUri());
         assertThat(b.detail()).contains("451 4.7.1 greylisted").contains(tooSmall.tcpUri()).contains("SIZE");
 
-        ScriptedServer firstAgain = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("451 4.7.1 greylisted").expect("QUIT").send("221 bye"));
+        ScriptedServer firstAgain = started.tcp(answeringB("451 4.7.1 greylisted"));
         ScriptedServer tooSmallAgain = started.tcp(greeted("250-mx.test", "250 SIZE 10").expect("QUIT").send("221 bye"));
         DeliveryResult waiting = started.deliverOnce(temporary(firstAgain.tcpUri(), tooSmallAgain.tcpUri()), ONE);
         assertThat(waiting.of("b@example.com").outcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
@@ -254,10 +249,8 @@ class TemporaryFailoverTest {
 
     @Test
     void aNextTargetsOwn5xxIsFinalAndTheDetailKeepsTheFirstAnswer() throws Exception {
-        ScriptedServer first = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("451 4.7.1 greylisted").expect("QUIT").send("221 bye"));
-        ScriptedServer second = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("550 5.1.1 no such user").expect("QUIT").send("221 bye"));
+        ScriptedServer first = started.tcp(answeringB("451 4.7.1 greylisted"));
+        ScriptedServer second = started.tcp(answeringB("550 5.1.1 no such user"));
         DeliveryResult result = started.deliverOnce(temporary(first.tcpUri(), second.tcpUri()), ONE);
 
         RecipientResult b = result.of("b@example.com");
@@ -296,8 +289,7 @@ class TemporaryFailoverTest {
     @Test
     void aTargetFailingAtConnectionIsPassedOverAndThe4xxOnesGoToTheRest() throws Exception {
         String dead = LoopbackPorts.deadEndpoint();
-        ScriptedServer second = started.tcp(greeted().expect("MAIL FROM:<a@example.com>").send("250 ok")
-            .expect("RCPT TO:<b@example.com>").send("451 4.7.1 greylisted").expect("QUIT").send("221 bye"));
+        ScriptedServer second = started.tcp(answeringB("451 4.7.1 greylisted"));
         ScriptedServer third = started.tcp(taking("b@example.com"));
         DeliveryResult result = started.deliverOnce(temporary(dead, second.tcpUri(), third.tcpUri()), ONE);
 
