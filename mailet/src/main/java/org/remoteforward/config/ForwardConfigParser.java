@@ -20,6 +20,7 @@ import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
 import org.remoteforward.sender.Failover;
 import org.remoteforward.sender.Protocol;
+import org.remoteforward.sender.SendLimits;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
 import org.remoteforward.sender.TlsSettings;
@@ -106,7 +107,8 @@ public final class ForwardConfigParser {
         }
         boolean xforward = !values.containsKey(Parameter.XFORWARD) || bool(Parameter.XFORWARD);
         SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue,
-            connections(timeouts.connect()), allowSenderRouting, xforward, failover());
+            connections(timeouts.connect()), allowSenderRouting, xforward, failover(),
+            new SendLimits(integer(Parameter.MAX_MESSAGES_PER_MINUTE, 0, 1, 1_000_000), integer(Parameter.MAX_RECIPIENTS_PER_MESSAGE, 0, 1, 100_000)));
         return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
     }
 

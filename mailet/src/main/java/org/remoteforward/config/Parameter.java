@@ -49,6 +49,8 @@ public enum Parameter {
     PIPELINING("pipelining"),
     CHUNKING("chunking"),
     FAILOVER("failover"),
+    MAX_MESSAGES_PER_MINUTE("maxMessagesPerMinute"),
+    MAX_RECIPIENTS_PER_MESSAGE("maxRecipientsPerMessage"),
     ALLOW_SENDER_ROUTING("allowSenderRouting"),
     ALLOW_PLAINTEXT_CREDENTIALS("allowPlaintextCredentials"),
     XFORWARD("xforward");

@@ -2,6 +2,7 @@ package org.remoteforward.mailet;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -125,10 +126,14 @@ final class DeliveryAttempts {
         mail.setRecipients(MailCopies.addresses(result.failed()));
         List<RecipientResult> retry = new ArrayList<>();
         List<RecipientResult> bounce = new ArrayList<>();
+        // never sent: every usable endpoint was at its maxMessagesPerMinute; waiting its turn spends no retry
+        List<RecipientResult> waitTurn = new ArrayList<>();
         boolean retriesLeft = attempt <= settings.maxRetries();
         for (RecipientResult recipient : result.failed()) {
             if (recipient.outcome() == Outcome.PERMANENT_FAILURE) {
                 bounce.add(recipient);
+            } else if (recipient.waitTurn().isPresent()) {
+                waitTurn.add(recipient);
             } else if (retriesLeft) {
                 retry.add(recipient);
             } else {
@@ -136,13 +141,17 @@ final class DeliveryAttempts {
             }
         }
         Optional<Duration> delay = retry.isEmpty() ? Optional.empty() : Optional.of(settings.schedule().delayBefore(attempt));
-        log(mail, attempt, result, delay);
+        Optional<Duration> turn = waitTurn.stream().map(r -> r.waitTurn().orElseThrow()).max(Duration::compareTo);
+        log(mail, attempt, result, delay, turn);
 
         notices.delivered(mail, result.delivered());
         if (!bounce.isEmpty() && keepWhole) {
             reports.keepWhole(mail, bounce);
         } else if (!bounce.isEmpty()) {
             reports.failed(mail, bounce);
+        }
+        if (turn.isPresent()) {
+            waitTurn(mail, attempt, waitTurn, turn.get(), !retry.isEmpty());
         }
         if (delay.isPresent()) {
             mail.setRecipients(MailCopies.addresses(retry));
@@ -157,12 +166,37 @@ final class DeliveryAttempts {
         mail.setRecipients(List.of());
     }
 
+    /**
+     * Queues the recipients that wait for a rate-limit slot, for when one frees, with the attempt
+     * count as it was: the mail itself when they are all that is left, else a copy for them, taken
+     * off the mail so that nobody goes back twice should the others' retry fail.
+     */
+    private void waitTurn(Mail mail, int attempt, List<RecipientResult> waiting, Duration wait, boolean othersRetry)
+        throws MessagingException {
+        Instant due = clock.instant().plus(wait);
+        if (!othersRetry) {
+            mail.setRecipients(MailCopies.addresses(waiting));
+            mail.setAttribute(FailureAttributes.of(waiting));
+            RetryState.recordAttempt(mail, attempt - 1, due);
+            retries.enqueue(mail, wait);
+            return;
+        }
+        MailCopies.withCopy(mail, waiting, copy -> {
+            copy.setAttribute(FailureAttributes.of(waiting));
+            RetryState.recordAttempt(copy, attempt - 1, due);
+            retries.enqueue(copy, wait);
+        });
+        List<MailAddress> rest = new ArrayList<>(mail.getRecipients());
+        rest.removeAll(MailCopies.addresses(waiting));
+        mail.setRecipients(rest);
+    }
+
     private static RecipientResult gaveUp(RecipientResult last, int attempts) {
         return last.withDetail("gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + last.detail());
     }
 
     /** One line per attempt: which mail, which endpoint, who got it, who did not and why, what comes next. */
-    private static void log(Mail mail, int attempt, DeliveryResult result, Optional<Duration> retryIn) {
+    private static void log(Mail mail, int attempt, DeliveryResult result, Optional<Duration> retryIn, Optional<Duration> turnIn) {
         if (!LOGGER.isInfoEnabled()) {
             return;
         }
@@ -171,7 +205,8 @@ final class DeliveryAttempts {
         String delivered = result.delivered().stream().map(r -> PrintableText.address(r.recipient())).collect(Collectors.joining(", "));
         String failed = result.failedForLog();
         LOGGER.info("mail {} attempt {} via {}: delivered [{}] failed [{}]{}", mail.getName(), attempt, endpoint, delivered, failed,
-            retryIn.map(d -> "; next attempt in " + d).orElse(""));
+            retryIn.map(d -> "; next attempt in " + d).orElse("")
+                + turnIn.map(d -> "; those at the rate limit wait their turn, " + d + ", not counted as an attempt").orElse(""));
     }
 
     /**

@@ -68,7 +68,8 @@ public final class DownstreamSender implements AutoCloseable {
     /**
      * Delivers one message: a transaction with every recipient at once, then the message; when the
      * server takes fewer recipients a transaction than the envelope has (a 452 after some were
-     * accepted, RFC 5321 4.5.3.1.10), further transactions at once for the rest. With {@code
+     * accepted, RFC 5321 4.5.3.1.10, or past {@code maxRecipientsPerMessage}), further transactions
+     * at once for the rest. With {@code
      * failover temporary}, the recipients a target answers with 4xx go at once to the targets not
      * tried yet ({@link FailoverTrail}). Never throws for anything the servers, the network or the
      * message can cause: every recipient comes back delivered, or failed with the reason.

@@ -1,5 +1,6 @@
 package org.remoteforward.sender;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -16,10 +17,19 @@ import java.util.Optional;
  * @param endpoint the endpoint that answered, when a connection was made
  * @param dsnTakenOver delivered to a server that advertised DSN and was given the recipient's DSN
  *     request: any notice from now on (success, delay, a later failure) is that server's to send
+ * @param waitTurn present for a recipient never sent because every usable endpoint was at its
+ *     {@code maxMessagesPerMinute}: it waits this long for a slot, and that is no failed attempt
  */
 public record RecipientResult(String recipient, Outcome outcome, Reply reply, Optional<Reply> serverReply, String detail,
-                              Optional<Endpoint> endpoint, boolean dsnTakenOver) {
+                              Optional<Endpoint> endpoint, boolean dsnTakenOver, Optional<Duration> waitTurn) {
+    /** A result with no rate wait. */
+    public RecipientResult(String recipient, Outcome outcome, Reply reply, Optional<Reply> serverReply, String detail,
+                           Optional<Endpoint> endpoint, boolean dsnTakenOver) {
+        this(recipient, outcome, reply, serverReply, detail, endpoint, dsnTakenOver, Optional.empty());
+    }
+
     public RecipientResult {
+        Objects.requireNonNull(waitTurn, "waitTurn");
         Objects.requireNonNull(recipient, "recipient");
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(reply, "reply");
@@ -35,12 +45,13 @@ public record RecipientResult(String recipient, Outcome outcome, Reply reply, Op
 
     /** A recipient refused on this side, before any server was asked about it. */
     public static RecipientResult refused(String recipient, Refusal refusal) {
-        return new RecipientResult(recipient, refusal.outcome(), refusal.reply(), Optional.empty(), refusal.detail(), Optional.empty(), false);
+        return new RecipientResult(recipient, refusal.outcome(), refusal.reply(), Optional.empty(), refusal.detail(), Optional.empty(), false,
+            refusal.waitTurn());
     }
 
     /** The same result with another detail (an attempt count in front of it, say). */
     public RecipientResult withDetail(String newDetail) {
-        return new RecipientResult(recipient, outcome, reply, serverReply, newDetail, endpoint, dsnTakenOver);
+        return new RecipientResult(recipient, outcome, reply, serverReply, newDetail, endpoint, dsnTakenOver, waitTurn);
     }
 
     public boolean delivered() {

@@ -1,5 +1,6 @@
 package org.remoteforward.sender;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,9 +18,16 @@ import java.util.Optional;
  * @param downstream the downstream's reply the refusal rests on, if any
  * @param step the command the downstream refused ({@code MAIL FROM}, {@code AUTH}); empty for a local cause
  * @param detail a sentence for logs and bounces; for a downstream refusal the ledger writes it with the endpoint
+ * @param waitTurn present when nothing was sent because every usable endpoint is at its {@code
+ *     maxMessagesPerMinute}: the recipients wait this long for a slot, which is no failed attempt
  */
-public record Refusal(Reply reply, Optional<Reply> downstream, String step, String detail) {
+public record Refusal(Reply reply, Optional<Reply> downstream, String step, String detail, Optional<Duration> waitTurn) {
+    public Refusal(Reply reply, Optional<Reply> downstream, String step, String detail) {
+        this(reply, downstream, step, detail, Optional.empty());
+    }
+
     public Refusal {
+        Objects.requireNonNull(waitTurn, "waitTurn");
         Objects.requireNonNull(reply, "reply");
         Objects.requireNonNull(downstream, "downstream");
         Objects.requireNonNull(step, "step");
@@ -72,6 +80,10 @@ public record Refusal(Reply reply, Optional<Reply> downstream, String step, Stri
 
     /** No endpoint could be used: none reachable, or all busy (a client-paced transaction never waits for one). */
     static Refusal noEndpoint(NoEndpointAvailableException e) {
+        if (e.rateLimitedFor().isPresent()) {
+            return new Refusal(Reply.of(451, "4.7.0 over the downstream's rate limit: " + e.getMessage()), Optional.empty(), "",
+                e.getMessage(), e.rateLimitedFor());
+        }
         return e.congested()
             ? local(451, "4.4.5 downstream busy: " + e.getMessage(), e.getMessage())
             : local(451, "4.4.1 downstream unavailable: " + e.getMessage(), e.getMessage());
@@ -103,6 +115,12 @@ public record Refusal(Reply reply, Optional<Reply> downstream, String step, Stri
     /** The size a client declared is over the server's SIZE limit (RFC 1870): refused before its message is read. */
     static Refusal declaredOverLimit(String overLimit) {
         return overSizeLimit("declared " + overLimit);
+    }
+
+    /** A transaction holds as many recipients as {@code maxRecipientsPerMessage} lets one message have: the rest go in another. */
+    static Refusal overRecipientLimit(int limit) {
+        return local(452, "4.5.3 too many recipients for one message to this relay (maxRecipientsPerMessage " + limit + ")",
+            "over maxRecipientsPerMessage (" + limit + ") in one transaction");
     }
 
     /** The session broke off, or a client-paced transaction lost its session: only a retry is safe. */

@@ -1,6 +1,7 @@
 package org.remoteforward.sender;
 
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -75,6 +76,12 @@ final class ResultLedger {
     private static final Set<EnhancedStatus> TOO_MANY_RECIPIENTS = Set.of(new EnhancedStatus(4, 5, 3), new EnhancedStatus(5, 5, 3));
     private static final EnhancedStatus MAILBOX_FULL = new EnhancedStatus(5, 2, 2);
 
+    /** A recipient past {@code maxRecipientsPerMessage} in this transaction: refused here, and sent in a further one. */
+    void overOwnLimit(String recipient, Refusal refusal) {
+        refused(recipient, refusal);
+        overRecipientLimit.add(recipient);
+    }
+
     /** The recipients refused for the server's recipient limit only: they can go at once in a further transaction. */
     List<String> overRecipientLimit() {
         return List.copyOf(overRecipientLimit);
@@ -98,9 +105,9 @@ final class ResultLedger {
     void refused(String recipient, Refusal refusal) {
         if (refusal.downstream().isPresent()) {
             Reply downstream = refusal.downstream().get();
-            decide(recipient, outcomeOf(downstream), refusal.reply(), refusal.downstream(), answeredAt(refusal.step(), downstream));
+            decide(recipient, outcomeOf(downstream), refusal.reply(), refusal.downstream(), answeredAt(refusal.step(), downstream), Optional.empty());
         } else {
-            decide(recipient, refusal.outcome(), refusal.reply(), Optional.empty(), refusal.detail());
+            decide(recipient, refusal.outcome(), refusal.reply(), Optional.empty(), refusal.detail(), refusal.waitTurn());
         }
     }
 
@@ -143,7 +150,7 @@ final class ResultLedger {
         return new SmtpSession.FinalReplies(protocol == Protocol.LMTP ? recipients.size() : 1, reply -> {
             for (String recipient : protocol == Protocol.LMTP ? List.of(owners.next()) : recipients) {
                 if (reply.isPositive()) {
-                    decide(recipient, Outcome.DELIVERED, reply, Optional.of(reply), reply.toString());
+                    decide(recipient, Outcome.DELIVERED, reply, Optional.of(reply), reply.toString(), Optional.empty());
                 } else {
                     messageRefusedFor(recipient, reply, "the message");
                 }
@@ -158,7 +165,7 @@ final class ResultLedger {
     /** Decides a recipient the server refused with {@code reply} at {@code step}. */
     private void answered(String recipient, Outcome outcome, Reply reply, String step) {
         requireCompletion(reply, step);
-        decide(recipient, outcome, reply, Optional.of(reply), answeredAt(step, reply));
+        decide(recipient, outcome, reply, Optional.of(reply), answeredAt(step, reply), Optional.empty());
     }
 
     private String answeredAt(String step, Reply reply) {
@@ -180,12 +187,13 @@ final class ResultLedger {
         }
     }
 
-    private void decide(String recipient, Outcome outcome, Reply reply, Optional<Reply> serverReply, String detail) {
+    private void decide(String recipient, Outcome outcome, Reply reply, Optional<Reply> serverReply, String detail,
+                        Optional<Duration> waitTurn) {
         if (decided.containsKey(recipient)) {
             throw new IllegalStateException(recipient + " is already decided");
         }
         decided.put(recipient, new RecipientResult(recipient, outcome, reply, serverReply, detail, Optional.ofNullable(endpoint),
-            outcome == Outcome.DELIVERED && dsnOffered));
+            outcome == Outcome.DELIVERED && dsnOffered, waitTurn));
     }
 
     /** Every recipient named, each decided. */

@@ -21,11 +21,13 @@ import java.util.Optional;
  *     a quoted {@code @}, source routes); refused before the wire otherwise
  * @param xforward pass the original client on with XFORWARD where the server offers it
  * @param failover whether recipients a target answers with 4xx are tried on the next targets at once
+ * @param limits the rate and recipients a message each endpoint takes from this node
  */
 public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolean starttls, TlsSettings tls,
                              AuthMode auth, Optional<Credentials> configuredCredentials, Timeouts timeouts,
                              String heloName, DialogueLogging dialogue, ConnectionSettings connections,
-                             boolean allowSenderRouting, boolean xforward, Failover failover) {
+                             boolean allowSenderRouting, boolean xforward, Failover failover,
+                             SendLimits limits) {
 
     public SenderSettings {
         Objects.requireNonNull(protocol, "protocol");
@@ -39,6 +41,7 @@ public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolea
         Objects.requireNonNull(dialogue, "dialogue");
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(failover, "failover");
+        Objects.requireNonNull(limits, "limits");
         if (heloName == null || heloName.isBlank() || heloName.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
             throw new IllegalArgumentException("the HELO name must be a host name, not '" + heloName + "'");
         }
@@ -47,13 +50,13 @@ public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolea
         }
     }
 
-    /** As the canonical constructor, failing over on connection failures only ({@link Failover#CONNECTION}). */
+    /** As the canonical constructor, failing over on connection failures only ({@link Failover#CONNECTION}), with no limits of our own. */
     public SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolean starttls, TlsSettings tls,
                           AuthMode auth, Optional<Credentials> configuredCredentials, Timeouts timeouts,
                           String heloName, DialogueLogging dialogue, ConnectionSettings connections,
                           boolean allowSenderRouting, boolean xforward) {
         this(protocol, endpoints, starttls, tls, auth, configuredCredentials, timeouts, heloName, dialogue, connections,
-            allowSenderRouting, xforward, Failover.CONNECTION);
+            allowSenderRouting, xforward, Failover.CONNECTION, SendLimits.NONE);
     }
 
     /** Whether sessions authenticate as each message's own client ({@code auth forward}): the one place that decides it. */

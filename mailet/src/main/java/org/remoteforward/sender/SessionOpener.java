@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,6 +66,8 @@ final class SessionOpener {
      */
     private final Map<Endpoint, Failing> refusingAuth = new ConcurrentHashMap<>();
     private final Map<Endpoint, Semaphore> openSessions = new ConcurrentHashMap<>();
+    /** {@code maxMessagesPerMinute}, per endpoint: a transaction takes a slot with its session, in the pool or here. */
+    private final SendRate rate;
     /** Every session open now, idle or busy: what a sender shutting down must end. */
     private final Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
 
@@ -80,6 +83,7 @@ final class SessionOpener {
         this.watchdog = watchdog;
         this.nanoClock = nanoClock;
         this.resolver = resolver;
+        this.rate = new SendRate(settings.limits().messagesPerMinute());
         for (Endpoint endpoint : settings.endpoints()) {
             openSessions.put(endpoint, new Semaphore(settings.connections().maxPerEndpoint()));
         }
@@ -121,6 +125,32 @@ final class SessionOpener {
         return until != null && until - nanoClock.getAsLong() > 0;
     }
 
+    /**
+     * Takes a {@code maxMessagesPerMinute} slot of {@code endpoint} for a transaction about to get
+     * a session there; false when its minute is full, and the endpoint is passed over as if it
+     * could not be used. A slot taken for a session that then cannot be had goes back ({@link #giveBackSlot}).
+     */
+    boolean takeSlot(Endpoint endpoint) {
+        return rate.tryTake(endpoint, nanoClock.getAsLong());
+    }
+
+    void giveBackSlot(Endpoint endpoint) {
+        rate.giveBack(endpoint, nanoClock.getAsLong());
+    }
+
+    /** Why an endpoint is passed over for its rate, for the failure that names each endpoint's reason. */
+    String overRate(Endpoint endpoint) {
+        return "at its limit of " + rate.perMinute() + (rate.perMinute() == 1 ? " message" : " messages")
+            + " a minute from this node (maxMessagesPerMinute), a slot free in "
+            + Durations.describe(rate.untilFree(endpoint, nanoClock.getAsLong()).plusMillis(999).truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** How soon one of {@code endpoints} at its rate limit has a slot; empty when none of them is at it. */
+    private Optional<Duration> soonestSlot(List<Endpoint> endpoints) {
+        long now = nanoClock.getAsLong();
+        return endpoints.stream().map(endpoint -> rate.untilFree(endpoint, now)).filter(wait -> !wait.isZero()).min(Duration::compareTo);
+    }
+
     /** The endpoints in the order to try them now: those that are not backing off first, each group in configured order. */
     List<Endpoint> order() {
         List<Endpoint> healthy = new ArrayList<>();
@@ -152,13 +182,23 @@ final class SessionOpener {
         failed.forEach((endpoint, reason) -> reasons.add(endpoint + ": " + reason));
         boolean busy = false;
         long waitUntil = System.nanoTime() + (mayWait ? settings.connections().waitTimeout().toNanos() : 0);
+        List<Endpoint> usable = new ArrayList<>();
         for (Endpoint endpoint : order()) {
-            if (failed.containsKey(endpoint) || passOver.contains(endpoint)) {
+            if (passOver.contains(endpoint)) {
+                continue;
+            }
+            usable.add(endpoint);
+            if (failed.containsKey(endpoint)) {
+                continue;
+            }
+            if (!takeSlot(endpoint)) {
+                reasons.add(endpoint + ": " + overRate(endpoint));
                 continue;
             }
             Semaphore permits = openSessions.get(endpoint);
             try {
                 if (!permits.tryAcquire(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    giveBackSlot(endpoint);
                     busy = true;
                     reasons.add(endpoint + ": all " + settings.connections().maxPerEndpoint() + " sessions in use (maxConnections)"
                         + (mayWait ? ", none freed within " + Durations.describe(settings.connections().waitTimeout()) + " (connectionWaitTimeout)"
@@ -166,6 +206,7 @@ final class SessionOpener {
                     continue;
                 }
             } catch (InterruptedException e) {
+                giveBackSlot(endpoint);
                 Thread.currentThread().interrupt();
                 reasons.add(endpoint + ": interrupted while waiting for a free session");
                 break;
@@ -174,9 +215,11 @@ final class SessionOpener {
             if (attempt.session().isPresent()) {
                 return attempt.session().get();
             }
+            giveBackSlot(endpoint);
             reasons.add(endpoint + ": " + attempt.failure().orElseThrow());
         }
-        throw new NoEndpointAvailableException("no endpoint could be used: " + String.join("; ", reasons), busy);
+        // an endpoint at its rate limit would serve within a minute: the mail waits its turn, which is no failed attempt
+        throw new NoEndpointAvailableException("no endpoint could be used: " + String.join("; ", reasons), busy, soonestSlot(usable));
     }
 
     /** What {@link #openNow} came to: a session, or why the endpoint failed; neither when all its sessions are in use. */

@@ -61,7 +61,8 @@ final class SessionPool implements AutoCloseable {
      * a new one. Targets are an order, not a preference that decays: an idle session to a later
      * endpoint is used only when every endpoint before it is backing off, has all its sessions in
      * use or cannot be connected to now, so once the first endpoint's back-off has passed, new
-     * messages go to it again. When none can, {@link SessionOpener#open} waits for one.
+     * messages go to it again. An endpoint at its {@code maxMessagesPerMinute} cannot be used now;
+     * the session given takes one of its endpoint's slots. When none can, {@link SessionOpener#open} waits for one.
      */
     SmtpSession acquire(String identity) throws NoEndpointAvailableException {
         return acquire(identity, true, Set.of());
@@ -85,6 +86,11 @@ final class SessionPool implements AutoCloseable {
                 if (passOver.contains(endpoint)) {
                     continue;
                 }
+                if (!opener.takeSlot(endpoint)) {
+                    // at its maxMessagesPerMinute: passed over as one that cannot be used now
+                    failed.put(endpoint, opener.overRate(endpoint));
+                    continue;
+                }
                 Optional<SmtpSession> idleOne = takeIdle(endpoint, identity, now);
                 if (idleOne.isPresent()) {
                     return idleOne.get();
@@ -97,6 +103,7 @@ final class SessionPool implements AutoCloseable {
                     }
                     fresh.failure().ifPresent(why -> failed.put(endpoint, why));
                 }
+                opener.giveBackSlot(endpoint);
             }
         }
         return opener.open(failed, passOver, mayWait);
@@ -115,7 +122,14 @@ final class SessionPool implements AutoCloseable {
         }
         long now = nanoClock.getAsLong();
         for (Endpoint endpoint : opener.order()) {
+            if (!opener.takeSlot(endpoint)) {
+                // at its rate limit: the queue's worker, which may use a later endpoint or wait its turn, takes the mail
+                return Optional.empty();
+            }
             Optional<SmtpSession> idleOne = takeIdle(endpoint, identity, now);
+            if (idleOne.isEmpty()) {
+                opener.giveBackSlot(endpoint);
+            }
             if (idleOne.isPresent() || !opener.backingOff(endpoint)) {
                 return idleOne;
             }
@@ -136,6 +150,11 @@ final class SessionPool implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** Gives back the rate slot a session took for a transaction it never carried (it proved stale before any answer). */
+    void giveBackSlot(SmtpSession session) {
+        opener.giveBackSlot(session.endpoint());
     }
 
     /** What the session's endpoint answered AUTH, for health ({@link SessionOpener#authAnswered}). */

@@ -81,6 +81,8 @@ public final class Transaction implements AutoCloseable {
     /** MAIL FROM declared SMTPUTF8: recipients may go in UTF-8 (RFC 6531 3.4). */
     private boolean smtpUtf8Declared;
     private Reply mailReply;
+    /** Recipients sent on the wire in this transaction, for {@code maxRecipientsPerMessage}. */
+    private int onWire;
     /** Set once the transaction can take no more recipients: every recipient named later gets it. */
     private Refusal refusal;
     private MessageTraits traits;
@@ -228,6 +230,8 @@ public final class Transaction implements AutoCloseable {
     private List<Reply> namedRecipients(List<String> recipients, boolean messageFollows) {
         requireOpen();
         List<String> fresh = new ArrayList<>();
+        int limit = settings.limits().recipientsPerMessage();
+        Refusal overLimit = null;
         for (String recipient : recipients) {
             if (!ledger.name(recipient)) {
                 continue;
@@ -235,11 +239,17 @@ public final class Transaction implements AutoCloseable {
             Optional<Refusal> refused = refusal != null ? Optional.of(refusal) : refusedBeforeTheWire(recipient);
             if (refused.isPresent()) {
                 decline(recipient, refused.get());
+            } else if (limit > 0 && onWire + fresh.size() >= limit) {
+                // as a server's own 452 would: a client sends the rest in another transaction, the queued path at once
+                overLimit = overLimit != null ? overLimit : Refusal.overRecipientLimit(limit);
+                ledger.overOwnLimit(recipient, overLimit);
+                rcptReplies.put(recipient, overLimit.reply());
             } else {
                 fresh.add(recipient);
             }
         }
         if (!fresh.isEmpty()) {
+            onWire += fresh.size();
             send(fresh, messageFollows);
         }
         return recipients.stream().map(rcptReplies::get).toList();
@@ -524,6 +534,8 @@ public final class Transaction implements AutoCloseable {
         }
         LOGGER.debug("{}; taking another session", e.getMessage());
         session.close();
+        // it carried nothing of this transaction: the next session takes the rate slot
+        pool.giveBackSlot(session);
         started = false;
         pendingMail = null;
         pendingXForward = List.of();

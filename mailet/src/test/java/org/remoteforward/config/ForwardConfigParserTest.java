@@ -24,6 +24,7 @@ import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
 import org.remoteforward.sender.Failover;
 import org.remoteforward.sender.Protocol;
+import org.remoteforward.sender.SendLimits;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
 
@@ -68,6 +69,7 @@ class ForwardConfigParserTest {
         assertThat(sender.connections()).isEqualTo(ConnectionSettings.DEFAULTS);
         assertThat(sender.allowSenderRouting()).isFalse();
         assertThat(sender.failover()).isEqualTo(Failover.CONNECTION);
+        assertThat(sender.limits()).isEqualTo(SendLimits.NONE);
         assertThat(delivery.credentialsRetention()).as("twice the schedule's 15h15m, and an hour").isEqualTo(Duration.ofMinutes(31 * 60 + 30));
         assertThat(delivery.credentialsKeyFile()).isEmpty();
         assertThat(delivery.retryDelays()).isEqualTo(DeliverySettings.RetryDelays.AUTO);
@@ -78,6 +80,12 @@ class ForwardConfigParserTest {
     void failoverIsReadInEitherCase() throws Exception {
         assertThat(parse("targets", "tcp://mx:25, tcp://mx2:25", "failover", "temporary").sender().failover()).isEqualTo(Failover.TEMPORARY);
         assertThat(parse("targets", "tcp://mx:25", "failover", " Connection ").sender().failover()).isEqualTo(Failover.CONNECTION);
+    }
+
+    @Test
+    void limitsAreRead() throws Exception {
+        assertThat(parse("targets", "tcp://mx:25", "maxMessagesPerMinute", "30", "maxRecipientsPerMessage", "100").sender().limits())
+            .isEqualTo(new SendLimits(30, 100));
     }
 
     @Test
@@ -304,6 +312,12 @@ class ForwardConfigParserTest {
             bad("delivery threads word", Map.of("targets", "tcp://mx:25", "deliveryThreads", "many"), "deliveryThreads: 'many' is not a whole number"),
             bad("inline", Map.of("targets", "tcp://mx:25", "inline", "sometimes"), "inline: 'sometimes' is none of no, idle, yes"),
             bad("failover", Map.of("targets", "tcp://mx:25", "failover", "4xx"), "failover: '4xx' is neither connection nor temporary"),
+            bad("rate zero", Map.of("targets", "tcp://mx:25", "maxMessagesPerMinute", "0"),
+                "maxMessagesPerMinute: '0' is not a whole number from 1 to 1000000"),
+            bad("rate words", Map.of("targets", "tcp://mx:25", "maxMessagesPerMinute", "30/min"),
+                "maxMessagesPerMinute: '30/min' is not a whole number"),
+            bad("recipients negative", Map.of("targets", "tcp://mx:25", "maxRecipientsPerMessage", "-1"),
+                "maxRecipientsPerMessage: '-1' is not a whole number from 1 to 100000"),
             bad("failover empty", Map.of("targets", "tcp://mx:25", "failover", ""), "failover: '' is neither connection nor temporary"),
             bad("inline threads zero", Map.of("targets", "tcp://mx:25", "inline", "idle", "inlineThreads", "0"),
                 "inlineThreads: '0' is not a whole number from 1 to 1000"),

@@ -250,6 +250,62 @@ class DeliverySemanticsTest {
     }
 
     @Test
+    void aMailOverTheRateLimitWaitsItsTurnWithoutSpendingAnAttempt() throws Exception {
+        Script script = Script.of().send("220 mx.test").expect("EHLO relay.test").send("250 mx.test")
+            .expect("MAIL FROM:<a@example.com>").send("250 ok")
+            .expect("RCPT TO:<b@example.com>").send("250 ok")
+            .expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued")
+            .expect("QUIT").send("221 bye");
+        ScriptedServer server = started.tcp(script);
+        // no retry left: a mail that spent its attempt on the rate limit would be bounced
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "maxMessagesPerMinute", "1", "maxRetries", "0");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com"));
+        MailetHarness.await(() -> server.conversations().stream().anyMatch(c -> !c.messages.isEmpty()), "the first delivery");
+        MailetHarness.await(() -> waitingInQueue() == 1, "the second mail back in the queue");
+
+        Mail waiting = harness.queued("remote-forward").get(0);
+        assertThat(waiting.getRecipients()).containsExactly(new MailAddress("b@example.com"));
+        assertThat(RetryState.attempts(waiting)).as("no attempt counted").isZero();
+        assertThat(waiting.getAttribute(RetryState.NEXT_ATTEMPT)).isPresent();
+        mailet.destroy();
+        assertThat(server.onlyConversation().messages).hasSize(1);
+        assertThat(harness.dsns()).isEmpty();
+    }
+
+    @Test
+    void recipientsAtTheRateLimitAreQueuedApartFromThoseRetriedForA4xx() throws Exception {
+        ScriptedServer server = started.tcp(refusing("451 4.7.1 greylisted", "b@example.com"));
+        // one recipient a message, one message a minute: c, in the second transaction, finds no slot
+        RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "heloName", "relay.test",
+            "maxMessagesPerMinute", "1", "maxRecipientsPerMessage", "1", "delayTime", "1h");
+
+        mailet.service(harness.mail(MESSAGE, "a@example.com", "b@example.com", "c@example.com"));
+        MailetHarness.await(() -> waitingInQueue() == 2, "both parts back in the queue");
+
+        Map<String, Integer> attemptsByRecipient = new java.util.HashMap<>();
+        for (Mail queued : harness.queued("remote-forward")) {
+            assertThat(queued.getRecipients()).hasSize(1);
+            attemptsByRecipient.put(queued.getRecipients().iterator().next().asString(), RetryState.attempts(queued));
+        }
+        assertThat(attemptsByRecipient).containsExactlyInAnyOrderEntriesOf(Map.of("b@example.com", 1, "c@example.com", 0));
+        mailet.destroy();
+        assertThat(server.onlyConversation().commands).doesNotContain("RCPT TO:<c@example.com>");
+        assertThat(harness.dsns()).isEmpty();
+    }
+
+    /** The mails in the outgoing queue that an attempt sent back there (they carry their next attempt's time). */
+    private long waitingInQueue() {
+        try {
+            return harness.queued("remote-forward").stream().filter(mail -> mail.getAttribute(RetryState.NEXT_ATTEMPT).isPresent()).count();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void mixedLmtpOutcomesGiveOneDeliveryOneRetryAndOneBounce() throws Exception {
         ScriptedServer server = started.tcp(List.of(
             Script.of().send("220 lmtp.test").expect("LHLO relay.test").send("250 lmtp.test")

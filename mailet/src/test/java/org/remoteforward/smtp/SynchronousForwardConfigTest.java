@@ -72,12 +72,14 @@ class SynchronousForwardConfigTest {
     @Test
     void takesTheMailetsDownstreamParametersAndItsOwn() throws Exception {
         SynchronousForwardConfig config = SynchronousForwardConfig.parse(with("protocol", "lmtp", "afterForward", "local-copies",
-            "failedRecipientsProcessor", "forward", "heloName", "relay.test", "failover", "connection"), "ignored");
+            "failedRecipientsProcessor", "forward", "heloName", "relay.test", "failover", "connection",
+            "maxMessagesPerMinute", "30", "maxRecipientsPerMessage", "100"), "ignored");
 
         assertThat(config.afterForward()).contains("local-copies");
         assertThat(config.failedRecipientsProcessor()).contains("forward");
         assertThat(config.sender().protocol()).isEqualTo(Protocol.LMTP);
         assertThat(config.sender().heloName()).isEqualTo("relay.test");
+        assertThat(config.sender().limits().messagesPerMinute()).isEqualTo(30);
     }
 
     static Stream<Arguments> badValues() {

@@ -12,6 +12,7 @@ import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
 import org.remoteforward.sender.Failover;
 import org.remoteforward.sender.Protocol;
+import org.remoteforward.sender.SendLimits;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
 import org.remoteforward.sender.TlsSettings;
@@ -34,6 +35,7 @@ public final class SettingsBuilder {
     private boolean allowSenderRouting;
     private boolean xforward = true;
     private Failover failover = Failover.CONNECTION;
+    private SendLimits limits = SendLimits.NONE;
 
     public static SettingsBuilder to(String... endpoints) {
         SettingsBuilder builder = new SettingsBuilder();
@@ -98,6 +100,11 @@ public final class SettingsBuilder {
         return this;
     }
 
+    public SettingsBuilder limits(int messagesPerMinute, int recipientsPerMessage) {
+        this.limits = new SendLimits(messagesPerMinute, recipientsPerMessage);
+        return this;
+    }
+
     public SettingsBuilder allowSenderRouting() {
         allowSenderRouting = true;
         return this;
@@ -105,6 +112,6 @@ public final class SettingsBuilder {
 
     public SenderSettings build() {
         return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue, connections,
-            allowSenderRouting, xforward, failover);
+            allowSenderRouting, xforward, failover, limits);
     }
 }
