@@ -19,11 +19,13 @@ import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
 import org.remoteforward.sender.Failover;
+import org.remoteforward.sender.OAuthLogin;
 import org.remoteforward.sender.Protocol;
 import org.remoteforward.sender.SendLimits;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
 import org.remoteforward.sender.TlsSettings;
+import org.remoteforward.sender.TokenFile;
 
 /**
  * Turns the mailet's init parameters into a {@link ForwardConfig}, refusing anything it cannot
@@ -108,7 +110,8 @@ public final class ForwardConfigParser {
         boolean xforward = !values.containsKey(Parameter.XFORWARD) || bool(Parameter.XFORWARD);
         SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue,
             connections(timeouts.connect()), allowSenderRouting, xforward, failover(),
-            new SendLimits(integer(Parameter.MAX_MESSAGES_PER_MINUTE, 0, 1, 1_000_000), integer(Parameter.MAX_RECIPIENTS_PER_MESSAGE, 0, 1, 100_000)));
+            new SendLimits(integer(Parameter.MAX_MESSAGES_PER_MINUTE, 0, 1, 1_000_000), integer(Parameter.MAX_RECIPIENTS_PER_MESSAGE, 0, 1, 100_000)),
+            oauth(auth));
         return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
     }
 
@@ -281,13 +284,15 @@ public final class ForwardConfigParser {
             case "login" -> AuthMode.LOGIN;
             case "forward" -> AuthMode.FORWARD;
             case "external" -> AuthMode.EXTERNAL;
+            case "xoauth2" -> AuthMode.XOAUTH2;
+            case "oauthbearer" -> AuthMode.OAUTHBEARER;
             default -> throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
-                "'" + words[0] + "' is not an auth mode: use off, plain, login, forward or external");
+                "'" + words[0] + "' is not an auth mode: use off, plain, login, forward, external, xoauth2 or oauthbearer");
         };
         boolean maddyPlain = mode.usesConfiguredCredentials() && words.length == 3;
         if (words.length > 1 && !maddyPlain) {
             throw new InvalidConfigurationException(nameOf(Parameter.AUTH),
-                "takes one word (off, plain, login, forward, external), or maddy's 'plain USERNAME PASSWORD' / 'login USERNAME PASSWORD'");
+                "takes one word (off, plain, login, forward, external, xoauth2, oauthbearer), or maddy's 'plain USERNAME PASSWORD' / 'login USERNAME PASSWORD'");
         }
         return mode;
     }
@@ -307,6 +312,14 @@ public final class ForwardConfigParser {
         String[] words = text(Parameter.AUTH).orElse("").split("\\s+");
         if (!mode.usesConfiguredCredentials()) {
             for (Parameter parameter : List.of(Parameter.AUTH_USERNAME, Parameter.AUTH_PASSWORD)) {
+                if (mode.usesAccessToken() && parameter == Parameter.AUTH_USERNAME) {
+                    // the user the token is for: read by oauth()
+                    continue;
+                }
+                if (mode.usesAccessToken() && values.containsKey(parameter)) {
+                    throw new InvalidConfigurationException(nameOf(parameter), "is not used with auth " + mode.name().toLowerCase(Locale.ROOT)
+                        + ": the access token takes the password's place (" + Parameter.OAUTH_TOKEN_FILE.parameterName() + ")");
+                }
                 if (values.containsKey(parameter)) {
                     throw new InvalidConfigurationException(nameOf(parameter), "is only used with auth plain or login, and auth is "
                         + mode.name().toLowerCase(Locale.ROOT));
@@ -333,6 +346,37 @@ public final class ForwardConfigParser {
         return Optional.of(new Credentials(username.get(), password.get()));
     }
 
+    /** The user and the token source of auth xoauth2 / oauthbearer; refused with any other mode. */
+    private Optional<OAuthLogin> oauth(AuthMode mode) throws InvalidConfigurationException {
+        String mechanism = "auth " + mode.name().toLowerCase(Locale.ROOT);
+        if (!mode.usesAccessToken()) {
+            if (values.containsKey(Parameter.OAUTH_TOKEN_FILE)) {
+                throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_TOKEN_FILE), "is only used with auth xoauth2 or oauthbearer, and auth is "
+                    + mode.name().toLowerCase(Locale.ROOT));
+            }
+            return Optional.empty();
+        }
+        Optional<String> username = text(Parameter.AUTH_USERNAME).filter(u -> !u.isEmpty());
+        if (username.isEmpty()) {
+            throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "required with " + mechanism
+                + ": the mailbox the access token is for");
+        }
+        Optional<String> file = text(Parameter.OAUTH_TOKEN_FILE).filter(f -> !f.isEmpty());
+        if (file.isEmpty()) {
+            throw new InvalidConfigurationException(Parameter.OAUTH_TOKEN_FILE.parameterName(), "required with " + mechanism
+                + ": the file another tool keeps the access token fresh in");
+        }
+        Path path = Path.of(file.get());
+        if (!java.nio.file.Files.isRegularFile(path) || !java.nio.file.Files.isReadable(path)) {
+            throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_TOKEN_FILE), "'" + path + "' is not a file this process can read");
+        }
+        try {
+            return Optional.of(new OAuthLogin(username.get(), new TokenFile(path)));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(nameOf(Parameter.AUTH_USERNAME), e.getMessage());
+        }
+    }
+
     private void checkAuthTransport(AuthMode auth, TlsSettings tls, List<Endpoint> endpoints, boolean starttls) throws InvalidConfigurationException {
         // read whatever the auth mode, so that a bad value fails init even where it changes nothing
         boolean allowPlaintextCredentials = values.containsKey(Parameter.ALLOW_PLAINTEXT_CREDENTIALS) && bool(Parameter.ALLOW_PLAINTEXT_CREDENTIALS);
@@ -349,22 +393,26 @@ public final class ForwardConfigParser {
                 }
             }
         }
-        if (auth.usesConfiguredCredentials() || auth == AuthMode.FORWARD) {
+        if (auth.usesConfiguredCredentials() || auth == AuthMode.FORWARD || auth.usesAccessToken()) {
             // a password goes over an unencrypted network session only when the operator said so: never by default
             // (LMTP's starttls is off by default, as maddy's is); a unix socket never leaves the host
             String mode = "auth " + auth.name().toLowerCase(Locale.ROOT);
             for (Endpoint endpoint : endpoints) {
                 if (endpoint.scheme() == Endpoint.Scheme.TCP && !starttls) {
                     if (!allowPlaintextCredentials) {
-                        throw new InvalidConfigurationException(nameOf(Parameter.AUTH), mode + " would send passwords to " + endpoint
+                        throw new InvalidConfigurationException(nameOf(Parameter.AUTH), mode + " would send " + secrets(auth) + " to " + endpoint
                             + " unencrypted, because starttls is off: use tls://, or starttls yes, or accept the risk with "
                             + Parameter.ALLOW_PLAINTEXT_CREDENTIALS.parameterName() + " yes");
                     }
-                    warnings.add(mode + " sends passwords to " + endpoint + " unencrypted, because starttls is off ("
+                    warnings.add(mode + " sends " + secrets(auth) + " to " + endpoint + " unencrypted, because starttls is off ("
                         + nameOf(Parameter.ALLOW_PLAINTEXT_CREDENTIALS) + " yes)");
                 }
             }
         }
+    }
+
+    private static String secrets(AuthMode auth) {
+        return auth.usesAccessToken() ? "access tokens" : "passwords";
     }
 
     private Duration duration(Parameter parameter, Duration fallback) throws InvalidConfigurationException {

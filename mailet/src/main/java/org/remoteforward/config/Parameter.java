@@ -15,6 +15,7 @@ public enum Parameter {
     AUTH("auth"),
     AUTH_USERNAME("authUsername", "auth_username"),
     AUTH_PASSWORD("authPassword", "auth_password"),
+    OAUTH_TOKEN_FILE("oauthTokenFile"),
     TLS_ROOT_CA("tlsRootCa", "tls_root_ca", "root_ca"),
     TLS_CERT("tlsCert", "tls_cert", "cert"),
     TLS_KEY("tlsKey", "tls_key", "key"),

@@ -29,6 +29,7 @@ final class Authentication {
             case PLAIN -> "plain:" + settings.configuredCredentials().orElseThrow().username();
             case LOGIN -> "login:" + settings.configuredCredentials().orElseThrow().username();
             case FORWARD -> forwarded.map(c -> "forward:" + c.username() + ":" + digest(c.password())).orElse("");
+            case XOAUTH2, OAUTHBEARER -> settings.auth().name().toLowerCase(java.util.Locale.ROOT) + ":" + settings.oauth().orElseThrow().username();
         };
     }
 
@@ -42,14 +43,23 @@ final class Authentication {
     }
 
     /**
-     * Authenticates the session as {@code identity} unless it already is; the server's refusal
-     * when it refused, empty when the session may go on.
+     * How AUTH went: nothing refused; or the server's reply that refused it (for health) and the
+     * refusal that decides the transaction's recipients; or a refusal with no server reply, when
+     * no access token could be had and nothing was sent.
      */
-    static Optional<Reply> authenticate(SmtpSession session, SenderSettings settings, String identity,
-                                        Optional<Credentials> forwarded) throws IOException {
+    record Answer(Optional<Reply> serverRefusal, Optional<Refusal> refusal) {
+        static final Answer ACCEPTED = new Answer(Optional.empty(), Optional.empty());
+    }
+
+    /** Authenticates the session as {@code identity} unless it already is. */
+    static Answer authenticate(SmtpSession session, SenderSettings settings, String identity,
+                               Optional<Credentials> forwarded) throws IOException {
         if (settings.auth() == AuthMode.OFF || identity.equals(session.authenticatedAs())) {
             // no AUTH wanted, or a pooled session already authenticated as this very identity
-            return Optional.empty();
+            return Answer.ACCEPTED;
+        }
+        if (settings.auth().usesAccessToken()) {
+            return withToken(session, settings, identity);
         }
         Reply reply;
         if (settings.auth() == AuthMode.EXTERNAL) {
@@ -72,10 +82,56 @@ final class Authentication {
             }
         }
         if (!reply.isPositive()) {
-            return Optional.of(reply);
+            return new Answer(Optional.of(reply), Optional.of(Refusal.authRefused(reply)));
         }
         session.authenticated(identity);
-        return Optional.empty();
+        return Answer.ACCEPTED;
+    }
+
+    /**
+     * XOAUTH2 or OAUTHBEARER with the source's token; a refused token is dropped and a new one
+     * tried once more on the same session, and a second refusal, like a token that cannot be had,
+     * is temporary: the mail waits for a fresh token, never bounced for it.
+     */
+    private static Answer withToken(SmtpSession session, SenderSettings settings, String identity) throws IOException {
+        OAuthLogin login = settings.oauth().orElseThrow();
+        Reply refused = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            AccessToken token;
+            try {
+                token = login.tokens().current();
+            } catch (TokenUnavailableException e) {
+                return new Answer(Optional.empty(), Optional.of(Refusal.tokenUnavailable(PrintableText.line(e.getMessage()))));
+            }
+            Reply reply = oauth(session, settings.auth(), login.username(), token);
+            if (reply.isPositive()) {
+                session.authenticated(identity);
+                return Answer.ACCEPTED;
+            }
+            login.tokens().refused(token);
+            refused = reply;
+        }
+        return new Answer(Optional.of(refused), Optional.of(Refusal.tokenRefused(session.endpoint(), refused)));
+    }
+
+    /**
+     * One SASL exchange with an access token. A server refusing the token may first send a 334
+     * challenge with its error (a JSON document); the client answers it with the empty response
+     * (XOAUTH2) or {@code ^A} (RFC 7628 3.2.3), and the server then sends its final refusal.
+     */
+    private static Reply oauth(SmtpSession session, AuthMode mode, String user, AccessToken token) throws IOException {
+        Endpoint endpoint = session.endpoint();
+        // RFC 7628 3.1: host and port are optional; a unix socket has neither
+        String hostPort = endpoint.scheme() == Endpoint.Scheme.UNIX ? "" : "host=" + endpoint.host() + "\u0001port=" + endpoint.port() + "\u0001";
+        String message = mode == AuthMode.XOAUTH2
+            ? "user=" + user + "\u0001auth=Bearer " + token.value() + "\u0001\u0001"
+            : "n,a=" + user + ",\u0001" + hostPort + "auth=Bearer " + token.value() + "\u0001\u0001";
+        String verb = mode.name();
+        Reply reply = session.command(SmtpCommand.secret("AUTH", "AUTH " + verb + " " + base64(message), "AUTH " + verb + " <redacted>"));
+        if (reply.isIntermediate()) {
+            reply = session.command(SmtpCommand.continuation("AUTH", mode == AuthMode.XOAUTH2 ? "" : base64("\u0001")));
+        }
+        return reply;
     }
 
     /** SASL LOGIN: the user name and the password, each base64, each in answer to the server's 334 challenge. */

@@ -97,6 +97,21 @@ public record Refusal(Reply reply, Optional<Reply> downstream, String step, Stri
         return new Refusal(reply, Optional.of(downstream), "AUTH", "");
     }
 
+    /** No access token could be had (the token file, the token endpoint): nothing was sent, the mail waits for its retry. */
+    static Refusal tokenUnavailable(String why) {
+        return local(454, "4.7.0 no access token for the downstream for now: " + why, why);
+    }
+
+    /**
+     * The downstream refused the access token, and a fresh one after it: temporary, whatever its
+     * code, since a token the provider revoked or has not yet honoured is fixed by the provider or
+     * the operator, never by bouncing the mail.
+     */
+    static Refusal tokenRefused(Endpoint endpoint, Reply downstream) {
+        String why = endpoint + " refused the access token twice, a fresh one the second time: " + downstream;
+        return local(454, "4.7.0 the downstream refused the access token for now", why);
+    }
+
     /** The downstream refused MAIL FROM: its own reply goes to every recipient. */
     static Refusal mailFromRefused(Reply downstream) {
         return new Refusal(downstream, Optional.of(downstream), "MAIL FROM", "");

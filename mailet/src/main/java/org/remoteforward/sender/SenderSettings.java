@@ -22,12 +22,13 @@ import java.util.Optional;
  * @param xforward pass the original client on with XFORWARD where the server offers it
  * @param failover whether recipients a target answers with 4xx are tried on the next targets at once
  * @param limits the rate and recipients a message each endpoint takes from this node
+ * @param oauth the user and the token source, present exactly when auth presents an access token
  */
 public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolean starttls, TlsSettings tls,
                              AuthMode auth, Optional<Credentials> configuredCredentials, Timeouts timeouts,
                              String heloName, DialogueLogging dialogue, ConnectionSettings connections,
                              boolean allowSenderRouting, boolean xforward, Failover failover,
-                             SendLimits limits) {
+                             SendLimits limits, Optional<OAuthLogin> oauth) {
 
     public SenderSettings {
         Objects.requireNonNull(protocol, "protocol");
@@ -42,6 +43,9 @@ public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolea
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(failover, "failover");
         Objects.requireNonNull(limits, "limits");
+        if (auth.usesAccessToken() != oauth.isPresent()) {
+            throw new IllegalArgumentException("an OAuth user and token source go with auth xoauth2 or oauthbearer and only with them");
+        }
         if (heloName == null || heloName.isBlank() || heloName.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
             throw new IllegalArgumentException("the HELO name must be a host name, not '" + heloName + "'");
         }
@@ -56,7 +60,7 @@ public record SenderSettings(Protocol protocol, List<Endpoint> endpoints, boolea
                           String heloName, DialogueLogging dialogue, ConnectionSettings connections,
                           boolean allowSenderRouting, boolean xforward) {
         this(protocol, endpoints, starttls, tls, auth, configuredCredentials, timeouts, heloName, dialogue, connections,
-            allowSenderRouting, xforward, Failover.CONNECTION, SendLimits.NONE);
+            allowSenderRouting, xforward, Failover.CONNECTION, SendLimits.NONE, Optional.empty());
     }
 
     /** Whether sessions authenticate as each message's own client ({@code auth forward}): the one place that decides it. */

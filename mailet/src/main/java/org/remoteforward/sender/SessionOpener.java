@@ -108,7 +108,7 @@ final class SessionOpener {
      * (auth forward) say nothing of the endpoint: one client's wrong password is not an outage.
      */
     void authAnswered(Endpoint endpoint, Optional<Reply> refusal) {
-        if (!settings.auth().usesConfiguredCredentials() && settings.auth() != AuthMode.EXTERNAL) {
+        if (!settings.auth().usesConfiguredCredentials() && settings.auth() != AuthMode.EXTERNAL && !settings.auth().usesAccessToken()) {
             return;
         }
         if (refusal.isEmpty()) {
@@ -306,6 +306,8 @@ final class SessionOpener {
             case PLAIN, FORWARD -> "PLAIN";
             case LOGIN -> "LOGIN";
             case EXTERNAL -> "EXTERNAL";
+            case XOAUTH2 -> "XOAUTH2";
+            case OAUTHBEARER -> "OAUTHBEARER";
         };
     }
 

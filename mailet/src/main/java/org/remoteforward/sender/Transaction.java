@@ -465,13 +465,13 @@ public final class Transaction implements AutoCloseable {
     }
 
     private Optional<Refusal> authenticate() throws IOException {
-        Optional<Reply> authRefused = Authentication.authenticate(session, settings, identity, from.credentials());
-        pool.authAnswered(session, authRefused);
-        if (authRefused.isPresent()) {
+        Authentication.Answer answer = Authentication.authenticate(session, settings, identity, from.credentials());
+        pool.authAnswered(session, answer.serverRefusal());
+        if (answer.refusal().isPresent()) {
             // unauthenticated, the session would serve nobody from the pool and hold one of its permits
             session.finish();
         }
-        return authRefused.map(Refusal::authRefused);
+        return answer.refusal();
     }
 
     private Optional<Refusal> unsendableKnownMessage() throws IOException {

@@ -83,6 +83,27 @@ class ForwardConfigParserTest {
     }
 
     @Test
+    void oauthTakesTheUserAndATokenFileItCanRead() throws Exception {
+        Path token = java.nio.file.Files.writeString(java.nio.file.Files.createTempFile("token", ""), "ya29.x");
+        try {
+            SenderSettings sender = parse("targets", "tls://smtp.gmail.com:465", "auth", "xoauth2", "authUsername", "relay@example.com",
+                "oauthTokenFile", token.toString()).sender();
+            assertThat(sender.auth()).isEqualTo(AuthMode.XOAUTH2);
+            assertThat(sender.oauth().orElseThrow().username()).isEqualTo("relay@example.com");
+            assertThat(sender.oauth().orElseThrow().tokens().current().value()).isEqualTo("ya29.x");
+            assertThat(parse("targets", "tcp://smtp.office365.com:587", "auth", "oauthbearer", "authUsername", "relay@example.com",
+                "oauthTokenFile", token.toString()).sender().auth()).isEqualTo(AuthMode.OAUTHBEARER);
+            assertThatThrownBy(() -> parse("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenFile", token.toString(), "authPassword", "secret"))
+                .hasMessageContaining("authPassword: is not used with auth xoauth2: the access token takes the password's place");
+            assertThatThrownBy(() -> parse("targets", "tcp://mx:25", "starttls", "no", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenFile", token.toString())).hasMessageContaining("would send access tokens to tcp://mx:25 unencrypted");
+        } finally {
+            java.nio.file.Files.delete(token);
+        }
+    }
+
+    @Test
     void limitsAreRead() throws Exception {
         assertThat(parse("targets", "tcp://mx:25", "maxMessagesPerMinute", "30", "maxRecipientsPerMessage", "100").sender().limits())
             .isEqualTo(new SendLimits(30, 100));
@@ -283,7 +304,7 @@ class ForwardConfigParserTest {
             bad("starttls", Map.of("targets", "tcp://mx:25", "starttls", "maybe"), "starttls: 'maybe' is not a yes/no value"),
             bad("attempt_starttls", Map.of("targets", "tcp://mx:25", "attempt_starttls", "2"), "attempt_starttls: '2' is not a yes/no value"),
             bad("debug", Map.of("targets", "tcp://mx:25", "debug", "verbose"), "debug: 'verbose' is not a yes/no value"),
-            bad("auth mode", Map.of("targets", "tcp://mx:25", "auth", "cram-md5"), "auth: 'cram-md5' is not an auth mode: use off, plain, login, forward or external"),
+            bad("auth mode", Map.of("targets", "tcp://mx:25", "auth", "cram-md5"), "auth: 'cram-md5' is not an auth mode: use off, plain, login, forward, external, xoauth2 or oauthbearer"),
             bad("login without password", Map.of("targets", "tcp://mx:25", "auth", "login", "authUsername", "x"), "authPassword: required with auth login"),
             bad("auth extra words", Map.of("targets", "tcp://mx:25", "auth", "forward please"), "auth: takes one word"),
             bad("auth plain one word", Map.of("targets", "tcp://mx:25", "auth", "plain onlyuser"), "auth: takes one word"),
@@ -312,6 +333,14 @@ class ForwardConfigParserTest {
             bad("delivery threads word", Map.of("targets", "tcp://mx:25", "deliveryThreads", "many"), "deliveryThreads: 'many' is not a whole number"),
             bad("inline", Map.of("targets", "tcp://mx:25", "inline", "sometimes"), "inline: 'sometimes' is none of no, idle, yes"),
             bad("failover", Map.of("targets", "tcp://mx:25", "failover", "4xx"), "failover: '4xx' is neither connection nor temporary"),
+            bad("oauth without user", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "oauthTokenFile", "/etc/hostname"),
+                "authUsername: required with auth xoauth2"),
+            bad("oauth without token", Map.of("targets", "tls://mx:465", "auth", "oauthbearer", "authUsername", "u@example.com"),
+                "oauthTokenFile: required with auth oauthbearer"),
+            bad("oauth unreadable token", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenFile", "/nonexistent/token"), "oauthTokenFile: '/nonexistent/token' is not a file this process can read"),
+            bad("token file with plain", Map.of("targets", "tls://mx:465", "auth", "plain", "authUsername", "u", "authPassword", "p",
+                "oauthTokenFile", "/etc/hostname"), "oauthTokenFile: is only used with auth xoauth2 or oauthbearer, and auth is plain"),
             bad("rate zero", Map.of("targets", "tcp://mx:25", "maxMessagesPerMinute", "0"),
                 "maxMessagesPerMinute: '0' is not a whole number from 1 to 1000000"),
             bad("rate words", Map.of("targets", "tcp://mx:25", "maxMessagesPerMinute", "30/min"),

@@ -11,6 +11,7 @@ import org.remoteforward.sender.Credentials;
 import org.remoteforward.sender.DialogueLogging;
 import org.remoteforward.sender.Endpoint;
 import org.remoteforward.sender.Failover;
+import org.remoteforward.sender.OAuthLogin;
 import org.remoteforward.sender.Protocol;
 import org.remoteforward.sender.SendLimits;
 import org.remoteforward.sender.SenderSettings;
@@ -36,6 +37,7 @@ public final class SettingsBuilder {
     private boolean xforward = true;
     private Failover failover = Failover.CONNECTION;
     private SendLimits limits = SendLimits.NONE;
+    private Optional<OAuthLogin> oauth = Optional.empty();
 
     public static SettingsBuilder to(String... endpoints) {
         SettingsBuilder builder = new SettingsBuilder();
@@ -100,6 +102,13 @@ public final class SettingsBuilder {
         return this;
     }
 
+    /** auth xoauth2 or oauthbearer as {@code username}, with tokens from {@code tokens}. */
+    public SettingsBuilder oauth(AuthMode mode, String username, org.remoteforward.sender.AccessTokens tokens) {
+        auth = mode;
+        oauth = Optional.of(new OAuthLogin(username, tokens));
+        return this;
+    }
+
     public SettingsBuilder limits(int messagesPerMinute, int recipientsPerMessage) {
         this.limits = new SendLimits(messagesPerMinute, recipientsPerMessage);
         return this;
@@ -112,6 +121,6 @@ public final class SettingsBuilder {
 
     public SenderSettings build() {
         return new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, "client.test", dialogue, connections,
-            allowSenderRouting, xforward, failover, limits);
+            allowSenderRouting, xforward, failover, limits, oauth);
     }
 }
