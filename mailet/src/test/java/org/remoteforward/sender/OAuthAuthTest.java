@@ -113,6 +113,33 @@ class OAuthAuthTest {
     }
 
     @Test
+    void noTokenNorItsSaslMessageReachesALogEvenWithTheDialogueOnAtDebug() throws Exception {
+        ch.qos.logback.classic.Logger ours = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.remoteforward");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender = new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        ch.qos.logback.classic.Level before = ours.getLevel();
+        ours.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        ours.addAppender(appender);
+        List<String> lines = new ArrayList<>();
+        try {
+            ScriptedServer server = started.tcp(delivering(refusingToken(offering("XOAUTH2"), "Secret-Revoked-1").expect(xoauth2("Secret-Fresh-2"))
+                .send("235 2.7.0 ok")));
+            started.deliverOnce(SettingsBuilder.to(server.tcpUri()).dialogue(DialogueLogging.ON)
+                .oauth(AuthMode.XOAUTH2, USER, new Tokens("Secret-Revoked-1", "Secret-Fresh-2")), ONE);
+        } finally {
+            ours.detachAppender(appender);
+            ours.setLevel(before);
+            synchronized (appender) {
+                appender.list.forEach(event -> lines.add(event.getFormattedMessage()));
+            }
+        }
+        assertThat(lines).anyMatch(line -> line.contains("AUTH XOAUTH2 <redacted>"));
+        for (String secret : List.of("Secret-Revoked-1", "Secret-Fresh-2", xoauth2("Secret-Revoked-1").substring(13), xoauth2("Secret-Fresh-2").substring(13))) {
+            assertThat(lines).noneMatch(line -> line.contains(secret));
+        }
+    }
+
+    @Test
     void aSecondRefusalIsTemporaryAndNoMailIsSent() throws Exception {
         ScriptedServer server = started.tcp(refusingToken(refusingToken(offering("XOAUTH2"), "tok-A1"), "tok-B2").expect("QUIT").send("221 bye"));
         DeliveryResult result = started.deliverOnce(SettingsBuilder.to(server.tcpUri()).oauth(AuthMode.XOAUTH2, USER, new Tokens("tok-A1", "tok-B2")), ONE);
