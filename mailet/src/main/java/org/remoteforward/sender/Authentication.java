@@ -101,7 +101,8 @@ final class Authentication {
             try {
                 token = login.tokens().current();
             } catch (TokenUnavailableException e) {
-                return new Answer(Optional.empty(), Optional.of(Refusal.tokenUnavailable(PrintableText.line(e.getMessage()))));
+                // after a refusal, health still hears of it
+                return new Answer(Optional.ofNullable(refused), Optional.of(Refusal.tokenUnavailable(PrintableText.line(e.getMessage()))));
             }
             Reply reply = oauth(session, settings.auth(), login.username(), token);
             if (reply.isPositive()) {
