@@ -1,6 +1,7 @@
 package org.remoteforward.config;
 
 import java.net.IDN;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -367,7 +368,7 @@ public final class ForwardConfigParser {
                 + ": the file another tool keeps the access token fresh in");
         }
         Path path = Path.of(file.get());
-        if (!java.nio.file.Files.isRegularFile(path) || !java.nio.file.Files.isReadable(path)) {
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
             throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_TOKEN_FILE), "'" + path + "' is not a file this process can read");
         }
         try {

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -29,7 +30,7 @@ final class Authentication {
             case PLAIN -> "plain:" + settings.configuredCredentials().orElseThrow().username();
             case LOGIN -> "login:" + settings.configuredCredentials().orElseThrow().username();
             case FORWARD -> forwarded.map(c -> "forward:" + c.username() + ":" + digest(c.password())).orElse("");
-            case XOAUTH2, OAUTHBEARER -> settings.auth().name().toLowerCase(java.util.Locale.ROOT) + ":" + settings.oauth().orElseThrow().username();
+            case XOAUTH2, OAUTHBEARER -> settings.auth().name().toLowerCase(Locale.ROOT) + ":" + settings.oauth().orElseThrow().username();
         };
     }
 
