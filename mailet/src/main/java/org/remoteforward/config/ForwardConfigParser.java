@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.remoteforward.sender.AuthMode;
@@ -89,7 +91,7 @@ public final class ForwardConfigParser {
             list(Parameter.TLS_PROTOCOLS), list(Parameter.TLS_CIPHERS), list(Parameter.TLS_CURVES));
         AuthMode auth = authMode();
         Optional<Credentials> credentials = credentials(auth);
-        checkForwardOnlyParameters(auth);
+        checkModeOnlyParameters(auth);
         checkAuthTransport(auth, tls, endpoints, starttls);
         Timeouts timeouts = new Timeouts(
             duration(Parameter.CONNECT_TIMEOUT, Timeouts.DEFAULTS.connect()),
@@ -298,10 +300,16 @@ public final class ForwardConfigParser {
         return mode;
     }
 
-    private void checkForwardOnlyParameters(AuthMode mode) throws InvalidConfigurationException {
-        for (Parameter parameter : List.of(Parameter.CREDENTIALS_RETENTION, Parameter.CREDENTIALS_KEY_FILE)) {
-            if (mode != AuthMode.FORWARD && values.containsKey(parameter)) {
-                throw new InvalidConfigurationException(nameOf(parameter), "is only used with auth forward, and auth is "
+    /** The parameters only some auth modes read, refused with the others. */
+    private void checkModeOnlyParameters(AuthMode mode) throws InvalidConfigurationException {
+        onlyWith(mode, EnumSet.of(AuthMode.FORWARD), "auth forward", Parameter.CREDENTIALS_RETENTION, Parameter.CREDENTIALS_KEY_FILE);
+        onlyWith(mode, EnumSet.of(AuthMode.XOAUTH2, AuthMode.OAUTHBEARER), "auth xoauth2 or oauthbearer", Parameter.OAUTH_TOKEN_FILE);
+    }
+
+    private void onlyWith(AuthMode mode, Set<AuthMode> modes, String modesWritten, Parameter... parameters) throws InvalidConfigurationException {
+        for (Parameter parameter : parameters) {
+            if (!modes.contains(mode) && values.containsKey(parameter)) {
+                throw new InvalidConfigurationException(nameOf(parameter), "is only used with " + modesWritten + ", and auth is "
                     + mode.name().toLowerCase(Locale.ROOT));
             }
         }
@@ -351,10 +359,7 @@ public final class ForwardConfigParser {
     private Optional<OAuthLogin> oauth(AuthMode mode) throws InvalidConfigurationException {
         String mechanism = "auth " + mode.name().toLowerCase(Locale.ROOT);
         if (!mode.usesAccessToken()) {
-            if (values.containsKey(Parameter.OAUTH_TOKEN_FILE)) {
-                throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_TOKEN_FILE), "is only used with auth xoauth2 or oauthbearer, and auth is "
-                    + mode.name().toLowerCase(Locale.ROOT));
-            }
+            // oauthTokenFile with another mode is refused with the other mode-only parameters
             return Optional.empty();
         }
         Optional<String> username = text(Parameter.AUTH_USERNAME).filter(u -> !u.isEmpty());
