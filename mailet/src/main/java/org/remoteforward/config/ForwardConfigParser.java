@@ -1,6 +1,10 @@
 package org.remoteforward.config;
 
 import java.net.IDN;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +20,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.remoteforward.sender.AccessTokens;
 import org.remoteforward.sender.AuthMode;
 import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.Credentials;
@@ -28,7 +33,9 @@ import org.remoteforward.sender.SendLimits;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
 import org.remoteforward.sender.TlsSettings;
+import org.remoteforward.sender.TokenEndpoint;
 import org.remoteforward.sender.TokenFile;
+import org.remoteforward.sender.TokenGrant;
 
 /**
  * Turns the mailet's init parameters into a {@link ForwardConfig}, refusing anything it cannot
@@ -36,6 +43,11 @@ import org.remoteforward.sender.TokenFile;
  */
 public final class ForwardConfigParser {
     public static final String DEFAULT_ERROR_PROCESSOR = "error";
+
+    /** Where auth xoauth2 / oauthbearer get their tokens: a file, or a token endpoint and what it asks with. */
+    private static final List<Parameter> TOKEN_SOURCE_PARAMETERS = List.of(Parameter.OAUTH_TOKEN_FILE, Parameter.OAUTH_TOKEN_ENDPOINT,
+        Parameter.OAUTH_CLIENT_ID, Parameter.OAUTH_CLIENT_SECRET_FILE, Parameter.OAUTH_SCOPE, Parameter.OAUTH_REFRESH_TOKEN_FILE);
+    private static final List<Parameter> TOKEN_ENDPOINT_PARAMETERS = TOKEN_SOURCE_PARAMETERS.subList(2, TOKEN_SOURCE_PARAMETERS.size());
 
     private final Map<Parameter, Written> values;
     private final List<String> warnings = new ArrayList<>();
@@ -114,7 +126,7 @@ public final class ForwardConfigParser {
         SenderSettings sender = new SenderSettings(protocol, endpoints, starttls, tls, auth, credentials, timeouts, heloName, dialogue,
             connections(timeouts.connect()), allowSenderRouting, xforward, failover(),
             new SendLimits(integer(Parameter.MAX_MESSAGES_PER_MINUTE, 0, 1, 1_000_000), integer(Parameter.MAX_RECIPIENTS_PER_MESSAGE, 0, 1, 100_000)),
-            oauth(auth));
+            oauth(auth, timeouts));
         return new ForwardConfig(sender, delivery(), errorProcessor, warnings);
     }
 
@@ -303,10 +315,14 @@ public final class ForwardConfigParser {
     /** The parameters only some auth modes read, refused with the others. */
     private void checkModeOnlyParameters(AuthMode mode) throws InvalidConfigurationException {
         onlyWith(mode, EnumSet.of(AuthMode.FORWARD), "auth forward", Parameter.CREDENTIALS_RETENTION, Parameter.CREDENTIALS_KEY_FILE);
-        onlyWith(mode, EnumSet.of(AuthMode.XOAUTH2, AuthMode.OAUTHBEARER), "auth xoauth2 or oauthbearer", Parameter.OAUTH_TOKEN_FILE);
+        onlyWith(mode, EnumSet.of(AuthMode.XOAUTH2, AuthMode.OAUTHBEARER), "auth xoauth2 or oauthbearer", TOKEN_SOURCE_PARAMETERS);
     }
 
     private void onlyWith(AuthMode mode, Set<AuthMode> modes, String modesWritten, Parameter... parameters) throws InvalidConfigurationException {
+        onlyWith(mode, modes, modesWritten, List.of(parameters));
+    }
+
+    private void onlyWith(AuthMode mode, Set<AuthMode> modes, String modesWritten, List<Parameter> parameters) throws InvalidConfigurationException {
         for (Parameter parameter : parameters) {
             if (!modes.contains(mode) && values.containsKey(parameter)) {
                 throw new InvalidConfigurationException(nameOf(parameter), "is only used with " + modesWritten + ", and auth is "
@@ -327,7 +343,8 @@ public final class ForwardConfigParser {
                 }
                 if (mode.usesAccessToken() && values.containsKey(parameter)) {
                     throw new InvalidConfigurationException(nameOf(parameter), "is not used with auth " + mode.name().toLowerCase(Locale.ROOT)
-                        + ": the access token takes the password's place (" + Parameter.OAUTH_TOKEN_FILE.parameterName() + ")");
+                        + ": the access token takes the password's place (" + Parameter.OAUTH_TOKEN_ENDPOINT.parameterName() + " or "
+                        + Parameter.OAUTH_TOKEN_FILE.parameterName() + ")");
                 }
                 if (values.containsKey(parameter)) {
                     throw new InvalidConfigurationException(nameOf(parameter), "is only used with auth plain or login, and auth is "
@@ -356,10 +373,10 @@ public final class ForwardConfigParser {
     }
 
     /** The user and the token source of auth xoauth2 / oauthbearer; refused with any other mode. */
-    private Optional<OAuthLogin> oauth(AuthMode mode) throws InvalidConfigurationException {
+    private Optional<OAuthLogin> oauth(AuthMode mode, Timeouts timeouts) throws InvalidConfigurationException {
         String mechanism = "auth " + mode.name().toLowerCase(Locale.ROOT);
         if (!mode.usesAccessToken()) {
-            // oauthTokenFile with another mode is refused with the other mode-only parameters
+            // the token source parameters with another mode are refused with the other mode-only parameters
             return Optional.empty();
         }
         Optional<String> username = text(Parameter.AUTH_USERNAME).filter(u -> !u.isEmpty());
@@ -367,20 +384,119 @@ public final class ForwardConfigParser {
             throw new InvalidConfigurationException(Parameter.AUTH_USERNAME.parameterName(), "required with " + mechanism
                 + ": the mailbox the access token is for");
         }
-        Optional<String> file = text(Parameter.OAUTH_TOKEN_FILE).filter(f -> !f.isEmpty());
-        if (file.isEmpty()) {
-            throw new InvalidConfigurationException(Parameter.OAUTH_TOKEN_FILE.parameterName(), "required with " + mechanism
-                + ": the file another tool keeps the access token fresh in");
-        }
-        Path path = Path.of(file.get());
-        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-            throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_TOKEN_FILE), "'" + path + "' is not a file this process can read");
-        }
+        AccessTokens tokens = values.containsKey(Parameter.OAUTH_TOKEN_FILE) ? tokenFile(mechanism) : tokenEndpoint(mechanism, timeouts);
         try {
-            return Optional.of(new OAuthLogin(username.get(), new TokenFile(path)));
+            return Optional.of(new OAuthLogin(username.get(), tokens));
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigurationException(nameOf(Parameter.AUTH_USERNAME), e.getMessage());
         }
+    }
+
+    /** oauthTokenFile, the one token source: nothing of a token endpoint may be set beside it. */
+    private AccessTokens tokenFile(String mechanism) throws InvalidConfigurationException {
+        for (Parameter parameter : TOKEN_SOURCE_PARAMETERS.subList(1, TOKEN_SOURCE_PARAMETERS.size())) {
+            if (values.containsKey(parameter)) {
+                throw new InvalidConfigurationException(nameOf(parameter), "is for a token endpoint, and " + nameOf(Parameter.OAUTH_TOKEN_FILE)
+                    + " gives the access token already: keep one token source");
+            }
+        }
+        return new TokenFile(readableFile(Parameter.OAUTH_TOKEN_FILE, mechanism + ": the file another tool keeps the access token fresh in"));
+    }
+
+    /** oauthTokenEndpoint with its client: the client credentials grant, or the refresh token grant with oauthRefreshTokenFile. */
+    private AccessTokens tokenEndpoint(String mechanism, Timeouts timeouts) throws InvalidConfigurationException {
+        if (!values.containsKey(Parameter.OAUTH_TOKEN_ENDPOINT)) {
+            for (Parameter parameter : TOKEN_ENDPOINT_PARAMETERS) {
+                if (values.containsKey(parameter)) {
+                    throw new InvalidConfigurationException(Parameter.OAUTH_TOKEN_ENDPOINT.parameterName(), "required with "
+                        + nameOf(parameter) + ": the token endpoint's https URL");
+                }
+            }
+            throw new InvalidConfigurationException(Parameter.OAUTH_TOKEN_ENDPOINT.parameterName(), "required with " + mechanism
+                + ", or " + Parameter.OAUTH_TOKEN_FILE.parameterName() + ": where the access tokens come from");
+        }
+        URI endpoint = tokenEndpointUrl();
+        String clientId = text(Parameter.OAUTH_CLIENT_ID).filter(id -> !id.isEmpty()).orElseThrow(() -> new InvalidConfigurationException(
+            Parameter.OAUTH_CLIENT_ID.parameterName(), "required with " + nameOf(Parameter.OAUTH_TOKEN_ENDPOINT)
+                + ": the application (client) id registered with the provider"));
+        if (clientId.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
+            throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_CLIENT_ID), "holds control characters");
+        }
+        Optional<String> scope = text(Parameter.OAUTH_SCOPE);
+        if (scope.isPresent() && (scope.get().isEmpty() || scope.get().chars().anyMatch(c -> c < ' ' || c == 0x7f))) {
+            throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_SCOPE), "is empty or holds control characters: give the scopes"
+                + " separated by spaces, or leave it out");
+        }
+        Optional<Path> refreshTokenFile = values.containsKey(Parameter.OAUTH_REFRESH_TOKEN_FILE)
+            ? Optional.of(readableFile(Parameter.OAUTH_REFRESH_TOKEN_FILE, "")) : Optional.empty();
+        if (refreshTokenFile.isPresent()) {
+            Path folder = refreshTokenFile.get().toAbsolutePath().getParent();
+            if (!Files.isWritable(folder)) {
+                throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_REFRESH_TOKEN_FILE), "its folder " + folder
+                    + " must be writable by this process, so that a refresh token the endpoint rotates is saved there");
+            }
+        }
+        Optional<Path> secretFile = values.containsKey(Parameter.OAUTH_CLIENT_SECRET_FILE) || refreshTokenFile.isEmpty()
+            ? Optional.of(readableFile(Parameter.OAUTH_CLIENT_SECRET_FILE, nameOf(Parameter.OAUTH_TOKEN_ENDPOINT)
+                + " unless " + Parameter.OAUTH_REFRESH_TOKEN_FILE.parameterName() + " is given (the client credentials grant)"
+                + ": the file holding the client secret"))
+            : Optional.empty();
+        return TokenEndpoint.shared(new TokenGrant(endpoint, clientId, secretFile, scope, refreshTokenFile), timeouts);
+    }
+
+    /** oauthTokenEndpoint: https, or http to this host only, since the client secret goes in the request. */
+    private URI tokenEndpointUrl() throws InvalidConfigurationException {
+        String name = nameOf(Parameter.OAUTH_TOKEN_ENDPOINT);
+        String written = text(Parameter.OAUTH_TOKEN_ENDPOINT).orElse("");
+        URI uri;
+        try {
+            uri = new URI(written);
+        } catch (URISyntaxException e) {
+            throw new InvalidConfigurationException(name, "'" + written + "' is not a URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!uri.isAbsolute() || uri.isOpaque() || uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+            throw new InvalidConfigurationException(name, "'" + written + "' is not an https URL with a host");
+        }
+        if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+            throw new InvalidConfigurationException(name, "must not carry a user or a fragment: the client authenticates with "
+                + Parameter.OAUTH_CLIENT_ID.parameterName() + " and " + Parameter.OAUTH_CLIENT_SECRET_FILE.parameterName());
+        }
+        if (scheme.equals("http") && !isLoopback(uri.getHost())) {
+            throw new InvalidConfigurationException(name, "'" + written + "' would send the client secret unencrypted: use https"
+                + " (http is taken only for a loopback address)");
+        }
+        return uri;
+    }
+
+    private static boolean isLoopback(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (bare.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!bare.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            // a name other than localhost would need a lookup, and may resolve elsewhere later
+            return false;
+        }
+        try {
+            return InetAddress.getByName(bare).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** A file this process can read; {@code requiredWith} says, when it is missing, what it is required with and for. */
+    private Path readableFile(Parameter parameter, String requiredWith) throws InvalidConfigurationException {
+        Optional<String> file = text(parameter).filter(f -> !f.isEmpty());
+        if (file.isEmpty()) {
+            throw new InvalidConfigurationException(nameOf(parameter), values.containsKey(parameter) || requiredWith.isEmpty()
+                ? "is empty: give the path of a file" : "required with " + requiredWith);
+        }
+        Path path = Path.of(file.get());
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new InvalidConfigurationException(nameOf(parameter), "'" + path + "' is not a file this process can read");
+        }
+        return path;
     }
 
     private void checkAuthTransport(AuthMode auth, TlsSettings tls, List<Endpoint> endpoints, boolean starttls) throws InvalidConfigurationException {

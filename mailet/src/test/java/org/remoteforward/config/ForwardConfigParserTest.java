@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.remoteforward.sender.AccessTokens;
 import org.remoteforward.sender.AuthMode;
 import org.remoteforward.sender.ConnectionSettings;
 import org.remoteforward.sender.Credentials;
@@ -27,6 +28,7 @@ import org.remoteforward.sender.Protocol;
 import org.remoteforward.sender.SendLimits;
 import org.remoteforward.sender.SenderSettings;
 import org.remoteforward.sender.Timeouts;
+import org.remoteforward.sender.TokenEndpoint;
 
 class ForwardConfigParserTest {
 
@@ -101,6 +103,36 @@ class ForwardConfigParserTest {
         } finally {
             java.nio.file.Files.delete(token);
         }
+    }
+
+    @Test
+    void aTokenEndpointTakesEitherGrantAndIsSharedByEqualConfigurations() throws Exception {
+        Path secret = java.nio.file.Files.writeString(java.nio.file.Files.createTempFile("secret", ""), "s");
+        Path refresh = java.nio.file.Files.writeString(java.nio.file.Files.createTempFile("refresh", ""), "r");
+        try {
+            String[] clientCredentials = {"targets", "tcp://smtp.office365.com:587", "auth", "xoauth2", "authUsername", "relay@example.com",
+                "oauthTokenEndpoint", "https://login.microsoftonline.com/tenant/oauth2/v2.0/token", "oauthClientId", "app",
+                "oauthClientSecretFile", secret.toString(), "oauthScope", "https://outlook.office365.com/.default"};
+            AccessTokens tokens = parse(clientCredentials).sender().oauth().orElseThrow().tokens();
+            assertThat(tokens).isInstanceOf(TokenEndpoint.class).hasToString("client_credentials grant at "
+                + "https://login.microsoftonline.com/tenant/oauth2/v2.0/token");
+            assertThat(parse(clientCredentials).sender().oauth().orElseThrow().tokens()).as("one cache per endpoint configuration").isSameAs(tokens);
+            assertThat(parse("targets", "tls://smtp.gmail.com:465", "auth", "oauthbearer", "authUsername", "relay@example.com",
+                "oauthTokenEndpoint", "https://oauth2.googleapis.com/token", "oauthClientId", "app", "oauthRefreshTokenFile", refresh.toString())
+                .sender().oauth().orElseThrow().tokens()).hasToString("refresh_token grant at https://oauth2.googleapis.com/token");
+            for (String loopback : List.of("http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:9/token", "HTTP://127.0.0.2/t")) {
+                assertThat(parse("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com", "oauthTokenEndpoint", loopback,
+                    "oauthClientId", "app", "oauthClientSecretFile", secret.toString()).sender().oauth()).as(loopback).isPresent();
+            }
+        } finally {
+            java.nio.file.Files.delete(secret);
+            java.nio.file.Files.delete(refresh);
+        }
+    }
+
+    private static Map<String, String> endpoint(String url) {
+        return Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com", "oauthTokenEndpoint", url,
+            "oauthClientId", "c", "oauthClientSecretFile", "/etc/hostname");
     }
 
     @Test
@@ -336,7 +368,38 @@ class ForwardConfigParserTest {
             bad("oauth without user", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "oauthTokenFile", "/etc/hostname"),
                 "authUsername: required with auth xoauth2"),
             bad("oauth without token", Map.of("targets", "tls://mx:465", "auth", "oauthbearer", "authUsername", "u@example.com"),
-                "oauthTokenFile: required with auth oauthbearer"),
+                "oauthTokenEndpoint: required with auth oauthbearer, or oauthTokenFile: where the access tokens come from"),
+            bad("two token sources", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenFile", "/etc/hostname", "oauthTokenEndpoint", "https://login.example.com/token"),
+                "oauthTokenEndpoint: is for a token endpoint, and oauthTokenFile gives the access token already: keep one token source"),
+            bad("token file with a client id", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenFile", "/etc/hostname", "oauthClientId", "c"), "oauthClientId: is for a token endpoint"),
+            bad("client id without endpoint", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthClientId", "c", "oauthClientSecretFile", "/etc/hostname"), "oauthTokenEndpoint: required with oauthClientId"),
+            bad("token endpoint over http", endpoint("http://login.example.com/token"),
+                "oauthTokenEndpoint: 'http://login.example.com/token' would send the client secret unencrypted: use https"),
+            bad("token endpoint over http to a name", endpoint("http://127.0.0.1.example.com/token"), "would send the client secret unencrypted"),
+            bad("token endpoint not a url", endpoint("https://login example/token"), "oauthTokenEndpoint: 'https://login example/token' is not a URL"),
+            bad("token endpoint ftp", endpoint("ftp://login.example.com/token"), "is not an https URL with a host"),
+            bad("token endpoint relative", endpoint("/oauth2/token"), "is not an https URL with a host"),
+            bad("token endpoint with a user", endpoint("https://me:pw@login.example.com/token"), "oauthTokenEndpoint: must not carry a user or a fragment"),
+            bad("token endpoint without client", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenEndpoint", "https://login.example.com/token", "oauthClientSecretFile", "/etc/hostname"),
+                "oauthClientId: required with oauthTokenEndpoint"),
+            bad("token endpoint without secret", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenEndpoint", "https://login.example.com/token", "oauthClientId", "c"),
+                "oauthClientSecretFile: required with oauthTokenEndpoint unless oauthRefreshTokenFile is given (the client credentials grant)"),
+            bad("token endpoint unreadable secret", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenEndpoint", "https://login.example.com/token", "oauthClientId", "c", "oauthClientSecretFile", "/nonexistent/secret"),
+                "oauthClientSecretFile: '/nonexistent/secret' is not a file this process can read"),
+            bad("token endpoint unreadable refresh token", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenEndpoint", "https://login.example.com/token", "oauthClientId", "c", "oauthRefreshTokenFile", ""),
+                "oauthRefreshTokenFile: is empty: give the path of a file"),
+            bad("token endpoint empty scope", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
+                "oauthTokenEndpoint", "https://login.example.com/token", "oauthClientId", "c", "oauthClientSecretFile", "/etc/hostname",
+                "oauthScope", ""), "oauthScope: is empty or holds control characters"),
+            bad("scope with plain", Map.of("targets", "tls://mx:465", "auth", "plain", "authUsername", "u", "authPassword", "p",
+                "oauthScope", "x"), "oauthScope: is only used with auth xoauth2 or oauthbearer, and auth is plain"),
             bad("oauth unreadable token", Map.of("targets", "tls://mx:465", "auth", "xoauth2", "authUsername", "u@example.com",
                 "oauthTokenFile", "/nonexistent/token"), "oauthTokenFile: '/nonexistent/token' is not a file this process can read"),
             bad("token file with plain", Map.of("targets", "tls://mx:465", "auth", "plain", "authUsername", "u", "authPassword", "p",
