@@ -3,6 +3,7 @@ package org.remoteforward.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.remoteforward.testing.OAuthServer;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
@@ -108,6 +110,39 @@ class SecretsInLogsTest {
         }
 
         assertTheLogsTellTheStoryWithoutSecrets(Dovecot.ALICE, Dovecot.ALICE_PASSWORD, MALLORY, MALLORY_PASSWORD);
+    }
+
+    @Test
+    void theClientSecretRefreshTokensAndAccessTokensNeverReachALog() throws Exception {
+        Path secret = Files.writeString(dir.resolve("client-secret"), "Client-Secret-a91f\n");
+        Path refresh = Files.writeString(dir.resolve("refresh-token"), "Refresh-Token-33d0\n");
+        List<String> secrets;
+        try (OAuthServer provider = new OAuthServer("relay-app", "Client-Secret-a91f", Dovecot.ALICE).refreshToken("Refresh-Token-33d0", true);
+             Dovecot dovecot = Dovecot.startWithOAuth(dir.resolve("dovecot"), provider.introspectionUrl());
+             Postfix postfix = Postfix.setup().requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"));
+             ForwardingJames james = james(Map.of("targets", "tcp://127.0.0.1:" + postfix.smtpPort(), "starttls", "no",
+                 "allowPlaintextCredentials", "yes", "auth", "xoauth2", "authUsername", Dovecot.ALICE, "reuseConnections", "no",
+                 "oauthTokenEndpoint", provider.tokenUrl(), "oauthClientId", "relay-app", "oauthClientSecretFile", secret.toString(),
+                 "oauthRefreshTokenFile", refresh.toString()))) {
+            SmtpClient.send(james.smtpPort(), Dovecot.ALICE, List.of("bob@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+            assertThat(postfix.awaitMessages(1)).as(postfix.log()).hasSize(1);
+
+            // revoked, and the endpoint then refuses with an error that echoes what it was sent
+            provider.revokeAll();
+            provider.answering(form -> new OAuthServer.Answer(400, "{\"error\":\"invalid_grant\",\"error_description\":\""
+                + form.get("refresh_token") + " " + form.get("client_secret") + "\"}"));
+            SmtpClient.send(james.smtpPort(), Dovecot.ALICE, List.of("bob@example.com"), MESSAGE.getBytes(StandardCharsets.UTF_8));
+            assertThat(CollectingMailet.next().failures().get("bob@example.com")).containsEntry("outcome", "temporary")
+                .hasEntrySatisfying("detail", detail -> assertThat(String.valueOf(detail)).contains("answered HTTP 400: invalid_grant (<redacted> <redacted>)"));
+            secrets = provider.secretsHandedOut();
+        }
+        String logs = captured.text();
+        assertThat(logs).contains("AUTH XOAUTH2 <redacted>").contains("Got an access token from").contains("invalid_grant");
+        assertThat(secrets).hasSizeGreaterThanOrEqualTo(4);
+        for (String value : secrets) {
+            assertThat(logs).as("captured logs (" + logs.length() + " characters) contain a secret").doesNotContain(value);
+            assertThat(logs).doesNotContain(base64("user=" + Dovecot.ALICE + "\u0001auth=Bearer " + value + "\u0001\u0001"));
+        }
     }
 
     private static ForwardingJames james(Map<String, String> parameters) throws Exception {
