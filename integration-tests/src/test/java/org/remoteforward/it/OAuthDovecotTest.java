@@ -12,7 +12,10 @@ import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.remoteforward.testing.OAuthServer;
 
 /**
@@ -27,6 +30,9 @@ class OAuthDovecotTest {
     private static final String MESSAGE = "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: oauth\r\n\r\nWith a bearer token.\r\n";
     private static final String CLIENT = "relay-app";
     private static final String SECRET = "Client-Secret-0c4b";
+
+    @RegisterExtension
+    static final ClassPki PKI = new ClassPki("oauth-ca");
 
     @TempDir
     Path dir;
@@ -162,6 +168,43 @@ class OAuthDovecotTest {
                 }
                 assertThat(postfix.awaitMessages(1)).hasSize(1);
             }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"microsoft-365-oauth.xml", "gmail-oauth.xml"})
+    void theCloudSamplesDeliverWithTokensFromTheTestsProvider(String sample) throws Exception {
+        boolean refreshGrant = sample.startsWith("gmail");
+        Path secret = Files.writeString(dir.resolve("client-secret"), SECRET + "\n");
+        Path refresh = Files.writeString(dir.resolve("refresh-token"), "refresh-1\n");
+        try (OAuthServer provider = new OAuthServer(CLIENT, SECRET, Dovecot.ALICE).refreshToken("refresh-1", true);
+             Dovecot dovecot = Dovecot.startWithOAuth(dir.resolve("dovecot"), provider.introspectionUrl());
+             Postfix postfix = Postfix.setup().tls(PKI.server().certificateFile(), PKI.server().pkcs8KeyFile())
+                 .requireAuthVia(dovecot.authSocket()).start(dir.resolve("postfix"))) {
+            Map<String, String> overrides = new HashMap<>(Map.of("targets", "tcp://localhost:" + postfix.smtpPort(),
+                "tlsRootCa", PKI.ca().caFile().toString(), "heloName", "relay.test", "authUsername", Dovecot.ALICE,
+                "oauthTokenEndpoint", provider.tokenUrl(), "oauthClientId", CLIENT, "oauthClientSecretFile", secret.toString()));
+            if (refreshGrant) {
+                overrides.put("oauthRefreshTokenFile", refresh.toString());
+            }
+            try (ForwardingJames james = ForwardingJames.start(ForwardingJames.Options.forwarding(CollectingMailet.collectingFailures(
+                ConfSamples.parameters(sample, overrides)), CollectingMailet.XML))) {
+                send(james);
+                List<Path> delivered = postfix.awaitMessages(1);
+                assertThat(delivered).as(postfix.log() + dovecot.log()).hasSize(1);
+                assertThat(Files.readString(delivered.get(0))).contains("(Authenticated sender: " + Dovecot.ALICE + ")")
+                    .contains("with ESMTPSA");
+            }
+            Map<String, String> asked = provider.requests().get(0);
+            if (refreshGrant) {
+                assertThat(asked).containsEntry("grant_type", "refresh_token").containsEntry("refresh_token", "refresh-1")
+                    .containsEntry("client_secret", SECRET);
+                assertThat(Files.readString(refresh)).isEqualTo(provider.currentRefreshToken() + "\n");
+            } else {
+                assertThat(asked).isEqualTo(Map.of("grant_type", "client_credentials", "client_id", CLIENT, "client_secret", SECRET,
+                    "scope", "https://outlook.office365.com/.default"));
+            }
+            assertThat(CollectingMailet.collected()).isEmpty();
         }
     }
 

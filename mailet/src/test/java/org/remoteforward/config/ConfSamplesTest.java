@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.remoteforward.smtp.SynchronousForwardConfig;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -19,6 +20,9 @@ import org.w3c.dom.Node;
 /** Every mailet fragment in conf-samples/ names our mailet and parses into a valid configuration. */
 class ConfSamplesTest {
     private static final Path SAMPLES = Path.of("..", "conf-samples");
+
+    @TempDir
+    Path files;
 
     @Test
     void everySampleParses() throws Exception {
@@ -38,7 +42,7 @@ class ConfSamplesTest {
                 continue;
             }
             assertThat(root.getAttribute("class")).as(sample.toString()).isEqualTo("org.remoteforward.mailet.RemoteForwardMailet");
-            ForwardConfig config = ForwardConfigParser.parse(children(root), "relay.example.com");
+            ForwardConfig config = ForwardConfigParser.parse(withPlaceholderFiles(sample, children(root)), "relay.example.com");
             assertThat(config.sender().endpoints()).as(sample.toString()).isNotEmpty();
         }
     }
@@ -71,6 +75,26 @@ class ConfSamplesTest {
         assertThat(rcptHook).as(sample.toString()).isNotNegative();
         SynchronousForwardConfig config = SynchronousForwardConfig.parse(children(handlers.get(rcptHook)), "relay.example.com");
         assertThat(config.sender().endpoints()).as(sample.toString()).isNotEmpty();
+    }
+
+    /**
+     * The sample's files (a client secret, a refresh token) are placeholders on this machine: each
+     * one named by a {@code ...File} parameter that does not exist here is put in a folder of the
+     * test's, so that the parser checks everything else as it would on the operator's machine.
+     */
+    private Map<String, String> withPlaceholderFiles(Path sample, Map<String, String> parameters) throws Exception {
+        Map<String, String> here = new LinkedHashMap<>(parameters);
+        for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+            Path written = Path.of(parameter.getValue().trim());
+            if (parameter.getKey().endsWith("File") && !Files.exists(written)) {
+                assertThat(written.isAbsolute()).as(sample + ": " + parameter.getKey() + " names an absolute path").isTrue();
+                Path placeholder = Files.createDirectories(files.resolve(sample.getFileName().toString()).resolve(parameter.getKey()))
+                    .resolve(written.getFileName());
+                Files.writeString(placeholder, "placeholder-" + parameter.getKey() + "\n");
+                here.put(parameter.getKey(), placeholder.toString());
+            }
+        }
+        return here;
     }
 
     private static Map<String, String> children(Element element) {
