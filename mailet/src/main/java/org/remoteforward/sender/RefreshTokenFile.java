@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.Objects;
 
@@ -30,8 +28,7 @@ final class RefreshTokenFile {
 
     private final Path file;
     private String value;
-    private FileTime readModified;
-    private long readSize = -1;
+    private FileStamp readStamp;
 
     RefreshTokenFile(Path file) {
         this.file = Objects.requireNonNull(file, "file");
@@ -39,9 +36,9 @@ final class RefreshTokenFile {
 
     /** The refresh token to send: the file's, when it changed since last read or written, else the one held. */
     synchronized String current() throws TokenUnavailableException {
-        BasicFileAttributes attributes;
+        FileStamp stamp;
         try {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            stamp = FileStamp.of(file);
         } catch (IOException e) {
             if (value != null) {
                 return value;
@@ -49,13 +46,11 @@ final class RefreshTokenFile {
             throw new TokenUnavailableException("cannot read the refresh token file " + file + " (oauthRefreshTokenFile): "
                 + e.getClass().getSimpleName());
         }
-        if (value != null && attributes.lastModifiedTime().equals(readModified) && attributes.size() == readSize) {
+        if (value != null && stamp.equals(readStamp)) {
             return value;
         }
-        String read = SecretFiles.read(file, "refresh token", "oauthRefreshTokenFile");
-        value = read;
-        readModified = attributes.lastModifiedTime();
-        readSize = attributes.size();
+        value = SecretFiles.read(file, "refresh token", "oauthRefreshTokenFile");
+        readStamp = stamp;
         return value;
     }
 
@@ -83,9 +78,7 @@ final class RefreshTokenFile {
                 Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
             }
             temporary = null;
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            readModified = attributes.lastModifiedTime();
-            readSize = attributes.size();
+            readStamp = FileStamp.of(file);
         } catch (IOException | UnsupportedOperationException e) {
             // the new token still works from memory; only a restart would fall back to the old one
             LOGGER.error("The token endpoint rotated the refresh token, and it could not be saved to {} (oauthRefreshTokenFile): {}: {};"

@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads a one-line secret (a client secret, a refresh token) from its file; messages name the file, never what it holds. */
+/** Reads a one-line secret (a client secret, a refresh token, an access token) from its file; messages name the file, never what it holds. */
 final class SecretFiles {
-    /** A secret or token is a few KB at most; a bigger file is not one. */
+    /** A secret or token is a few KB at most (a JWT); a bigger file is not one. */
     static final long MAX_BYTES = 64 * 1024;
 
     private SecretFiles() {
@@ -22,7 +22,7 @@ final class SecretFiles {
             long size = Files.size(file);
             if (size > MAX_BYTES) {
                 throw new TokenUnavailableException("the " + what + " file " + file + " (" + parameter + ") holds " + size
-                    + " bytes, more than a " + what);
+                    + " bytes, more than any " + what);
             }
             String value = Files.readString(file, StandardCharsets.US_ASCII).strip();
             if (value.isEmpty() || value.chars().anyMatch(c -> c < ' ' || c >= 0x7f)) {

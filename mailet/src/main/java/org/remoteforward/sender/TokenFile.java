@@ -1,11 +1,7 @@
 package org.remoteforward.sender;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.util.Objects;
 
 /**
@@ -18,13 +14,9 @@ import java.util.Objects;
  * and no I/O to a server happens under the lock.
  */
 public final class TokenFile implements AccessTokens {
-    /** A token is a few KB at most (a JWT); a bigger file is not a token file. */
-    static final long MAX_BYTES = 64 * 1024;
-
     private final Path file;
     private AccessToken cached;
-    private FileTime cachedModified;
-    private long cachedSize = -1;
+    private FileStamp cachedStamp;
 
     public TokenFile(Path file) {
         this.file = Objects.requireNonNull(file, "file");
@@ -32,35 +24,22 @@ public final class TokenFile implements AccessTokens {
 
     @Override
     public synchronized AccessToken current() throws TokenUnavailableException {
-        BasicFileAttributes attributes;
+        FileStamp stamp;
         try {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            stamp = FileStamp.of(file);
         } catch (IOException e) {
             throw new TokenUnavailableException("cannot read the access token file " + file + " (oauthTokenFile): " + e.getClass().getSimpleName());
         }
-        if (cached != null && attributes.lastModifiedTime().equals(cachedModified) && attributes.size() == cachedSize) {
+        if (cached != null && stamp.equals(cachedStamp)) {
             return cached;
         }
-        if (attributes.size() > MAX_BYTES) {
-            throw new TokenUnavailableException("the access token file " + file + " (oauthTokenFile) holds " + attributes.size()
-                + " bytes, more than a token");
-        }
-        String value;
-        try {
-            value = Files.readString(file, StandardCharsets.US_ASCII).strip();
-        } catch (IOException e) {
-            throw new TokenUnavailableException("cannot read the access token file " + file + " (oauthTokenFile): " + e.getClass().getSimpleName());
-        }
-        if (value.isEmpty()) {
-            throw new TokenUnavailableException("the access token file " + file + " (oauthTokenFile) is empty");
-        }
+        String value = SecretFiles.read(file, "access token", "oauthTokenFile");
         try {
             cached = new AccessToken(value, file.toString());
         } catch (IllegalArgumentException e) {
             throw new TokenUnavailableException(e.getMessage() + " (oauthTokenFile)");
         }
-        cachedModified = attributes.lastModifiedTime();
-        cachedSize = attributes.size();
+        cachedStamp = stamp;
         return cached;
     }
 

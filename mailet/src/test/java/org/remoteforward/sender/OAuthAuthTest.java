@@ -187,11 +187,11 @@ class OAuthAuthTest {
     @Test
     void aTokenFileThatHoldsNoTokenSaysSo() throws Exception {
         Path empty = Files.writeString(dir.resolve("empty"), "  \n");
-        Path huge = Files.write(dir.resolve("huge"), new byte[(int) TokenFile.MAX_BYTES + 1]);
+        Path huge = Files.write(dir.resolve("huge"), new byte[(int) SecretFiles.MAX_BYTES + 1]);
         Path spaced = Files.writeString(dir.resolve("spaced"), "two words");
 
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new TokenFile(empty).current())).hasMessageContaining("is empty");
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new TokenFile(huge).current())).hasMessageContaining("more than a token");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new TokenFile(huge).current())).hasMessageContaining("more than any access token");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new TokenFile(spaced).current()))
             .hasMessageContaining("characters a bearer token cannot have").hasMessageNotContaining("two words");
     }
