@@ -228,6 +228,7 @@ class TokenEndpointTest {
     void whatNoTokenEndpointShouldAnswerIsRefused() throws Exception {
         Map<String, String> answers = Map.of(
             "x".repeat(1_000_000), "a reply longer than 65536 bytes",
+            "[".repeat(32_000) + "]".repeat(32_000), "something other than a JSON object",
             "<html>sign in</html>", "something other than a JSON object",
             "{\"access_token\":\"abc\",\"token_type\":\"mac\"}", "type 'mac', not a bearer token",
             "{\"token_type\":\"Bearer\"}", "without an access_token",
