@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.remoteforward.sender.AccessTokens;
 import org.remoteforward.sender.AuthMode;
@@ -44,10 +45,15 @@ import org.remoteforward.sender.TokenGrant;
 public final class ForwardConfigParser {
     public static final String DEFAULT_ERROR_PROCESSOR = "error";
 
-    /** Where auth xoauth2 / oauthbearer get their tokens: a file, or a token endpoint and what it asks with. */
-    private static final List<Parameter> TOKEN_SOURCE_PARAMETERS = List.of(Parameter.OAUTH_TOKEN_FILE, Parameter.OAUTH_TOKEN_ENDPOINT,
-        Parameter.OAUTH_CLIENT_ID, Parameter.OAUTH_CLIENT_SECRET_FILE, Parameter.OAUTH_SCOPE, Parameter.OAUTH_REFRESH_TOKEN_FILE);
-    private static final List<Parameter> TOKEN_ENDPOINT_PARAMETERS = TOKEN_SOURCE_PARAMETERS.subList(2, TOKEN_SOURCE_PARAMETERS.size());
+    /** What a token endpoint is asked with; meaningless without oauthTokenEndpoint. */
+    private static final List<Parameter> TOKEN_ENDPOINT_PARAMETERS = List.of(Parameter.OAUTH_CLIENT_ID, Parameter.OAUTH_CLIENT_SECRET_FILE,
+        Parameter.OAUTH_SCOPE, Parameter.OAUTH_REFRESH_TOKEN_FILE);
+    /** A token endpoint and what it is asked with: each refused beside oauthTokenFile. */
+    private static final List<Parameter> TOKEN_ENDPOINT_AND_ITS_PARAMETERS = Stream.concat(
+        Stream.of(Parameter.OAUTH_TOKEN_ENDPOINT), TOKEN_ENDPOINT_PARAMETERS.stream()).toList();
+    /** Where auth xoauth2 / oauthbearer get their tokens: refused with the other auth modes. */
+    private static final List<Parameter> TOKEN_SOURCE_PARAMETERS = Stream.concat(
+        Stream.of(Parameter.OAUTH_TOKEN_FILE), TOKEN_ENDPOINT_AND_ITS_PARAMETERS.stream()).toList();
 
     private final Map<Parameter, Written> values;
     private final List<String> warnings = new ArrayList<>();
@@ -394,7 +400,7 @@ public final class ForwardConfigParser {
 
     /** oauthTokenFile, the one token source: nothing of a token endpoint may be set beside it. */
     private AccessTokens tokenFile(String mechanism) throws InvalidConfigurationException {
-        for (Parameter parameter : TOKEN_SOURCE_PARAMETERS.subList(1, TOKEN_SOURCE_PARAMETERS.size())) {
+        for (Parameter parameter : TOKEN_ENDPOINT_AND_ITS_PARAMETERS) {
             if (values.containsKey(parameter)) {
                 throw new InvalidConfigurationException(nameOf(parameter), "is for a token endpoint, and " + nameOf(Parameter.OAUTH_TOKEN_FILE)
                     + " gives the access token already: keep one token source");
