@@ -50,6 +50,17 @@ final class Authentication {
      */
     record Answer(Optional<Reply> serverRefusal, Optional<Refusal> refusal) {
         static final Answer ACCEPTED = new Answer(Optional.empty(), Optional.empty());
+
+        /**
+         * Why the endpoint cannot be used with the relay's own login now, for health: the
+         * server refused it, or no access token could be had to present. Empty once AUTH succeeds.
+         */
+        Optional<String> unusableBecause() {
+            if (serverRefusal.isPresent()) {
+                return Optional.of("refused our credentials: " + serverRefusal.get());
+            }
+            return refusal.map(r -> "no access token: " + r.detail());
+        }
     }
 
     /** Authenticates the session as {@code identity} unless it already is. */

@@ -103,19 +103,20 @@ final class SessionOpener {
     }
 
     /**
-     * What the endpoint answered the relay's own credentials (auth plain, login, external): a
-     * refusal makes it failing for health until an AUTH there succeeds. A client's own credentials
+     * What the endpoint answered the relay's own credentials (auth plain, login, external, an
+     * access token): a refusal, or no access token to present, makes it failing for health until
+     * an AUTH there succeeds. A client's own credentials
      * (auth forward) say nothing of the endpoint: one client's wrong password is not an outage.
      */
-    void authAnswered(Endpoint endpoint, Optional<Reply> refusal) {
+    void authAnswered(Endpoint endpoint, Optional<String> unusableBecause) {
         if (!settings.auth().usesConfiguredCredentials() && settings.auth() != AuthMode.EXTERNAL && !settings.auth().usesAccessToken()) {
             return;
         }
-        if (refusal.isEmpty()) {
+        if (unusableBecause.isEmpty()) {
             refusingAuth.remove(endpoint);
             return;
         }
-        String why = PrintableText.line("refused our credentials: " + refusal.get());
+        String why = PrintableText.line(unusableBecause.get());
         refusingAuth.merge(endpoint, new Failing(Instant.now(), why), (earlier, now) -> new Failing(earlier.since(), now.why()));
     }
 

@@ -158,8 +158,8 @@ final class SessionPool implements AutoCloseable {
     }
 
     /** What the session's endpoint answered AUTH, for health ({@link SessionOpener#authAnswered}). */
-    void authAnswered(SmtpSession session, Optional<Reply> refusal) {
-        opener.authAnswered(session.endpoint(), refusal);
+    void authAnswered(SmtpSession session, Optional<String> unusableBecause) {
+        opener.authAnswered(session.endpoint(), unusableBecause);
     }
 
     /**

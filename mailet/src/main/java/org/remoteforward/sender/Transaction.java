@@ -466,7 +466,7 @@ public final class Transaction implements AutoCloseable {
 
     private Optional<Refusal> authenticate() throws IOException {
         Authentication.Answer answer = Authentication.authenticate(session, settings, identity, from.credentials());
-        pool.authAnswered(session, answer.serverRefusal());
+        pool.authAnswered(session, answer.unusableBecause());
         if (answer.refusal().isPresent()) {
             // unauthenticated, the session would serve nobody from the pool and hold one of its permits
             session.finish();

@@ -2,6 +2,8 @@ package org.remoteforward.mailet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -13,7 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.remoteforward.testing.LoopbackPorts;
+import org.remoteforward.testing.OAuthServer;
 import org.remoteforward.testing.ScriptedServer;
 import org.remoteforward.testing.Started;
 
@@ -85,6 +89,40 @@ class RemoteForwardHealthCheckTest {
 
         sendOneMail(mailet);
         assertThat(check(Duration.ZERO).isHealthy()).isTrue();
+    }
+
+    @Test
+    void anEndpointWeHaveNoAccessTokenForIsFailingUntilOneIsHad(@TempDir Path dir) throws Exception {
+        String token = "fixed-token-1";
+        String login = java.util.Base64.getEncoder().encodeToString(("user=relay@example.com\u0001auth=Bearer " + token + "\u0001\u0001")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ScriptedServer server = started.tcp(List.of(
+            ScriptedServer.Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 AUTH XOAUTH2")
+                .expect("QUIT").send("221 bye"),
+            ScriptedServer.Script.of().send("220 mx.test").expect("EHLO relay.test").send("250-mx.test", "250 AUTH XOAUTH2")
+                .expect("AUTH XOAUTH2 " + login).send("235 2.7.0 ok")
+                .expect("MAIL FROM:<a@example.com>").send("250 ok").expect("RCPT TO:<b@example.com>").send("250 ok")
+                .expect("DATA").send("354 go").receiveMessage().send("250 2.0.0 queued").expect("QUIT").send("221 bye")));
+        Path secret = Files.writeString(dir.resolve("secret"), "Health-Secret-77\n");
+        try (OAuthServer provider = new OAuthServer("app", "Health-Secret-77", "relay@example.com")) {
+            provider.answering(form -> new OAuthServer.Answer(503, "{\"error\":\"temporarily_unavailable\"}"));
+            RemoteForwardMailet mailet = harness.start("targets", server.tcpUri(), "starttls", "no", "allowPlaintextCredentials", "yes",
+                "auth", "xoauth2", "authUsername", "relay@example.com", "oauthTokenEndpoint", provider.tokenUrl(), "oauthClientId", "app",
+                "oauthClientSecretFile", secret.toString(), "heloName", "relay.test", "inline", "yes", "delayTime", "1h",
+                "reuseConnections", "no");
+            sendOneMail(mailet);
+
+            Result failing = check(Duration.ZERO);
+            assertThat(failing.isUnHealthy()).as(failing.toString()).isTrue();
+            assertThat(failing.getCause()).hasValueSatisfying(cause -> assertThat(cause)
+                .contains("no endpoint works (" + server.tcpUri() + " failing since ")
+                .contains("no access token: the token endpoint " + provider.tokenUrl() + " answered HTTP 503: temporarily_unavailable")
+                .doesNotContain("Health-Secret-77"));
+
+            provider.answering(form -> new OAuthServer.Answer(200, "{\"access_token\":\"" + token + "\",\"expires_in\":3600}"));
+            sendOneMail(mailet);
+            assertThat(check(Duration.ZERO).isHealthy()).isTrue();
+        }
     }
 
     @Test
