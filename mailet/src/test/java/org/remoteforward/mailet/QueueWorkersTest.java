@@ -35,6 +35,8 @@ class QueueWorkersTest {
         final List<MailQueueItem.CompletionStatus> completions = new CopyOnWriteArrayList<>();
         final CountDownLatch completed = new CountDownLatch(2);
         final CountDownLatch interrupted = new CountDownLatch(1);
+        /** Counts down each time the queue is asked for a mail: at 0, the third ask is out. */
+        final CountDownLatch thirdAsk = new CountDownLatch(3);
         final AtomicInteger failuresToCome;
         /** How long handing a mail back or acknowledging it takes, as a broker round trip does. */
         volatile long doneMillis;
@@ -73,6 +75,7 @@ class QueueWorkersTest {
         }
 
         private Mono<MailQueueItem> takeOne() {
+            thirdAsk.countDown();
             try {
                 Mail mail = mails.take();
                 return Mono.just(new MailQueueItem() {
@@ -124,6 +127,8 @@ class QueueWorkersTest {
             queue.enQueue(FakeMail.builder().name("first").build());
             queue.enQueue(FakeMail.builder().name("broken").build());
             assertThat(queue.completed.await(30, TimeUnit.SECONDS)).isTrue();
+            // closed only once the queue is asked for a third mail: closed before, the ask is cancelled and nothing waits to be interrupted
+            assertThat(queue.thirdAsk.await(30, TimeUnit.SECONDS)).as("the workers ask for the next mail").isTrue();
             workers.close();
             assertThat(queue.interrupted.await(30, TimeUnit.SECONDS)).as("closing interrupts the waiting queue").isTrue();
         } finally {
