@@ -14,10 +14,17 @@ public record AccessToken(String value, String source) {
     public AccessToken {
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(source, "source");
-        if (value.isEmpty() || value.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-            // RFC 6750 b64token: visible ASCII only; anything else would break the SASL message
+        if (!isTokenText(value)) {
             throw new IllegalArgumentException("the access token from " + source + " is empty or holds characters a bearer token cannot have");
         }
+    }
+
+    /**
+     * Whether {@code text} can be a token (RFC 6750 b64token, and a refresh token alike): visible
+     * ASCII only, at least one character; anything else would break the SASL message or the form.
+     */
+    static boolean isTokenText(String text) {
+        return !text.isEmpty() && text.chars().allMatch(c -> c > ' ' && c < 0x7f);
     }
 
     @Override

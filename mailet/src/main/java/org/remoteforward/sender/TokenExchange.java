@@ -1,6 +1,5 @@
 package org.remoteforward.sender;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -103,7 +102,7 @@ final class TokenExchange {
         }
         JsonNode rotated = reply.get("refresh_token");
         return new Issued(token, lifetime(reply.get("expires_in")),
-            refreshToken != null && rotated != null && rotated.isTextual() && isVisibleAscii(rotated.asText())
+            refreshToken != null && rotated != null && rotated.isTextual() && AccessToken.isTokenText(rotated.asText())
                 ? Optional.of(rotated.asText()) : Optional.empty());
     }
 
@@ -157,9 +156,8 @@ final class TokenExchange {
     private static JsonNode parse(byte[] body) {
         try {
             return JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            return null;
         } catch (IOException e) {
+            // not JSON (a proxy's HTML page, a truncated reply): the caller says what was expected
             return null;
         }
     }
@@ -187,10 +185,6 @@ final class TokenExchange {
             return Optional.empty();
         }
         return Optional.of(Duration.ofSeconds(Long.parseLong(digits)));
-    }
-
-    private static boolean isVisibleAscii(String text) {
-        return !text.isEmpty() && text.chars().allMatch(c -> c > ' ' && c < 0x7f);
     }
 
     @Override
