@@ -425,11 +425,11 @@ public final class ForwardConfigParser {
         String clientId = text(Parameter.OAUTH_CLIENT_ID).filter(id -> !id.isEmpty()).orElseThrow(() -> new InvalidConfigurationException(
             Parameter.OAUTH_CLIENT_ID.parameterName(), "required with " + nameOf(Parameter.OAUTH_TOKEN_ENDPOINT)
                 + ": the application (client) id registered with the provider"));
-        if (clientId.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
+        if (hasControlCharacters(clientId)) {
             throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_CLIENT_ID), "holds control characters");
         }
         Optional<String> scope = text(Parameter.OAUTH_SCOPE);
-        if (scope.isPresent() && (scope.get().isEmpty() || scope.get().chars().anyMatch(c -> c < ' ' || c == 0x7f))) {
+        if (scope.isPresent() && (scope.get().isEmpty() || hasControlCharacters(scope.get()))) {
             throw new InvalidConfigurationException(nameOf(Parameter.OAUTH_SCOPE), "is empty or holds control characters: give the scopes"
                 + " separated by spaces, or leave it out");
         }
@@ -448,6 +448,11 @@ public final class ForwardConfigParser {
                 + ": the file holding the client secret"))
             : Optional.empty();
         return TokenEndpoint.shared(new TokenGrant(endpoint, clientId, secretFile, scope, refreshTokenFile), timeouts);
+    }
+
+    /** What goes in the token request's form as written: no control character may. */
+    private static boolean hasControlCharacters(String value) {
+        return value.chars().anyMatch(c -> c < ' ' || c == 0x7f);
     }
 
     /** oauthTokenEndpoint: https, or http to this host only, since the client secret goes in the request. */
