@@ -131,6 +131,14 @@ class DistributedJamesTest {
         }
     }
 
+    private static String logOf(JamesNode node) {
+        try {
+            return node.log();
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
     private Map<String, String> node(String name, RecordingDownstream downstream) {
         return new LinkedHashMap<>(Map.of("targets", "tcp://127.0.0.1:" + downstream.port(), "starttls", "no",
             "heloName", name, "delayTime", "1s", "maxRetries", "5"));
@@ -187,8 +195,9 @@ class DistributedJamesTest {
             assertThat(takenBy).as("nothing lost").hasSize(mails);
             takenBy.forEach((recipient, clients) -> {
                 if (clients.size() > 1) {
-                    assertThat(awaitingReplyAtKill).as(recipient + " got " + clients + ": a second copy only where the reply was lost")
-                        .contains(recipient);
+                    // node b's log on failure: a copy b sent twice (seen once in CI, not reproduced in 8 runs here) needs its story
+                    assertThat(awaitingReplyAtKill).as(() -> recipient + " got " + clients + ": a second copy only where the reply was lost\n"
+                        + "node b's log:\n" + logOf(b)).contains(recipient);
                     assertThat(clients).hasSize(2);
                 }
             });
